@@ -1,0 +1,93 @@
+"""Entry point: a lazily-loading click group, and the one place errors become exit codes.
+
+Commands are listed in COMMANDS as import paths with their one-line help, so `agentctl
+--help` and `agentctl --version` load no command module (and so no heavy library).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from agentctl import __version__
+from agentctl.errors import EXIT_INTERRUPTED, AgentctlError
+
+EXIT_INTERNAL = 70  # unexpected bug; a log with the traceback is written
+
+# name → (module:attribute, short help). Groups are registered the same way.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("agentctl.cli.init:init", "Create a config repo with the example Install Reminder agent."),
+    "validate": ("agentctl.cli.validate:validate", "Check every config file against its schema and each other."),
+    "schema": ("agentctl.cli.schema:schema", "Print the JSON Schema of a config file kind."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name][0].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
+        rows += [(n, c.get_short_help_str()) for n, c in sorted(self.commands.items()) if n not in self.lazy]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="agentctl", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Version, test and deploy production voice agents from a git repo.
+
+    Exit codes: 0 ok, 1 check or gate failed, 2 bad input or config, 3 refused by policy,
+    4 conflict (someone changed the state first), 130 interrupted, 70 internal error.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run agentctl with `argv` and return the exit code (never raises)."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="agentctl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("agentctl: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("agentctl: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except AgentctlError as exc:
+        from agentctl.cli.render import print_error
+
+        print_error(exc)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, plus a log
+        from agentctl.cli.crashlog import write_crash_log
+
+        path = write_crash_log(exc, argv)
+        click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())

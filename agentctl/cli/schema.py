@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import click
+
+from agentctl.cli.render import emit_json
+from agentctl.model.schema import SCHEMA_NAMES
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(SCHEMA_NAMES))
+def schema(kind: str) -> int:
+    """Print the JSON Schema for KIND (config, prompt, tool-contract, kb-manifest, agent, bundle)."""
+    from agentctl.model.schema import load_schema
+
+    emit_json(load_schema(kind))
+    return 0

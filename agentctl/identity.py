@@ -1,0 +1,59 @@
+"""Who is acting: one source of identity for audit records and approvals.
+
+Order: AGENTCTL_ACTOR (explicit), the CI actor (GitHub Actions), git config, the OS user.
+The actor is matched to a person in agentctl.yaml by id, email, git_emails or ci_logins.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_NAME_EMAIL = re.compile(r"^\s*(?P<name>[^<]*?)\s*<(?P<email>[^>]+)>\s*$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    email: str
+    source: str  # "env" | "ci" | "git" | "os"
+    login: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+    def person(self, people: Mapping[str, Mapping[str, Any]]) -> str | None:
+        """The person id in agentctl.yaml this actor is, or None for a stranger."""
+        for pid, spec in people.items():
+            emails = {spec.get("email", "").lower(), *(e.lower() for e in spec.get("git_emails") or [])}
+            if self.email and self.email.lower() in emails:
+                return pid
+            if self.login and self.login in (spec.get("ci_logins") or []):
+                return pid
+            if pid in (self.login, self.name):
+                return pid
+        return None
+
+
+def current_actor(repo_root: Path | None = None) -> Actor:
+    explicit = os.environ.get("AGENTCTL_ACTOR", "").strip()
+    if explicit:
+        match = _NAME_EMAIL.match(explicit)
+        if match:
+            return Actor(match["name"] or match["email"], match["email"], "env")
+        return Actor(explicit, "", "env", login=explicit)
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_ACTOR"):
+        login = os.environ["GITHUB_ACTOR"]
+        return Actor(login, f"{login}@users.noreply.github.com", "ci", login=login)
+    from agentctl.store.git import identity
+
+    found = identity(repo_root)
+    if found:
+        return Actor(found[0] or found[1], found[1], "git")
+    user = getpass.getuser()
+    return Actor(user, f"{user}@localhost", "os", login=user)

@@ -1,0 +1,137 @@
+"""Load a config repo's working tree into a Workspace, collecting every diagnostic on the way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentctl.errors import NotARepositoryError, ValidationFailed
+from agentctl.model import layout
+from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
+from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.schema import validate_document
+from agentctl.model.yamlio import Document, load_file
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` holding agentctl.yaml (like git finds .git)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / layout.CONFIG_FILE).is_file():
+            return folder
+    raise NotARepositoryError(str(here))
+
+
+def resolve_root(repo: str | Path | None) -> Path:
+    """`--repo PATH` if given (must hold agentctl.yaml), else discovery from the current directory."""
+    if repo is None:
+        return find_root()
+    path = Path(repo).resolve()
+    if not (path / layout.CONFIG_FILE).is_file():
+        raise NotARepositoryError(str(path))
+    return path
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.diagnostics: list[Diagnostic] = []
+
+    def load(self, relpath: str, schema: str) -> Document | None:
+        try:
+            doc = load_file(self.root / relpath, relpath)
+        except ValidationFailed as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+        findings = validate_document(doc, schema)
+        self.diagnostics.extend(findings)
+        return None if any(d.is_error for d in findings) else doc
+
+    def names_match(self, doc: Document, expected: str, what: str) -> bool:
+        actual = doc.data.get("name")
+        if actual != expected:
+            self.diagnostics.append(doc.diagnostic(
+                ["name"], f"{what} is named '{actual}' but its file says '{expected}'",
+                f"set `name: {expected}` or rename the file"))
+            return False
+        return True
+
+
+def load_workspace(root: Path, *, strict: bool = True) -> Workspace:
+    """Load and validate everything under `root`.
+
+    With strict=True (the default for commands that act on the repo) any error raises
+    ValidationFailed carrying every diagnostic; strict=False returns them on the Workspace.
+    """
+    from agentctl.model.crossref import check_workspace
+
+    loader = _Loader(root)
+    config_doc = loader.load(layout.CONFIG_FILE, "config")
+    if config_doc is None:
+        if strict:
+            raise ValidationFailed(loader.diagnostics)
+        config_doc = Document(layout.CONFIG_FILE, {})
+    ws = Workspace(root=root, config=Config(config_doc))
+    _load_prompts(loader, ws)
+    _load_named(loader, ws, layout.CONTRACTS_DIR, "tool-contract", "tool contract",
+                lambda name, doc: ws.contracts.__setitem__(name, ToolContract(name, doc)))
+    _load_named(loader, ws, layout.KB_DIR, "kb-manifest", "KB manifest",
+                lambda name, doc: ws.kbs.__setitem__(name, KbManifest(name, doc)))
+    _load_agents(loader, ws)
+    ws.diagnostics = loader.diagnostics
+    if config_doc.data:
+        ws.diagnostics += check_workspace(ws)
+    ws.diagnostics.sort(key=lambda d: (d.file, d.line, d.col))
+    if strict and ws.errors:
+        raise ValidationFailed(ws.diagnostics)
+    return ws
+
+
+def _sorted_dirs(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
+
+
+def _load_prompts(loader: _Loader, ws: Workspace) -> None:
+    for folder in _sorted_dirs(ws.root / layout.PROMPTS_DIR):
+        relpath = layout.prompt_meta(folder.name)
+        if not (folder / layout.PROMPT_META).is_file():
+            loader.diagnostics.append(Diagnostic(
+                f"{layout.PROMPTS_DIR}/{folder.name}", 1, 1, f"prompt folder has no {layout.PROMPT_META}",
+                "add prompt.yaml with name, version, changes and template"))
+            continue
+        doc = loader.load(relpath, "prompt")
+        if doc is None or not loader.names_match(doc, folder.name, "prompt"):
+            continue
+        template = doc.data["template"]
+        text_rel = f"{layout.PROMPTS_DIR}/{folder.name}/{template}"
+        text_path = folder / template
+        if not text_path.is_file() or ".." in Path(template).parts:
+            loader.diagnostics.append(doc.diagnostic(["template"], f"template file '{text_rel}' does not exist",
+                                                     "create it or fix `template:`"))
+            continue
+        ws.prompts[folder.name] = Prompt(folder.name, doc, text_path.read_text("utf-8"), text_rel)
+
+
+def _load_named(loader: _Loader, ws: Workspace, directory: str, schema: str, what: str, put) -> None:
+    folder = ws.root / directory
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.yaml")):
+        doc = loader.load(f"{directory}/{path.name}", schema)
+        if doc is not None and loader.names_match(doc, path.stem, what):
+            put(path.stem, doc)
+
+
+def _load_agents(loader: _Loader, ws: Workspace) -> None:
+    for folder in _sorted_dirs(ws.root / layout.BUNDLES_DIR):
+        if not (folder / layout.AGENT_FILE).is_file():
+            loader.diagnostics.append(Diagnostic(
+                layout.agent_dir(folder.name), 1, 1, f"agent folder has no {layout.AGENT_FILE}",
+                "add agent.yaml naming the agent's prompt, tools and KB"))
+            continue
+        doc = loader.load(layout.agent_file(folder.name), "agent")
+        if doc is not None and loader.names_match(doc, folder.name, "agent"):
+            ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
+        for bundle in sorted(folder.glob("v*.yaml")):
+            relpath = f"{layout.agent_dir(folder.name)}/{bundle.name}"
+            if layout.kind_of(relpath) == "bundle":
+                loader.load(relpath, "bundle")
