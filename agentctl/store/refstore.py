@@ -1,0 +1,218 @@
+"""A small versioned store on a dedicated git ref: one commit per change, compare-and-swap writes.
+
+Deployment state and test results live here rather than on a branch people check out, so
+they travel with the repo (push/fetch) yet never touch anyone's working tree or index.
+
+Writers are serialised by git itself:
+- locally, `git update-ref REF NEW OLD` only moves REF if it still points at OLD;
+- with a remote, the new commit is pushed with `--force-with-lease=REF:OLD`, so the remote
+  accepts it only if nobody else pushed first.
+Objects are written before the ref moves, so a crash at any point leaves the old state or the
+new one. A lost race raises ConflictError, or re-reads and re-applies the change when the
+caller allows retries (the change function runs again, so its policy checks run again too).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentctl.errors import ConflictError, GitError
+
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+
+@dataclass
+class Change:
+    """What one action writes: files to set (bytes) or delete (None), and the commit message."""
+
+    files: Mapping[str, bytes | None]
+    message: str
+
+
+@dataclass
+class Snapshot:
+    """The store as of one commit (None when the ref does not exist yet)."""
+
+    store: RefStore
+    commit: str | None
+    _cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self._cache:
+            self._cache[path] = self.store.read_at(self.commit, path) if self.commit else None
+        return self._cache[path]
+
+    def list(self, prefix: str = "") -> list[str]:
+        return self.store.list_at(self.commit, prefix) if self.commit else []
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    commit: str
+    author: str
+    email: str
+    time: str
+    message: str
+
+
+class RefStore:
+    def __init__(self, root: Path, ref: str, *, remote: str | None = "origin") -> None:
+        self.root = Path(root)
+        self.ref = ref
+        self.git_dir = Path(self._git("rev-parse", "--absolute-git-dir").strip())
+        self.remote = remote if remote and self._has_remote(remote) else None
+
+    # --- reading -----------------------------------------------------------------------
+    def head(self) -> str | None:
+        out = self._git("rev-parse", "--verify", "--quiet", f"{self.ref}^{{commit}}", check=False)
+        return out.strip() or None
+
+    def snapshot(self, *, sync: bool = True) -> Snapshot:
+        """Current state; with a remote, fetched first so reads see everyone's actions."""
+        return Snapshot(self, self.fetch() if (sync and self.remote) else self.head())
+
+    def read_at(self, commit: str, path: str) -> bytes | None:
+        proc = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=self.root, capture_output=True)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def list_at(self, commit: str, prefix: str = "") -> list[str]:
+        args = ["ls-tree", "-r", "--name-only", commit]
+        if prefix:
+            args += ["--", prefix]
+        return [line for line in self._git(*args).splitlines() if line]
+
+    def log(self, limit: int | None = None, path: str | None = None, *, sync: bool = True) -> list[LogEntry]:
+        head = self.fetch() if (sync and self.remote) else self.head()
+        if head is None:
+            return []
+        args = ["log", "--format=%H%x00%an%x00%ae%x00%aI%x00%B%x1e"]
+        if limit:
+            args.append(f"-n{limit}")
+        args.append(head)
+        if path:
+            args += ["--", path]
+        entries = []
+        for chunk in self._git(*args).split("\x1e"):
+            chunk = chunk.strip("\n")
+            if chunk:
+                commit, name, email, when, message = chunk.split("\x00", 4)
+                entries.append(LogEntry(commit, name, email, when, message.strip()))
+        return entries
+
+    # --- writing -----------------------------------------------------------------------
+    def update(self, mutate: Callable[[Snapshot], Change | None], author: Author, *,
+               retries: int = 0, when: str | None = None) -> str | None:
+        """Apply `mutate` to the latest state and publish the result atomically.
+
+        `mutate` gets a Snapshot and returns a Change (or None for nothing to do). When
+        another writer wins the race, `mutate` is run again on the new state up to
+        `retries` times, then ConflictError (exit 4) is raised. Returns the new commit.
+        """
+        for attempt in range(retries + 1):
+            snapshot = self.snapshot()
+            change = mutate(snapshot)
+            if change is None:
+                return None
+            new = self._write_commit(snapshot.commit, change, author, when)
+            try:
+                self._publish(snapshot.commit, new)
+                return new
+            except ConflictError:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _write_commit(self, parent: str | None, change: Change, author: Author, when: str | None) -> str:
+        with tempfile.TemporaryDirectory(prefix="agentctl-index-") as tmp:
+            env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent:
+                self._git("read-tree", parent, env=env)
+            lines = []
+            for path, content in sorted(change.files.items()):
+                if content is None:
+                    lines.append(f"0 {ZERO}\t{path}")
+                else:
+                    blob = self._git("hash-object", "-w", "--stdin", input_bytes=content).strip()
+                    lines.append(f"100644 {blob}\t{path}")
+            self._git("update-index", "--index-info", input_bytes=("\n".join(lines) + "\n").encode(), env=env)
+            tree = self._git("write-tree", env=env).strip()
+        identity = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+                    "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email}
+        if when:
+            identity |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        args = ["commit-tree", tree, "-F", "-"] + (["-p", parent] if parent else [])
+        return self._git(*args, input_bytes=change.message.encode(), env={**os.environ, **identity}).strip()
+
+    def _publish(self, old: str | None, new: str) -> None:
+        if self.remote:
+            lease = f"--force-with-lease={self.ref}:{old or ''}"
+            proc = subprocess.run(["git", "push", "--quiet", "--porcelain", lease, self.remote, f"{new}:{self.ref}"],
+                                  cwd=self.root, capture_output=True, text=True)
+            if proc.returncode != 0:
+                if "rejected" in proc.stdout + proc.stderr or "stale info" in proc.stdout + proc.stderr:
+                    raise self._conflict()
+                raise GitError(f"cannot push {self.ref} to {self.remote}: {_last_line(proc.stderr or proc.stdout)}",
+                               "check the remote is reachable and writable, then run the command again")
+            # the remote accepted it; mirror locally (best effort: the remote is the source of truth)
+            self._git("update-ref", self.ref, new, check=False)
+            return
+        proc = subprocess.run(["git", "update-ref", self.ref, new, old or ZERO], cwd=self.root,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise self._conflict()
+
+    def _conflict(self) -> ConflictError:
+        return ConflictError(f"someone else changed {self.ref} at the same time; nothing was written",
+                             "run the command again to apply it on top of their change")
+
+    def fetch(self) -> str | None:
+        """Fetch the remote's ref and make the local ref match; returns its commit.
+
+        Each call fetches into its own temporary ref, so concurrent agentctl processes in one
+        clone never fight over a ref lock.
+        """
+        assert self.remote
+        scratch = f"refs/agentctl-fetch/{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        proc = subprocess.run(["git", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.remote,
+                               f"+{self.ref}:{scratch}"], cwd=self.root, capture_output=True, text=True)
+        if proc.returncode != 0:
+            if "couldn't find remote ref" in proc.stderr:
+                return self.head()  # nothing published yet
+            raise GitError(f"cannot fetch {self.ref} from {self.remote}: {_last_line(proc.stderr)}",
+                           "check the remote is reachable, then run the command again")
+        remote_head = self._git("rev-parse", scratch).strip()
+        self._git("update-ref", "-d", scratch, check=False)
+        self._git("update-ref", self.ref, remote_head, check=False)  # best-effort local mirror
+        return remote_head
+
+    # --- plumbing ----------------------------------------------------------------------
+    def _has_remote(self, name: str) -> bool:
+        return subprocess.run(["git", "remote", "get-url", name], cwd=self.root, capture_output=True).returncode == 0
+
+    def _git(self, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None,
+             check: bool = True) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.root, input=input_bytes, capture_output=True,
+                              env=dict(env) if env is not None else None)
+        if check and proc.returncode != 0:
+            message = proc.stderr.decode(errors="replace")
+            if "not a git repository" in message:
+                raise GitError(f"{self.root} is not a git repository", "run `git init` (or `agentctl init`) first")
+            raise GitError(f"git {args[0]} failed: {_last_line(message)}", "fix the git problem above and run again")
+        return proc.stdout.decode("utf-8", errors="replace")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "unknown error"
