@@ -169,7 +169,10 @@ def _semver_changes(old: Mapping, new: Mapping, changes: list[Change]) -> list[C
     if new_v < old_v:
         out.append(_version_change("version-not-increased", f"version went down: {old_v} → {new_v}"))
     elif new_v == old_v and _content_changed(old, new):
-        message = f"the contract changed but the version is still {new_v}; release it as {new_v.bump_patch()} or higher"
+        message = (
+            f"the contract changed but the version is still {new_v}; "
+            f"release it as {new_v.bump_patch()} or higher"
+        )
         out.append(_version_change("version-not-increased", message))
     breaking = list(dict.fromkeys(c.rule for c in changes if c.level is Level.ERR))
     if breaking and not _is_breaking_release(old_v, new_v):

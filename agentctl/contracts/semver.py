@@ -19,7 +19,8 @@ _IDENT = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
 _PRE = rf"{_IDENT}(?:\.{_IDENT})*"
 _BUILD = r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
 _VERSION_RE = re.compile(
-    rf"^(?P<major>{_NUM})\.(?P<minor>{_NUM})\.(?P<patch>{_NUM})(?:-(?P<pre>{_PRE}))?(?:\+(?P<build>{_BUILD}))?$"
+    rf"^(?P<major>{_NUM})\.(?P<minor>{_NUM})\.(?P<patch>{_NUM})"
+    rf"(?:-(?P<pre>{_PRE}))?(?:\+(?P<build>{_BUILD}))?$"
 )
 _FORMAT = "MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. 1.4.0 or 2.0.0-rc.1"
 
