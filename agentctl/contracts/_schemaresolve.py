@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 from urllib.parse import unquote
 
 _NOT_FOUND = object()
@@ -100,12 +101,14 @@ def _flatten_all_of(schema: dict, origin: object, resolver: Resolver, seen: froz
     return Node(merged, origin, unresolved)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _types(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
+    if isinstance(value, str):
+        return [value]
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
 def _intersect_types(a: object, b: object) -> object:

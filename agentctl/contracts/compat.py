@@ -131,10 +131,9 @@ def _parse_overrides(overrides: Mapping[str, object] | None) -> dict[str, Level 
 def _apply(levels: Mapping[str, Level | None], changes: list[Change]) -> list[Change]:
     out = []
     for change in changes:
-        if change.rule not in levels:
-            out.append(change)
-        elif levels[change.rule] is not None:
-            out.append(dataclasses.replace(change, level=levels[change.rule]))
+        level = levels.get(change.rule, change.level)
+        if level is not None:
+            out.append(dataclasses.replace(change, level=level))
     return out
 
 

@@ -30,7 +30,7 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 
 
-def obj(props: dict | None = None, required: tuple[str, ...] = (), **extra: object) -> dict:
+def obj(props: dict | None = None, required: tuple[str, ...] = (), /, **extra: object) -> dict:
     """An object schema; ``extra`` adds keywords such as additionalProperties."""
     schema: dict = {"type": "object", "properties": dict(props or {})}
     if required:
@@ -39,7 +39,7 @@ def obj(props: dict | None = None, required: tuple[str, ...] = (), **extra: obje
     return schema
 
 
-def prop(schema: dict, **extra: object) -> dict:
+def prop(schema: dict, /, **extra: object) -> dict:
     """An object whose single property ``x`` has ``schema``."""
     return obj({"x": schema}, **extra)
 
