@@ -69,13 +69,11 @@ def init_repo(directory: Path, *, commit: bool = True) -> InitResult:
     if missing:
         ignore.write_text("\n".join(existing + missing) + "\n", "utf-8")
         written.append(".gitignore")
-    created = not gitstore.is_git_repo(directory)
-    repo = gitstore.init_repo(directory) if created else gitstore.open_repo(directory)
+    created = gitstore.ensure_repo(directory)
     sha = None
     if commit:
         actor = current_actor(directory)
-        top = Path(repo.working_tree_dir)
-        paths = [(directory / rel).relative_to(top).as_posix() for rel in written]
-        sha = gitstore.commit_paths(repo, paths, "Initialise agentctl config repo with the Install Reminder example",
+        sha = gitstore.commit_paths(directory, [directory / rel for rel in written],
+                                    "Initialise agentctl config repo with the Install Reminder example",
                                     author=(actor.name, actor.email))
     return InitResult(str(directory), written, sha, created)

@@ -32,7 +32,11 @@ def map_git_errors(action: str) -> Iterator[None]:
 
 
 def open_repo(root: Path) -> Any:
-    """The git.Repo at `root` (searching parents), or a GitError saying how to create one."""
+    """The git.Repo at `root` (searching parents), or a GitError saying how to create one.
+
+    Use it as a context manager (`with open_repo(root) as repo:`): gitpython keeps `git
+    cat-file` helper processes alive until the Repo is closed.
+    """
     import git
 
     with map_git_errors("open the repository"):
@@ -43,29 +47,31 @@ def is_git_repo(root: Path) -> bool:
     import git
 
     try:
-        git.Repo(root, search_parent_directories=True)
+        with git.Repo(root, search_parent_directories=True):
+            return True
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError):
         return False
-    return True
 
 
-def init_repo(root: Path, initial_branch: str = "main") -> Any:
-    """`git init` at `root` with `initial_branch` as the first branch."""
+def ensure_repo(root: Path, initial_branch: str = "main") -> bool:
+    """`git init` at `root` unless it is already inside a repository; True when one was created."""
     import git
 
-    with map_git_errors("initialise a git repository"):
-        return git.Repo.init(root, initial_branch=initial_branch)
+    if is_git_repo(root):
+        return False
+    with map_git_errors("initialise a git repository"), git.Repo.init(root, initial_branch=initial_branch):
+        return True
 
 
-def commit_paths(repo: Any, paths: list[str], message: str, *, author: tuple[str, str] | None = None) -> str:
-    """Stage exactly `paths` and commit them; returns the new commit's hex sha."""
+def commit_paths(root: Path, paths: list[Path], message: str, *, author: tuple[str, str] | None = None) -> str:
+    """Stage exactly `paths` (absolute) in the repository holding `root` and commit them; returns the sha."""
     import git
 
-    with map_git_errors("commit"):
-        repo.index.add(paths)
+    with map_git_errors("commit"), open_repo(root) as repo:
+        top = Path(repo.working_tree_dir)
+        repo.index.add([p.resolve().relative_to(top.resolve()).as_posix() for p in paths])
         actor = git.Actor(*author) if author else None
-        commit = repo.index.commit(message, author=actor, committer=actor)
-        return commit.hexsha
+        return repo.index.commit(message, author=actor, committer=actor).hexsha
 
 
 def identity(repo_root: Path | None = None) -> tuple[str, str] | None:
@@ -73,10 +79,15 @@ def identity(repo_root: Path | None = None) -> tuple[str, str] | None:
     import git
 
     try:
-        reader = git.Repo(repo_root, search_parent_directories=True).config_reader() if repo_root \
-            else git.GitConfigParser(read_only=True)
-        name = reader.get_value("user", "name", default="")
-        email = reader.get_value("user", "email", default="")
+        if repo_root:
+            with git.Repo(repo_root, search_parent_directories=True) as repo:
+                reader = repo.config_reader()
+                name = reader.get_value("user", "name", default="")
+                email = reader.get_value("user", "email", default="")
+        else:
+            reader = git.GitConfigParser(read_only=True)
+            name = reader.get_value("user", "name", default="")
+            email = reader.get_value("user", "email", default="")
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError, OSError):
         return None
     return (str(name), str(email)) if name or email else None
