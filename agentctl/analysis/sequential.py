@@ -106,7 +106,9 @@ class Interval:
 
     def to_dict(self) -> dict:
         """JSON-safe dict: infinite bounds (no data for a mean) become None."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()
+        }
 
 
 def _check_alpha(alpha: float) -> float:
@@ -141,7 +143,9 @@ class _Binomial:
 
     def cost(self, p: float) -> float:
         # n * KL(p_hat || p) - regret, written as a KL so that it stays accurate for large n.
-        return _xlog_ratio(self.s, self.p_hat, p) + _xlog_ratio(self.f, 1.0 - self.p_hat, 1.0 - p) - self.regret
+        return (
+            _xlog_ratio(self.s, self.p_hat, p) + _xlog_ratio(self.f, 1.0 - self.p_hat, 1.0 - p) - self.regret
+        )
 
     def curvature(self, p: float) -> float:
         """Second derivative of cost at an interior p."""

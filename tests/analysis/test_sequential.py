@@ -90,10 +90,14 @@ def test_peeking_at_a_fixed_horizon_interval_inflates_false_alarms():
 
 def test_mean_difference_plugin_keeps_false_alarms_under_alpha():
     def interval(nc, tc, qc, ns, ts, qs):
-        return mean_difference_cs(ArmStats(nc, total=tc, total_sq=qc), ArmStats(ns, total=ts, total_sq=qs), 0.01)
+        return mean_difference_cs(
+            ArmStats(nc, total=tc, total_sq=qc), ArmStats(ns, total=ts, total_sq=qs), 0.01
+        )
 
     # Skewed, latency-like data: the plug-in CS is asymptotic, and should hold at these sizes.
-    rate = _false_alarm_rate(interval, lambda rng: rng.expovariate(1 / 800.0), runs=300, seed=14, canary_share=0.1)
+    rate = _false_alarm_rate(
+        interval, lambda rng: rng.expovariate(1 / 800.0), runs=300, seed=14, canary_share=0.1
+    )
     assert rate <= 0.01 + SLACK
 
 
@@ -113,7 +117,9 @@ def _log_mixture(successes: float, failures: float, p: float) -> float:
     a = BETA_PRIOR
     log_b = math.lgamma(a + successes) + math.lgamma(a + failures) - math.lgamma(2 * a + successes + failures)
     log_b0 = 2 * math.lgamma(a) - math.lgamma(2 * a)
-    log_lik = (successes * math.log(p) if successes else 0.0) + (failures * math.log1p(-p) if failures else 0.0)
+    log_lik = (successes * math.log(p) if successes else 0.0) + (
+        failures * math.log1p(-p) if failures else 0.0
+    )
     return log_b - log_b0 - log_lik
 
 
@@ -152,9 +158,13 @@ def test_rate_cs_bounds_sit_on_the_martingale_boundary(arm, alpha):
     failures = arm.n - arm.successes
     for bound in (interval.lower, interval.upper):
         if 0.0 < bound < 1.0:
-            assert _log_mixture(arm.successes, failures, bound) == pytest.approx(math.log(1 / alpha), abs=1e-6)
+            assert _log_mixture(arm.successes, failures, bound) == pytest.approx(
+                math.log(1 / alpha), abs=1e-6
+            )
         else:  # a bound pinned at 0 or 1 means even the extreme rate is not rejected
-            assert _log_mixture(arm.successes, failures, min(max(bound, 1e-300), 1 - 1e-16)) <= math.log(1 / alpha)
+            assert _log_mixture(arm.successes, failures, min(max(bound, 1e-300), 1 - 1e-16)) <= math.log(
+                1 / alpha
+            )
 
 
 @DETERMINISTIC
