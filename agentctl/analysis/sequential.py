@@ -12,7 +12,7 @@ Ville's inequality, P(sup_t M_t >= 1/alpha) <= alpha, and is computed from per-a
 Rates (Bernoulli outcomes), :func:`rate_cs` and :func:`rate_difference_cs`
     Conjugate beta-binomial mixture martingale (Robbins 1970; Howard, Ramdas, McAuliffe & Sekhon,
     "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist. 49(2), 2021,
-    sec. 3 and Prop. 7 on conjugate mixtures)::
+    conjugate mixtures)::
 
         M_t(p) = B(a + S, b + F) / B(a, b) / (p^S (1 - p)^F),   a = b = 1/2 (Jeffreys prior)
 
@@ -23,7 +23,7 @@ Rates (Bernoulli outcomes), :func:`rate_cs` and :func:`rate_difference_cs`
     projection of the joint region {log M_c + log M_s < log(1/alpha)}, found by convex duality.
 
 Means, :func:`mean_cs` and :func:`mean_difference_cs`
-    Two-sided normal-mixture boundary (Howard et al. 2021, eq. (14); Robbins 1970)::
+    Two-sided normal-mixture boundary (Robbins 1970; Howard et al. 2021)::
 
         |S_n - n mu| < sqrt((V + rho) * (2 log(1/alpha) + log((V + rho) / rho))),  V = n sigma^2
 
@@ -41,11 +41,20 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-# Jeffreys Beta(1/2, 1/2) mixing distribution: puts enough mass near 0 and 1 for rates such as a
-# 99% tool success rate, and its regret over the best fixed rate is the minimax 1/2 log n + O(1).
-BETA_PRIOR = 0.5
-# The normal mixture is tuned to be tightest around this many observations per arm (Howard et
-# al. 2021, sec. 3.5: rho = sigma^2 * m). Canary decisions on means are made after tens to
+from agentctl.analysis._beta_binomial import BETA_PRIOR, EMPTY, BinomialArm, max_gap
+
+__all__ = [
+    "BETA_PRIOR",
+    "ArmStats",
+    "Interval",
+    "mean_cs",
+    "mean_difference_cs",
+    "rate_cs",
+    "rate_difference_cs",
+]
+
+# The normal mixture is tuned to be tightest around this many observations per arm (rho = sigma^2 * m,
+# the target-sample-size tuning discussed by Howard et al. 2021). Canary decisions on means come after tens to
 # hundreds of calls; the boundary loses little elsewhere because it depends on rho only through a log.
 MEAN_MIX_CALLS = 50.0
 
@@ -120,113 +129,6 @@ def _check_alpha(alpha: float) -> float:
 # --- rates: beta-binomial mixture ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Binomial:
-    """Successes, failures, MLE and regret of one arm; cost(p) = log M_t(p)."""
-
-    s: float
-    f: float
-    p_hat: float
-    regret: float  # log max-likelihood - log mixture likelihood >= 0
-
-    @classmethod
-    def of(cls, arm: ArmStats) -> _Binomial:
-        if arm.successes is None and arm.n > 0:
-            raise ValueError("a rate needs ArmStats.successes")
-        s = float(arm.successes or 0.0)
-        f = float(arm.n) - s
-        n = s + f
-        p_hat = s / n if n > 0 else 0.5
-        log_mix = _log_beta(BETA_PRIOR + s, BETA_PRIOR + f) - _log_beta(BETA_PRIOR, BETA_PRIOR)
-        log_ml = _xlogy(s, p_hat) + _xlogy(f, 1.0 - p_hat)
-        return cls(s, f, p_hat, max(0.0, log_ml - log_mix))
-
-    def cost(self, p: float) -> float:
-        # n * KL(p_hat || p) - regret, written as a KL so that it stays accurate for large n.
-        return (
-            _xlog_ratio(self.s, self.p_hat, p) + _xlog_ratio(self.f, 1.0 - self.p_hat, 1.0 - p) - self.regret
-        )
-
-    def curvature(self, p: float) -> float:
-        """Second derivative of cost at an interior p."""
-        return self.s / (p * p) + self.f / ((1.0 - p) ** 2)
-
-    def push_up(self, g: float) -> float:
-        """argmax over p in [0, 1] of g*p - cost(p): how far up a Lagrange slope g moves p."""
-        n, d = self.s + self.f, self.s + self.f - g
-        if d > 0:  # stable root form, avoids cancellation for small g
-            return 2.0 * self.s / (d + math.sqrt(d * d + 4.0 * g * self.s)) if self.s > 0 else 0.0
-        return min(1.0, (-d + math.sqrt(d * d + 4.0 * g * self.s)) / (2.0 * g)) if n > 0 else 1.0
-
-    def push_down(self, g: float) -> float:
-        """argmin over p in [0, 1] of g*p + cost(p)."""
-        if self.s <= 0:
-            return 0.0
-        total = self.s + self.f + g
-        return 2.0 * self.s / (total + math.sqrt(max(0.0, total * total - 4.0 * g * self.s)))
-
-
-def _log_beta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-def _xlogy(x: float, y: float) -> float:
-    return 0.0 if x == 0 else x * math.log(y)
-
-
-def _xlog_ratio(x: float, num: float, den: float) -> float:
-    """x * log(num / den) with 0 * log(...) = 0 and an infinite cost for den = 0 < x."""
-    if x == 0:
-        return 0.0
-    return math.inf if den <= 0 else x * math.log(num / den)
-
-
-def _max_gap(up: _Binomial, down: _Binomial, budget: float) -> float:
-    """sup p_up - p_down subject to cost_up(p_up) + cost_down(p_down) <= budget.
-
-    A convex program: for a Lagrange slope g, (push_up(g), push_down(g)) is its optimum for the
-    budget h(g) it spends, with multiplier 1/g. The optimum is concave in the budget, so its
-    tangent at h(g), gap(g) + (budget - h(g)) / g, bounds it from above whatever g is: every
-    iterate yields a valid (never too narrow) bound. Newton steps on h(g) = budget in t = log g,
-    safeguarded by bisection, make that bound tight.
-    """
-
-    def bound(t: float) -> tuple[float, float, float, float]:
-        g = math.exp(t)
-        p_up, p_down = up.push_up(g), down.push_down(g)
-        h = up.cost(p_up) + down.cost(p_down)
-        gap = p_up - p_down
-        return h, (gap + (budget - h) / g if math.isfinite(h) else gap), p_up, p_down
-
-    lo, hi = -50.0, 50.0
-    h, best, p_up, p_down = bound(hi)
-    if h <= budget:  # even the extremes are plausible (e.g. an arm without data)
-        return best
-    # Start where a quadratic approximation of h around the MLEs meets the budget.
-    spread = 1.0 / _curv(up, up.p_hat) + 1.0 / _curv(down, down.p_hat)
-    t = 0.5 * math.log(2.0 * (budget + up.regret + down.regret) / spread) if spread > 0 else 0.0
-    for _ in range(200):
-        t = t if lo < t < hi else 0.5 * (lo + hi)
-        h, candidate, p_up, p_down = bound(t)
-        best = min(best, candidate)
-        if abs(h - budget) < 1e-9 or hi - lo < 1e-12:
-            break
-        lo, hi = (lo, t) if h > budget else (t, hi)
-        slope = math.exp(2.0 * t) * (1.0 / _curv(up, p_up) + 1.0 / _curv(down, p_down))
-        t = t - (h - budget) / slope if slope > 0 else 0.5 * (lo + hi)
-    return best
-
-
-def _curv(arm: _Binomial, p: float) -> float:
-    """Curvature of an arm's cost, infinite where p cannot move (no data, or pinned at 0 or 1)."""
-    if arm.s + arm.f == 0 or p <= 0.0 or p >= 1.0:
-        return math.inf
-    return arm.curvature(p)
-
-
-_EMPTY = _Binomial(0.0, 0.0, 0.5, 0.0)
-
-
 def rate_cs(arm: ArmStats, alpha: float = 0.01) -> Interval:
     """Anytime-valid (1 - alpha) confidence sequence for one arm's success rate.
 
@@ -234,9 +136,9 @@ def rate_cs(arm: ArmStats, alpha: float = 0.01) -> Interval:
     traffic. Exact for independent Bernoulli outcomes at every n; n = 0 gives [0, 1].
     """
     budget = _check_alpha(alpha)
-    b = _Binomial.of(arm)
-    upper = _max_gap(b, _EMPTY, budget)  # an empty arm's p_down is free: 0 at no cost
-    lower = 1.0 - _max_gap(_EMPTY, b, budget)
+    b = _binomial(arm)
+    upper = max_gap(b, EMPTY, budget)  # an empty arm's p_down is free: 0 at no cost
+    lower = 1.0 - max_gap(EMPTY, b, budget)
     estimate = b.p_hat if arm.n > 0 else 0.5 * (lower + upper)
     return Interval(_clip(lower, 0.0, 1.0), _clip(upper, 0.0, 1.0), estimate, alpha, RATE_METHOD)
 
@@ -249,12 +151,18 @@ def rate_difference_cs(canary: ArmStats, stable: ArmStats, alpha: float = 0.01) 
     other arm alone can support; the estimate is then the interval's midpoint.
     """
     budget = _check_alpha(alpha)
-    c, s = _Binomial.of(canary), _Binomial.of(stable)
-    upper = _max_gap(c, s, budget)
-    lower = -_max_gap(s, c, budget)
+    c, s = _binomial(canary), _binomial(stable)
+    upper = max_gap(c, s, budget)
+    lower = -max_gap(s, c, budget)
     has_data = canary.n > 0 and stable.n > 0
     estimate = c.p_hat - s.p_hat if has_data else 0.5 * (lower + upper)
     return Interval(_clip(lower, -1.0, 1.0), _clip(upper, -1.0, 1.0), estimate, alpha, RATE_DIFF_METHOD)
+
+
+def _binomial(arm: ArmStats) -> BinomialArm:
+    if arm.successes is None and arm.n > 0:
+        raise ValueError("a rate needs ArmStats.successes")
+    return BinomialArm.of(arm.successes or 0.0, arm.n)
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
