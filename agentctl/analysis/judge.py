@@ -4,7 +4,8 @@ Each metric is compared relatively (canary vs stable) with an anytime-valid conf
 (see :mod:`agentctl.analysis.sequential`), so the judge may be re-run on every watch tick without
 inflating false alarms. Rules, per metric:
 
-* ``no-data``  fewer than ``min_calls`` calls in either arm;
+* ``no-data``  fewer than ``min_calls`` calls in either arm (but a canary with ``min_calls`` calls
+               confidently outside an absolute bound fails even without stable traffic);
 * ``fail``     the whole CS of canary - stable lies beyond the tolerated change in the bad
                direction, or the canary's own CS lies entirely outside an absolute bound;
 * ``pass``     the whole CS lies within the tolerated change (and inside the absolute bounds);
