@@ -1,0 +1,223 @@
+"""Canary verdicts: the scenarios an operator relies on, with the numbers in the reasons."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+
+import pytest
+
+from agentctl.analysis.judge import Decision, MetricPolicy, judge, judge_metric
+from agentctl.analysis.sequential import ArmStats
+
+SMS = MetricPolicy("sms_success", "rate", "higher_is_better", tolerance=0.05, critical=True)
+CONVERSION = MetricPolicy("conversion", "rate", "higher_is_better", tolerance=0.1)
+ESCALATION = MetricPolicy("escalation", "rate", "lower_is_better", tolerance=0.2)
+LATENCY = MetricPolicy("turn_latency_ms", "mean", "lower_is_better", tolerance=0.1)
+STABLE_CALLS_PER_CANARY_CALL = 9  # a 10% canary
+
+
+def _latency(n: int, mean: float, sd: float) -> ArmStats:
+    return ArmStats(n, total=n * mean, total_sq=n * (mean * mean + sd * sd))
+
+
+def _judge_sms(
+    canary: ArmStats, stable: ArmStats, elapsed_s: float = 600, min_duration_s: float = 1800
+) -> Decision:
+    return judge(
+        [SMS],
+        {"sms_success": canary},
+        {"sms_success": stable},
+        elapsed_s=elapsed_s,
+        min_duration_s=min_duration_s,
+    )
+
+
+def _calls_until(
+    decision: str, p_canary: float, p_stable: float, rng: random.Random, cap: int = 2000, look_every: int = 1
+) -> int:
+    """Canary calls until the judge, asked every ``look_every`` canary calls, first says ``decision``."""
+    canary = stable = 0
+    for n in range(1, cap + 1):
+        canary += rng.random() < p_canary
+        stable += sum(rng.random() < p_stable for _ in range(STABLE_CALLS_PER_CANARY_CALL))
+        if n % look_every:
+            continue
+        verdict = _judge_sms(ArmStats(n, canary), ArmStats(n * STABLE_CALLS_PER_CANARY_CALL, stable), 1e9, 0)
+        if verdict.overall == decision:
+            return n
+    return cap + 1
+
+
+# --- silent tool failure ------------------------------------------------------------------------
+
+
+def test_silent_sms_failure_rolls_back_naming_the_metric_with_the_numbers():
+    decision = _judge_sms(ArmStats(42, 29), ArmStats(380, 376))
+    metric = decision.metrics[0]
+    assert decision.overall == "rollback"
+    assert metric.verdict == "fail"
+    assert metric.reason == (
+        "canary 69.0% (n=42) vs stable 98.9% (n=380); 99% CS of difference [-0.638, -0.0622] "
+        "lies entirely below the tolerated -0.0495"
+    )
+    assert metric.threshold == "canary ≥ stable × 0.95 (≥ 0.94)"
+    assert decision.reason == f"sms_success (critical) failed. sms_success: {metric.reason}."
+
+
+def test_silent_sms_failure_is_caught_within_40_canary_calls_on_median():
+    rng = random.Random(20240601)
+    calls = [_calls_until("rollback", 0.69, 0.99, rng) for _ in range(101)]
+    assert statistics.median(calls) <= 40
+    assert max(calls) <= 200  # every run is caught, none drifts on
+
+
+# --- healthy, no traffic, degraded stable -------------------------------------------------------
+
+
+def test_healthy_canary_continues_before_the_minimum_duration_and_promotes_after():
+    canary, stable = ArmStats(400, 396), ArmStats(3600, 3564)
+    early = _judge_sms(canary, stable, elapsed_s=1200, min_duration_s=1800)
+    late = _judge_sms(canary, stable, elapsed_s=1800, min_duration_s=1800)
+    assert early.metrics[0].verdict == late.metrics[0].verdict == "pass"
+    assert (early.overall, early.reason) == (
+        "continue",
+        "all metrics pass (1); waiting for the minimum duration (1200 of 1800 s)",
+    )
+    assert (late.overall, late.reason) == (
+        "promote",
+        "all metrics pass (1) and the canary ran 1800 s (minimum 1800 s)",
+    )
+
+
+def test_healthy_canary_is_pending_while_evidence_is_thin():
+    decision = _judge_sms(ArmStats(60, 59), ArmStats(540, 535), elapsed_s=1e6)
+    assert decision.metrics[0].verdict == "pending"
+    assert decision.overall == "continue"
+    assert decision.reason == "pending: sms_success"
+
+
+@pytest.mark.parametrize("canary", [{}, {"sms_success": ArmStats(0)}])
+def test_no_canary_traffic_is_inconclusive_never_success(canary):
+    decision = judge([SMS], canary, {"sms_success": ArmStats(5000, 4950)}, elapsed_s=1e6, min_duration_s=0)
+    assert decision.overall == "inconclusive"
+    assert decision.metrics[0].verdict == "no-data"
+
+
+def test_every_metric_below_min_calls_is_inconclusive():
+    decision = _judge_sms(ArmStats(12, 12), ArmStats(110, 109))
+    assert decision.overall == "inconclusive"
+    assert decision.metrics[0].reason == "needs ≥ 20 calls per arm, has canary 12, stable 110"
+
+
+@pytest.mark.parametrize("n_canary", [20, 42, 200, 2000])
+def test_degradation_in_both_arms_does_not_blame_the_canary(n_canary):
+    n_stable = n_canary * STABLE_CALLS_PER_CANARY_CALL
+    decision = _judge_sms(
+        ArmStats(n_canary, round(0.69 * n_canary)), ArmStats(n_stable, round(0.69 * n_stable))
+    )
+    assert decision.overall != "rollback"
+
+
+def test_degradation_in_both_arms_never_rolls_back_under_repeated_looks():
+    rng = random.Random(7)
+    assert all(_calls_until("rollback", 0.69, 0.69, rng, cap=300, look_every=3) > 300 for _ in range(40))
+
+
+def test_an_absolute_floor_still_catches_a_degradation_shared_by_both_arms():
+    policy = MetricPolicy("sms_success", "rate", "higher_is_better", tolerance=0.05, absolute_min=0.95)
+    verdict = judge_metric(policy, ArmStats(200, 138), ArmStats(1800, 1242))
+    assert verdict.verdict == "fail"
+    assert verdict.reason.endswith("lies entirely below the floor 0.95")
+    assert verdict.threshold == "canary ≥ stable × 0.95 (≥ 0.655) and canary ≥ 0.95"
+
+
+def test_an_absolute_floor_alone_fails_but_never_passes_without_stable_traffic():
+    policy = MetricPolicy("sms_success", "rate", "higher_is_better", tolerance=0.05, absolute_min=0.95)
+    assert judge_metric(policy, ArmStats(200, 138), ArmStats(0)).verdict == "fail"
+    assert judge_metric(policy, ArmStats(2000, 2000), ArmStats(0)).verdict == "no-data"
+
+
+# --- several metrics, directions, means ---------------------------------------------------------
+
+
+def test_a_non_critical_failure_rolls_back_too_and_critical_ones_are_named_first():
+    canary = {"conversion": ArmStats(5000, 800), "sms_success": ArmStats(5000, 3450)}
+    stable = {"conversion": ArmStats(45000, 9900), "sms_success": ArmStats(45000, 44550)}
+    alone = judge([CONVERSION], canary, stable, elapsed_s=0, min_duration_s=0)
+    both = judge([CONVERSION, SMS], canary, stable, elapsed_s=0, min_duration_s=0)
+    assert alone.overall == "rollback"
+    assert both.reason.startswith("sms_success (critical), conversion failed. sms_success: canary 69.0%")
+
+
+def test_a_rise_of_a_lower_is_better_rate_fails():
+    verdict = judge_metric(ESCALATION, ArmStats(1000, 120), ArmStats(9000, 450))
+    assert verdict.verdict == "fail"
+    assert "lies entirely above the tolerated +0.01" in verdict.reason
+
+
+def test_slower_turns_fail_and_faster_turns_pass():
+    stable = _latency(4000, 900.0, 250.0)
+    slower = judge_metric(LATENCY, _latency(400, 1200.0, 300.0), stable)
+    faster = judge_metric(LATENCY, _latency(400, 800.0, 250.0), stable)
+    assert (slower.verdict, faster.verdict) == ("fail", "pass")
+    assert slower.canary == {"n": 400, "mean": 1200.0}
+    assert slower.reason.startswith("canary 1200 (n=400) vs stable 900 (n=4000); 99% CS of difference [")
+    assert slower.interval["method"].startswith("normal-mixture CS, plug-in variance")
+
+
+def test_mixed_states_continue_and_say_which_metric_is_where():
+    canary = {
+        "sms_success": ArmStats(400, 396),
+        "conversion": ArmStats(400, 88),
+        "escalation": ArmStats(5, 0),
+    }
+    stable = {
+        "sms_success": ArmStats(3600, 3564),
+        "conversion": ArmStats(3600, 792),
+        "escalation": ArmStats(45, 2),
+    }
+    decision = judge([SMS, CONVERSION, ESCALATION], canary, stable, elapsed_s=1e6, min_duration_s=0)
+    assert decision.overall == "continue"
+    assert decision.reason == "pending: conversion; no-data: escalation; pass: sms_success"
+
+
+def test_a_watched_aa_canary_is_not_rolled_back():
+    rng = random.Random(99)
+    false_alarms = sum(
+        _calls_until("rollback", 0.9, 0.9, rng, cap=400, look_every=4) <= 400 for _ in range(60)
+    )
+    assert false_alarms == 0
+
+
+# --- output and validation ----------------------------------------------------------------------
+
+
+def test_decision_is_json_serialisable():
+    decision = judge(
+        [SMS, LATENCY],
+        {"sms_success": ArmStats(42, 29), "turn_latency_ms": _latency(1, 900.0, 0.0)},
+        {"sms_success": ArmStats(380, 376)},
+        elapsed_s=60,
+        min_duration_s=1800,
+    )
+    payload = json.loads(json.dumps(decision.to_dict(), allow_nan=False))
+    assert payload["overall"] == "rollback"
+    assert [m["verdict"] for m in payload["metrics"]] == ["fail", "no-data"]
+    assert payload["metrics"][0]["interval"]["alpha"] == 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "ratio"}, "kind must be one of"),
+        ({"direction": "up"}, "direction must be one of"),
+        ({"tolerance": -0.1}, "tolerance must be >= 0"),
+        ({"min_calls": 0}, "min_calls must be >= 1"),
+    ],
+)
+def test_invalid_policies_are_rejected(kwargs, message):
+    fields = {"name": "m", "kind": "rate", "direction": "higher_is_better", "tolerance": 0.05} | kwargs
+    with pytest.raises(ValueError, match=message):
+        MetricPolicy(**fields)
