@@ -171,31 +171,21 @@ class LogEntry:
     commit: str
     date: str
     author: str
+    path: str  # the file's path (relative to the git top level) at that commit
 
 
-def log_path(root: Path, relpath: str, *, follow: bool = True) -> list[LogEntry]:
-    """Commits that touched `relpath`, newest first (following renames of a single file)."""
-    args = ["log", "--format=%H%x00%aI%x00%an <%ae>"]
-    if follow:
-        args.append("--follow")
-    out = git(root, *args, "--", relpath)
+def log_path(root: Path, relpath: str) -> list[LogEntry]:
+    """Commits that touched `relpath`, newest first, following renames; one git call."""
+    out = git(root, "log", "--follow", "--name-only", "--format=%x01%H%x00%aI%x00%an <%ae>", "--", relpath)
     entries = []
-    for line in out.splitlines():
-        parts = line.split("\0")
-        if len(parts) == 3:
-            entries.append(LogEntry(*parts))
-    return entries
-
-
-def log_names(root: Path, relpath: str) -> list[tuple[str, str]]:
-    """(commit, path-at-that-commit) newest first, following renames of `relpath`."""
-    out = git(root, "log", "--follow", "--name-only", "--format=%x00%H", "--", relpath)
-    pairs = []
-    for chunk in out.split("\0"):
+    for chunk in out.split("\x01"):
         lines = [line for line in chunk.splitlines() if line.strip()]
-        if len(lines) >= 2:
-            pairs.append((lines[0], lines[-1]))
-    return pairs
+        if not lines:
+            continue
+        parts = lines[0].split("\0")
+        if len(parts) == 3:
+            entries.append(LogEntry(parts[0], parts[1], parts[2], lines[-1] if len(lines) > 1 else relpath))
+    return entries
 
 
 def commit_and_tag(root: Path, paths: Sequence[str], message: str, tag: str, tag_message: str,
