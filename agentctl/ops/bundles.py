@@ -192,8 +192,12 @@ def agent_files(ws: Any, agent: str) -> dict[str, str]:
     return files
 
 
-def load_agent_workspace(root: Path, agent: str) -> Any:
-    """The working tree, with errors in this agent's own files (not others') raised as ValidationFailed."""
+def load_agent_workspace(root: Path, agent: str, *, check: bool = True) -> Any:
+    """The working tree, with errors in this agent's own files (not others') raised as ValidationFailed.
+
+    With check=False only an agent that does not load at all is an error; call
+    `raise_agent_errors` later (release first checks for uncommitted files, a clearer message).
+    """
     from agentctl.model.workspace import load_workspace
 
     ws = load_workspace(root, strict=False)
@@ -202,13 +206,18 @@ def load_agent_workspace(root: Path, agent: str) -> Any:
         if own:
             raise ValidationFailed(own)
         ws.agent(agent)  # raises NotFoundError listing the agents that exist
+    if check:
+        raise_agent_errors(ws, agent)
+    return ws
+
+
+def raise_agent_errors(ws: Any, agent: str) -> None:
     files = set(agent_files(ws, agent).values())
     kb_name = ws.agents[agent].kb
     docs = {d["uri"] for d in ws.kbs[kb_name].documents} if kb_name in ws.kbs else set()
     own = [d for d in ws.errors if d.file in files or d.file in docs]
     if own:
         raise ValidationFailed(own)
-    return ws
 
 
 def working_config(root: Path, agent: str, ws: Any = None) -> AgentConfig:

@@ -55,7 +55,7 @@ def diff_bundles(root: Path, before: str | BundleRef, after: str | BundleRef | N
     old_config = bundle_config(root, old)
     old_hashes = component_hashes(old.components)
     if after is None:
-        ws = load_agent_workspace(root, old.agent)
+        ws = load_agent_workspace(root, old.agent, check=False)  # show edits even when validate objects
         new_config = working_config(root, old.agent, ws)
         new_hashes = _working_hashes(root, ws, old.agent, new_config.kb)
         label = "working tree"

@@ -20,6 +20,7 @@ from agentctl.ops.bundles import (
     bundle_config,
     list_bundles,
     load_agent_workspace,
+    raise_agent_errors,
     released_versions,
     working_config,
 )
@@ -97,13 +98,15 @@ def release_bundle(root: Path, agent: str, note: str) -> Bundle:
     head = history.head_commit(root)
     if head is None:
         raise BadInputError("the repository has no commits yet", "commit the config first")
-    ws = load_agent_workspace(root, agent)
-    current = working_config(root, agent, ws)
-    paths = [*agent_files(ws, agent).values(), *_local_documents(current.kb)]
+    ws = load_agent_workspace(root, agent, check=False)
+    kb = ws.kbs.get(ws.agents[agent].kb or "")
+    paths = [*agent_files(ws, agent).values(), *_local_documents(kb.doc.data if kb else None)]
     dirty = history.dirty_paths(root, paths)
     if dirty:
         raise BadInputError(f"uncommitted changes in {agent}'s components: {', '.join(dirty)}",
                             "commit them (a release pins committed content only) and release again")
+    raise_agent_errors(ws, agent)
+    current = working_config(root, agent, ws)
     components = pin_components(root, ws, agent, head)
     digest = content_hash(components)
     previous = list_bundles(root, agent)
