@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.synthetic_repo import make_synthetic_repo  # noqa: E402
 from agentctl.ops.init import init_repo  # noqa: E402
+from benchmarks.synthetic_repo import make_synthetic_repo  # noqa: E402
 
 
 def median_ms(cmd: list[str], runs: int, cwd: Path | None = None) -> float:

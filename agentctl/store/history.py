@@ -76,16 +76,18 @@ def tags(root: Path, pattern: str) -> list[TagInfo]:
 
     Lightweight tags have no tagger and their commit is the object itself.
     """
-    fmt = _NUL.join(["%(refname:strip=2)", "%(objectname)", "%(*objectname)", "%(taggerdate:iso-strict)",
-                     "%(taggername) %(taggeremail)", "%(contents)"]) + "%00%00"
+    fmt = _NUL.join(["%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)",
+                     "%(taggerdate:iso-strict)", "%(taggername) %(taggeremail)", "%(contents)"]) + "%01"
     out = git(root, "for-each-ref", f"--format={fmt}", pattern)
     found = []
-    for record in out.split("\0\0"):
+    for record in out.split("\x01"):
         record = record.lstrip("\n")
         if not record:
             continue
-        name, obj, peeled, date, tagger, message = (record.split("\0") + [""] * 6)[:6]
-        found.append(TagInfo(name, peeled or obj, date, tagger.strip(), message.strip()))
+        name, kind, obj, peeled, date, tagger, message = (record.split("\0", 6) + [""] * 7)[:7]
+        annotated = kind == "tag"
+        found.append(TagInfo(name, peeled or obj, date, tagger.strip() if annotated else "",
+                             message.strip() if annotated else ""))
     return found
 
 

@@ -8,7 +8,15 @@ import time_machine
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model.yamlio import parse_text
 from agentctl.ops.release import release_bundle
-from tests.bundle_helpers import AGENT, FIRST_NOTE, PROMPT_TEXT, SECOND_NOTE, edit_prompt_and_kb, release, two_releases
+from tests.bundle_helpers import (
+    AGENT,
+    FIRST_NOTE,
+    PROMPT_TEXT,
+    SECOND_NOTE,
+    edit_prompt_and_kb,
+    release,
+    two_releases,
+)
 from tests.helpers import RepoDir
 
 
