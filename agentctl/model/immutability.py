@@ -40,7 +40,7 @@ def _released(ws: Workspace) -> dict[tuple[str, str, str], tuple[str, dict[str, 
         ref = f"{data.get('agent')}@v{data.get('version')}"
         comp = data.get("components") or {}
         prompt = comp.get("prompt") or {}
-        entries: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        entries: list[tuple[str, dict[str, Any], dict[Any, Any]]] = []
         if prompt.get("name"):
             template = prompt.get("template") or {}
             entries.append(("prompt", prompt, {prompt.get("path"): prompt.get("sha256"),

@@ -127,9 +127,10 @@ _CONTRACT_SCHEMAS = (("function", ("function", "parameters")), ("request", ("req
 
 
 def _dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
     for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def contract_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[dict[str, Any]]:

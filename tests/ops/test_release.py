@@ -120,3 +120,24 @@ def test_edits_after_release_do_not_change_the_bundle(example_repo: RepoDir) -> 
     edit_prompt_and_kb(example_repo, commit=None)
     with pytest.raises(BadInputError, match="uncommitted changes"):
         release(example_repo)
+
+
+def test_config_repo_in_a_subfolder_of_the_git_repo(tmp_dir: RepoDir) -> None:
+    from agentctl.ops.init import init_repo
+    from agentctl.ops.show import show_bundle
+    from agentctl.ops.verify import verify_bundle
+
+    init_repo(tmp_dir.path / "voice")
+    config = RepoDir(tmp_dir.path / "voice")
+    assert release(config).version == 1
+    config.edit(PROMPT_TEXT, "Keep every turn", "Keep each turn")
+    config.edit("prompts/install-reminder/prompt.yaml", "version: 1", "version: 2")
+    with pytest.raises(BadInputError, match="components: prompts/install-reminder/prompt.yaml, "
+                                            "prompts/install-reminder/system.md"):
+        release(config, SECOND_NOTE)
+    config.git("commit", "-qam", "prompt v2")
+    assert release(config, SECOND_NOTE).version == 2
+    assert tmp_dir.git("tag", "-l").split() == ["install-reminder@v1", "install-reminder@v2"]
+    (config.path / PROMPT_TEXT).unlink()
+    assert "Keep every turn" in show_bundle(config.path, "install-reminder@v1").config.prompt_text
+    assert verify_bundle(config.path, "install-reminder@v1").ok
