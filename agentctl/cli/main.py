@@ -21,6 +21,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("agentctl.cli.init:init", "Create a config repo with the example Install Reminder agent."),
     "validate": ("agentctl.cli.validate:validate", "Check every config file against its schema and each other."),
     "schema": ("agentctl.cli.schema:schema", "Print the JSON Schema of a config file kind."),
+    "release": ("agentctl.cli.release:release", "Pin an agent's components into the next immutable bundle AGENT@vN."),
+    "history": ("agentctl.cli.history:history", "List an agent's releases (or an artifact's versions) with notes and tests."),
+    "show": ("agentctl.cli.show:show", "Show a released bundle exactly as pinned, read from git objects."),
+    "diff": ("agentctl.cli.diff:diff", "What changed between two bundles, or from a bundle to the working tree."),
+    "verify": ("agentctl.cli.verify:verify", "Check every file a bundle pins against its recorded hashes."),
+    "kb": ("agentctl.cli.kb:kb", "Knowledge-base manifests: snapshot a folder of documents."),
 }
 
 

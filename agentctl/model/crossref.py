@@ -193,3 +193,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Checks that live in their own modules register themselves on import.
+from agentctl.model import immutability as _immutability  # noqa: E402,F401

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.render import emit_json
+
+
+@click.command()
+@click.argument("before", metavar="AGENT@vA")
+@click.argument("after", metavar="[AGENT@vB]", required=False)
+@repo_option
+@json_option
+def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> int:
+    """Show what changed between two bundles, or from a bundle to the working tree.
+
+    Changes are semantic: prompt lines and sections, variables, model settings, tool contract
+    fields, KB documents added, updated, deleted or renamed.
+    """
+    from agentctl.ops.diff import diff_bundles
+
+    found = diff_bundles(root_from(repo), before, after)
+    if as_json:
+        emit_json(found.to_dict())
+        return 0
+    click.echo(f"{found.before} → {found.after}")
+    if not found.changed:
+        click.echo("no changes")
+        return 0
+    for item in found.items:
+        click.echo(f"  {item['component']} {item['name']}: {item['summary']}")
+        for line in item.get("lines_removed") or []:
+            click.echo(f"      - {line}")
+        for line in item.get("lines_added") or []:
+            click.echo(f"      + {line}")
+    if found.files:
+        click.echo("files:")
+        for change in found.files:
+            click.echo(f"  {change.status:8} {change.path}")
+    return 0

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.render import emit_json
+
+
+@click.command()
+@click.argument("agent")
+@click.option("-m", "--message", "note", required=True, metavar="NOTE",
+              help="What changed and why, in words a teammate can act on (required).")
+@repo_option
+@json_option
+def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
+    """Pin AGENT's components into the next bundle AGENT@vN, commit it and tag it.
+
+    Refused when the note says nothing, when nothing changed since the last bundle, or when
+    one of the agent's component files has uncommitted changes.
+    """
+    from agentctl.ops.release import release_bundle
+
+    bundle = release_bundle(root_from(repo), agent, note)
+    if as_json:
+        emit_json(bundle.to_dict())
+        return 0
+    click.echo(f"released {bundle.ref} (commit {bundle.commit[:12]}, tag {bundle.ref})")
+    click.echo(f"  note: {bundle.human_note}")
+    for item in bundle.notes.get("generated") or []:
+        click.echo(f"  - {item['component']} {item['name']}: {item['summary']}")
+    return 0

@@ -1,0 +1,182 @@
+"""`agentctl kb snapshot KB SOURCE_DIR`: hash a folder of documents into `kb-manifests/KB.yaml`.
+
+Files are hashed in 1 MiB chunks (a large folder never sits in memory), and a cache in
+`.agentctl/cache/kb-<KB>.json` keyed by path, size and mtime means unchanged files are not
+read again. The result is a DVC-like diff: added, updated, deleted and renamed (same hash,
+new path) documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import BadInputError
+from agentctl.model import layout
+
+
+@dataclass
+class KbSnapshot:
+    kb: str
+    manifest: str          # repo-relative path of the manifest
+    source: str
+    version: int
+    previous_version: int | None
+    written: bool          # False when nothing changed (the manifest was left untouched)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    documents: int = 0
+    hashed: int = 0        # files read and hashed this time
+    cache_hits: int = 0    # files whose size and mtime matched the cache, so were not read
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted or self.renamed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kb": self.kb, "manifest": self.manifest, "source": self.source, "version": self.version,
+                "previous_version": self.previous_version, "written": self.written, "changed": self.changed,
+                "added": self.added, "updated": self.updated, "deleted": self.deleted,
+                "renamed": [list(pair) for pair in self.renamed], "unchanged": self.unchanged,
+                "documents": self.documents, "hashed": self.hashed, "cache_hits": self.cache_hits}
+
+
+def cache_path(root: Path, kb: str) -> Path:
+    return root / layout.STATE_DIR / "cache" / f"kb-{kb}.json"
+
+
+def _uri(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_uri()  # outside the repo: a file:// uri, checked by hash like any remote document
+
+
+def _walk(source: Path) -> list[Path]:
+    found = []
+    for folder, dirs, names in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+    return found
+
+
+def _load_cache(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("files", {}) if isinstance(data, dict) else {}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _committed_version(root: Path, relpath: str) -> int | None:
+    """The manifest's `version` at HEAD, or None (not committed, or not a git repo)."""
+    from agentctl.model.yamlio import parse_text
+    from agentctl.store import history
+
+    if not history.is_work_tree(root) or history.head_commit(root) is None:
+        return None
+    raw = history.read_object(root, history.at_commit("HEAD", relpath, history.prefix(root)))
+    if raw is None:
+        return None
+    try:
+        return int(parse_text(raw.decode("utf-8"), relpath).data.get("version"))
+    except Exception:  # noqa: BLE001 - an unreadable old revision just means "not released as is"
+        return None
+
+
+def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = None) -> KbSnapshot:
+    """Hash every file under `source_dir` into the manifest of `kb` and report what changed.
+
+    When documents changed and the manifest's version is already committed, the version is
+    bumped (released versions are immutable); `note` becomes `changes:`, else a summary is written.
+    """
+    from agentctl import clock
+    from agentctl.model.crossref import sha256_file
+    from agentctl.model.notes import document_changes
+    from agentctl.model.yamlio import dump_yaml, load_file
+
+    source = Path(source_dir).resolve() if Path(source_dir).is_absolute() else (Path.cwd() / source_dir).resolve()
+    if not source.is_dir():
+        raise BadInputError(f"{source_dir} is not a folder", "pass the folder holding the KB documents")
+    relpath = layout.kb_file(kb)
+    manifest_path = root / relpath
+    old: dict[str, Any] = load_file(manifest_path, relpath).data if manifest_path.is_file() else {}
+    old_docs = {d["uri"]: d for d in old.get("documents") or []}
+    cache = _load_cache(cache_path(root, kb))
+    new_cache: dict[str, dict[str, Any]] = {}
+    result = KbSnapshot(kb, relpath, _uri(root, source), int(old.get("version") or 1), old.get("version"), False)
+    documents = []
+    today = clock.now().date().isoformat()
+    for path in _walk(source):
+        stat = path.stat()
+        key = str(path)
+        hit = cache.get(key)
+        if hit and hit.get("size") == stat.st_size and hit.get("mtime_ns") == stat.st_mtime_ns:
+            sha = hit["sha256"]
+            result.cache_hits += 1
+        else:
+            sha = sha256_file(path)
+            result.hashed += 1
+        new_cache[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
+        uri = _uri(root, path)
+        previous = old_docs.get(uri) or {}
+        entry: dict[str, Any] = {"uri": uri, "sha256": sha, "size": stat.st_size,
+                                 "updated": previous.get("updated") if previous.get("sha256") == sha else today}
+        if not entry["updated"]:
+            entry["updated"] = today
+        if previous.get("title"):
+            entry["title"] = previous["title"]
+        documents.append(entry)
+    diff = document_changes(list(old_docs.values()), documents)
+    result.added, result.updated, result.deleted = diff["added"], diff["updated"], diff["deleted"]
+    result.renamed, result.unchanged, result.documents = diff["renamed"], len(diff["unchanged"]), len(documents)
+    _write_atomic(cache_path(root, kb), json.dumps({"files": new_cache}, indent=1, sort_keys=True))
+    if old and not result.changed and old.get("source") == result.source:
+        return result
+    if old and result.changed:
+        in_git = _in_git(root)
+        if not in_git or _committed_version(root, relpath) == result.version:
+            result.version += 1
+    changes = note or (_summary(result) if result.changed or not old else old.get("changes"))
+    data = {"name": kb, "version": result.version, "changes": changes,
+            **({"description": old["description"]} if old.get("description") else {}),
+            "source": result.source, "documents": documents}
+    _write_atomic(manifest_path, dump_yaml(data))
+    result.written = True
+    return result
+
+
+def _in_git(root: Path) -> bool:
+    from agentctl.store import history
+
+    return history.is_work_tree(root)
+
+
+def _summary(result: KbSnapshot) -> str:
+    parts = []
+    for label, items in (("added", result.added), ("updated", result.updated), ("deleted", result.deleted)):
+        if items:
+            parts.append(f"{label} {', '.join(Path(u).name for u in items)}")
+    if result.renamed:
+        parts.append("renamed " + ", ".join(f"{Path(a).name} → {Path(b).name}" for a, b in result.renamed))
+    return "; ".join(parts) or f"snapshot of {result.documents} documents from {result.source}"

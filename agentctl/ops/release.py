@@ -1,0 +1,160 @@
+"""`agentctl release AGENT -m NOTE`: pin an agent's components into the next immutable bundle.
+
+The bundle file records, for every component, its version, path, git blob sha and sha256,
+plus the commit they were read from; it is committed alone and marked with an annotated tag
+`AGENT@vN` whose message is the human note.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import BadInputError
+from agentctl.model import layout
+from agentctl.model.bundle import Bundle, content_hash, tag_name
+from agentctl.ops.bundles import (
+    agent_files,
+    bundle_config,
+    list_bundles,
+    load_agent_workspace,
+    raise_agent_errors,
+    released_versions,
+    working_config,
+)
+
+
+def _sha256(path: Path) -> str:
+    from agentctl.model.crossref import sha256_file
+
+    return sha256_file(path)
+
+
+def _local_documents(manifest: dict[str, Any] | None) -> list[str]:
+    return [d["uri"] for d in (manifest or {}).get("documents") or [] if "://" not in d["uri"]]
+
+
+def pin_components(root: Path, ws: Any, agent: str, commit: str) -> dict[str, Any]:
+    """The `components` mapping of a bundle: every file of `agent` with version, blob and sha256 at `commit`."""
+    from agentctl.store import history
+
+    files = agent_files(ws, agent)
+    definition = ws.agents[agent]
+    kb = ws.kbs.get(definition.kb) if definition.kb else None
+    docs = _local_documents(kb.doc.data if kb else None)
+    blobs = history.blob_shas(root, commit, [*files.values(), *docs])
+
+    def pin(path: str) -> dict[str, Any]:
+        return {"path": path, "blob": blobs[path], "sha256": _sha256(root / path)}
+
+    prompt = ws.prompts[definition.prompt]
+    components: dict[str, Any] = {
+        "agent": pin(files["agent"]),
+        "prompt": {"name": prompt.name, "version": prompt.version, **pin(files["prompt"]),
+                   "template": pin(files["template"])},
+        "tools": [{"name": ref.contract, "version": ws.contracts[ref.contract].version, "range": ref.version_range,
+                   **pin(files[f"tool:{ref.contract}"])} for ref in definition.tools],
+        "kb": None,
+    }
+    if kb:
+        documents = []
+        for doc in kb.documents:
+            entry = {"uri": doc["uri"], "sha256": doc["sha256"], "size": doc["size"]}
+            if doc["uri"] in blobs:
+                entry.update(path=doc["uri"], blob=blobs[doc["uri"]])
+            documents.append(entry)
+        components["kb"] = {"name": kb.name, "version": kb.version, **pin(files["kb"]), "documents": documents}
+    return components
+
+
+def next_version(root: Path, agent: str) -> int:
+    """max(tagged versions, bundle files in the working tree and at HEAD) + 1, so no number is reused."""
+    known = set(released_versions(root, agent))
+    for path in (root / layout.agent_dir(agent)).glob("v*.yaml"):
+        if layout.kind_of(f"{layout.agent_dir(agent)}/{path.name}") == "bundle":
+            known.add(int(path.stem[1:]))
+    return max(known, default=0) + 1
+
+
+def release_bundle(root: Path, agent: str, note: str) -> Bundle:
+    """Assemble, commit and tag the next bundle of `agent`; returns it.
+
+    Refuses (exit 2) a note that says nothing, a release with no change since the last bundle,
+    and uncommitted changes in any of the agent's component files (changes elsewhere are fine).
+    """
+    from agentctl import clock
+    from agentctl.identity import current_actor
+    from agentctl.model.notes import check_note_substance, generate_notes
+    from agentctl.store import history
+
+    problem = check_note_substance(note)
+    if problem:
+        raise BadInputError(problem)
+    note = " ".join(note.split())
+    if not history.is_work_tree(root):
+        raise BadInputError(f"{root} is not a git repository", "run `git init` and commit the config first")
+    head = history.head_commit(root)
+    if head is None:
+        raise BadInputError("the repository has no commits yet", "commit the config first")
+    ws = load_agent_workspace(root, agent, check=False)
+    kb = ws.kbs.get(ws.agents[agent].kb or "")
+    paths = [*agent_files(ws, agent).values(), *_local_documents(kb.doc.data if kb else None)]
+    dirty = history.dirty_paths(root, paths)
+    if dirty:
+        raise BadInputError(f"uncommitted changes in {agent}'s components: {', '.join(dirty)}",
+                            "commit them (a release pins committed content only) and release again")
+    raise_agent_errors(ws, agent)
+    current = working_config(root, agent, ws)
+    components = pin_components(root, ws, agent, head)
+    digest = content_hash(components)
+    previous = list_bundles(root, agent)
+    last = previous[-1] if previous else None
+    if last is not None and last.content_hash == digest:
+        raise BadInputError(f"nothing changed since {last.ref}", "edit a component first")
+    old = bundle_config(root, last).to_dict() if last else None
+    version = next_version(root, agent)
+    actor = current_actor(root)
+    bundle = Bundle(agent=agent, version=version, commit="", created=clock.isoformat(clock.now()), author=str(actor),
+                    content_hash=digest, components=components,
+                    notes={"human": note, "generated": generate_notes(old, current.to_dict())},
+                    source_commit=head, previous=last.version if last else None)
+    rel = layout.bundle_file(agent, version)
+    _write_atomic(root / rel, _dump(bundle.to_file(), rel))
+    tag = tag_name(agent, version)
+    try:
+        bundle.commit = history.commit_and_tag(root, [rel], f"Release {tag}\n\n{note}", tag, note,
+                                               (actor.name, actor.email or f"{actor.name}@localhost"))
+    except Exception:
+        if not history.blob_shas(root, "HEAD", [rel]):
+            (root / rel).unlink(missing_ok=True)  # nothing was committed: leave no stray bundle file behind
+        raise
+    bundle.tag = {"name": tag, "message": note}
+    return bundle
+
+
+def _dump(data: dict[str, Any], rel: str) -> str:
+    """YAML text of a bundle, checked against the bundle schema before anything is written."""
+    from agentctl.errors import ValidationFailed
+    from agentctl.model.schema import validate_document
+    from agentctl.model.yamlio import dump_yaml, parse_text
+
+    header = "# Written by `agentctl release`; released bundles are immutable — do not edit.\n"
+    text = header + dump_yaml(data)
+    errors = [d for d in validate_document(parse_text(text, rel), "bundle") if d.is_error]
+    if errors:
+        raise ValidationFailed(errors)
+    return text
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
