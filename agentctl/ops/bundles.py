@@ -244,22 +244,16 @@ def working_config(root: Path, agent: str, ws: Any = None) -> AgentConfig:
 
 # -- test results (the results store is optional) --------------------------------------------------------------
 
-def test_results(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
+def suite_results(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
     """suite name → {"status", "id", ...} recorded for `agent@vN`, or {} when nothing is recorded."""
-    try:
-        from agentctl.store import results  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return dict(results.results_for(root, agent, version) or {})
+    from agentctl.store.results import results_for
+
+    return dict(results_for(root, agent, version))
 
 
-def test_status(root: Path, agent: str, version: int) -> str:
+def suite_status(root: Path, agent: str, version: int) -> str:
     """One cell for tables: "unit ✓ boundary ✗", or "-" when no results are recorded."""
-    try:
-        from agentctl.store import results  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        return "-"
-    found = test_results(root, agent, version)
+    found = suite_results(root, agent, version)
     if not found:
         return "-"
     return " ".join(f"{suite} {'✓' if r.get('status') == 'passed' else '✗'}" for suite, r in sorted(found.items()))

@@ -13,7 +13,7 @@ from typing import Any
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle
-from agentctl.ops.bundles import list_bundles, test_status
+from agentctl.ops.bundles import list_bundles, suite_status
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
 
@@ -59,7 +59,7 @@ def agent_history(root: Path, agent: str) -> AgentHistory:
         raise NotFoundError(f"no agent named '{agent}' (agents: {', '.join(known) or 'none yet'})",
                             "use one of the existing names")
     rows = [HistoryRow(b.ref, b.version, b.created, b.author, component_summary(b), b.human_note,
-                       test_status(root, agent, b.version), b.commit) for b in bundles]
+                       suite_status(root, agent, b.version), b.commit) for b in bundles]
     return AgentHistory(agent, rows)
 
 
@@ -138,7 +138,7 @@ def _released_versions(root: Path, kind: str, name: str) -> dict[str, list[tuple
         agent = agent_file.parent.name
         for bundle in list_bundles(root, agent):
             for version in _pinned(bundle, kind, name):
-                out.setdefault(version, []).append((bundle.ref, test_status(root, agent, bundle.version)))
+                out.setdefault(version, []).append((bundle.ref, suite_status(root, agent, bundle.version)))
     return out
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.model.bundle import Bundle, BundleRef
-from agentctl.ops.bundles import AgentConfig, bundle_config, load_bundle, test_results
+from agentctl.ops.bundles import AgentConfig, bundle_config, load_bundle, suite_results
 
 
 @dataclass
@@ -25,4 +25,4 @@ class BundleView:
 def show_bundle(root: Path, ref: str | BundleRef) -> BundleView:
     """The bundle `ref` names with its exact component contents, read from git objects (never the working tree)."""
     bundle = load_bundle(root, ref)
-    return BundleView(bundle, bundle_config(root, bundle), test_results(root, bundle.agent, bundle.version))
+    return BundleView(bundle, bundle_config(root, bundle), suite_results(root, bundle.agent, bundle.version))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
 from agentctl.errors import NotFoundError
@@ -23,12 +20,12 @@ def test_history_lists_v1_and_v2(example_repo: RepoDir) -> None:
     assert rows[0].author == "Test Operator <operator@roadwise.example>"
 
 
-def test_history_shows_test_status_from_the_results_store(example_repo: RepoDir, monkeypatch) -> None:
+def test_history_shows_test_status_from_the_results_store(example_repo: RepoDir) -> None:
+    from agentctl.store.results import save_result
+
     two_releases(example_repo)
-    store = types.ModuleType("agentctl.store.results")
-    store.results_for = lambda root, agent, version: (  # type: ignore[attr-defined]
-        {"unit": {"status": "passed", "id": "r1"}, "boundary": {"status": "failed", "id": "r2"}} if version == 2 else {})
-    monkeypatch.setitem(sys.modules, "agentctl.store.results", store)
+    save_result(example_repo.path, AGENT, 2, "unit", {"status": "passed"})
+    save_result(example_repo.path, AGENT, 2, "boundary", {"status": "failed"})
     rows = agent_history(example_repo.path, AGENT).rows
     assert [r.tests for r in rows] == ["-", "boundary ✗ unit ✓"]
 
