@@ -193,3 +193,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Subsystems register their own cross-file checks; importing them here makes `validate` see them.
+from agentctl.suites import checks as _suite_checks  # noqa: E402,F401
