@@ -97,6 +97,8 @@ def run_suite(ctx: RunContext, suite: Suite) -> SuiteResult:
         mine = [a for (c, _), a in zip(jobs, attempts, strict=True) if c is case]
         results.append(CaseResult(suite.name, case.name, mine, case.pass_rate, case.description))
     spec = ctx.provider or suite.provider or {"type": "replay"}
+    if ctx.record and spec.get("type") == "replay":
+        spec = spec.get("live") or spec
     label = describe(spec) + (" (recording)" if ctx.record else "")
     return SuiteResult(suite.name, suite.kind, suite.path, suite.sha256, label, results, started,
                        clock.isoformat(clock.now()))
