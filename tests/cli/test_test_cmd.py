@@ -96,7 +96,7 @@ def test_validate_reports_suite_files(example_repo: RepoDir, cli) -> None:
 def test_unknown_suite_and_e2e_without_env(example_repo: RepoDir, cli) -> None:
     result = cli("test", "install-reminder", "--suite", "smoke", cwd=example_repo.path)
     assert result.exit_code == 2
-    assert "agentctl: no suite named smoke — use one of: boundary, unit" in result.stderr
+    assert "agentctl: no suite named smoke — use one of: boundary, e2e, unit" in result.stderr
 
 
 def test_subprocess_exit_code_and_json(example_repo: RepoDir) -> None:

@@ -44,18 +44,19 @@ def test_failed_run_of_a_release_is_stored_as_failed(example_repo: RepoDir) -> N
     assert [c["id"] for c in failed] == ["unit/opt-out-phrase-present"]
 
 
-def test_e2e_needs_an_environment(example_repo: RepoDir) -> None:
-    example_repo.gen({"bundles/install-reminder/suites/e2e.yaml":
-                      "kind: e2e\nprovider: {type: http, url: 'http://127.0.0.1:9/{env}'}\n"
-                      "cases:\n  - name: greets\n    turns: [{user: 'Hello?'}]\n"})
-    example_repo.edit("bundles/install-reminder/agent.yaml", "  - suites/boundary.yaml\n",
-                      "  - suites/boundary.yaml\n  - suites/e2e.yaml\n")
+def test_e2e_needs_an_environment(example_repo: RepoDir, monkeypatch) -> None:
+    monkeypatch.delenv("AGENTCTL_STAGING_URL", raising=False)
     with pytest.raises(BadInputError, match="e2e suites run against a deployed environment — pass --env"):
         run_tests(example_repo.path, "install-reminder", suites=["e2e"])
     with pytest.raises(BadInputError, match="unknown environment 'prod' — use one of: production, staging"):
         run_tests(example_repo.path, "install-reminder", env="prod")
     run = run_tests(example_repo.path, "install-reminder", env="staging")
     assert [s.name for s in run.suites] == ["e2e"]
-    assert run.suites[0].cases[0].message.startswith("POST http://127.0.0.1:9/staging failed: ConnectError")
+    assert run.suites[0].cases[0].message == ("environment variable AGENTCTL_STAGING_URL is not set "
+                                              "(needed by the provider's ${AGENTCTL_STAGING_URL})")
+    monkeypatch.setenv("AGENTCTL_STAGING_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AGENTCTL_STAGING_TOKEN", "t")
+    case = run_tests(example_repo.path, "install-reminder", env="staging").suites[0].cases[0]
+    assert case.message.startswith("POST http://127.0.0.1:9/agents/install-reminder/test?env=staging failed: ConnectError")
     default = run_tests(example_repo.path, "install-reminder")
     assert [s.name for s in default.suites] == ["unit", "boundary"]

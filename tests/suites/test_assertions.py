@@ -12,9 +12,11 @@ from agentctl.suites.providers.base import ToolCall, Transcript, Turn
 SMS_ARGS = {"driver_id": "drv_1042", "phone_number": "+15555550142", "platform": "android"}
 
 
-@pytest.fixture
-def tools(example_repo) -> Tools:
-    return Tools(working_config(example_repo.path, "install-reminder").contracts)
+@pytest.fixture(scope="module")
+def tools() -> Tools:
+    from tests.helpers import REPO_ROOT
+
+    return Tools(working_config(REPO_ROOT, "install-reminder").contracts)
 
 
 def case(*expect: dict, max_turns: int = 8, latency_ms: float = 3000) -> Case:

@@ -73,12 +73,12 @@ def test_sms_call_with_arguments_invalid_under_the_contract_fails(httpserver, ad
     pytest.param(lambda: Response("boom", status=500), "POST {url} answered HTTP 500: boom", id="http-500"),
     pytest.param(lambda: Response(json.dumps({"reply": "hi"}), content_type="application/json"),
                  "POST {url} replied without a 'turns' list (see docs/test-suites.md for the shape)", id="wrong-shape"),
-    pytest.param(lambda: (time.sleep(1.0), Response("{}"))[1], "POST {url} timed out after 0.2s", id="timeout"),
+    pytest.param(lambda: (time.sleep(0.6), Response("{}"))[1], "POST {url} timed out after 0.1s", id="timeout"),
 ])
 def test_http_provider_failures_are_clear_case_errors(httpserver, add_suite, respond, expected) -> None:
     httpserver.expect_request("/agent").respond_with_handler(lambda request: respond())
     url = httpserver.url_for("/agent")
-    case = only_case(add_suite(http_suite(url, timeout=0.2)))
+    case = only_case(add_suite(http_suite(url, timeout=0.1)))
     assert case.status == "error"
     assert case.message == expected.format(url=url)
 
@@ -165,10 +165,10 @@ def test_openai_compatible_malformed_replies(httpserver, add_suite, payload, exp
 
 def test_openai_compatible_timeout(httpserver, add_suite) -> None:
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(
-        lambda request: (time.sleep(1.0), Response("{}"))[1])
+        lambda request: (time.sleep(0.6), Response("{}"))[1])
     base = httpserver.url_for("/v1")
-    case = only_case(add_suite(chat_suite(base, timeout=0.2)))
-    assert case.message == f"POST {base}/chat/completions timed out after 0.2s"
+    case = only_case(add_suite(chat_suite(base, timeout=0.1)))
+    assert case.message == f"POST {base}/chat/completions timed out after 0.1s"
 
 
 def test_llm_rubric_is_graded_through_a_provider(httpserver, add_suite) -> None:
