@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("agentctl.cli.diff:diff", "What changed between two bundles, or from a bundle to the working tree."),
     "verify": ("agentctl.cli.verify:verify", "Check every file a bundle pins against its recorded hashes."),
     "kb": ("agentctl.cli.kb:kb", "Knowledge-base manifests: snapshot a folder of documents."),
+    "test": ("agentctl.cli.test:test", "Run an agent's unit, boundary and e2e test suites."),
 }
 
 
