@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("agentctl.cli.init:init", "Create a config repo with the example Install Reminder agent."),
     "validate": ("agentctl.cli.validate:validate", "Check every config file against its schema and each other."),
     "schema": ("agentctl.cli.schema:schema", "Print the JSON Schema of a config file kind."),
+    "contracts": ("agentctl.cli.contracts:contracts", "Diff, list, live-test and import tool contracts."),
 }
 
 
