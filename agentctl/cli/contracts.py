@@ -104,6 +104,9 @@ def verify(tool: str, base_url: str | None, env: str | None, timeout: float | No
           [(p.name, p.result.upper(), p.status or "-", "-" if p.latency_ms is None else f"{p.latency_ms:.0f}",
             p.reason) for p in report.probes], title=f"{report.tool} {report.version} → {report.url}")
     bad = report.count("fail") + report.count("error")
+    for probe in report.probes:  # one greppable line per problem, unwrapped
+        if probe.result != "pass":
+            click.echo(f"{probe.result.upper()} {probe.name}: {probe.reason}")
     if bad:
         click.echo(f"✗ {bad} of {plural(len(report.probes), 'probe')} failed")
         return 1
