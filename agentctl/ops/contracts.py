@@ -120,7 +120,7 @@ def diff_files(old_path: Path, new_path: Path, *, operation: str | None = None,
 
 
 def _load_either(path: Path, operation: str | None) -> tuple[dict[str, Any], bool]:
-    from agentctl.contracts.openapi import is_openapi, load_openapi, operation_contract
+    from agentctl.contracts.openapi import is_openapi, load_openapi, operation_contract, tool_name
     from agentctl.contracts.sources import load_contract_file
     from agentctl.model.yamlio import load_file
 
@@ -130,8 +130,10 @@ def _load_either(path: Path, operation: str | None) -> tuple[dict[str, Any], boo
         if not operation:
             raise BadInputError(f"{path} is an OpenAPI document", "name the operation to compare: --operation ID")
         spec = load_openapi(path)
-        contract = operation_contract(spec, operation, name="provider", source=str(path))
-        contract.pop("success")  # a TODO placeholder, not the provider's word
+        contract = operation_contract(spec, operation, name=tool_name(operation), source=str(path))
+        # success is a TODO placeholder, not the provider's word; function mirrors request (reported once)
+        contract.pop("success")
+        contract.pop("function")
         contract["version"] = str((spec.get("info") or {}).get("version", "unknown"))
         return contract, True
     if operation:
@@ -256,7 +258,9 @@ def import_openapi(openapi_file: Path, operation: str, *, root: Path | None, nam
     if out.exists():
         raise BadInputError(f"{out} already exists", "pick another --name or --out; import never overwrites")
     contract = operation_contract(spec, operation, name=tool, source=openapi_file.name)
-    text = dump_yaml(contract)
+    text = (f"# Imported from {openapi_file.name} (operation {operation}).\n"
+            "# TODO: the success criteria below are a placeholder; write what proves the call did its job.\n"
+            + dump_yaml(contract))
     parse_contract_text(text, str(out))  # what we write must load
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
