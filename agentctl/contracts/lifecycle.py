@@ -26,7 +26,7 @@ def agent_version_ranges(ws: Workspace) -> Iterator[Diagnostic]:
     """Each agent's accepted range must parse and include the current contract version."""
     for agent in ws.agents.values():
         for ref in agent.tools:
-            where = ["tools", ref.index, "version"]
+            where: list[str | int] = ["tools", ref.index, "version"]
             try:
                 accepted = Range.parse(ref.version_range)
             except ValueError as exc:

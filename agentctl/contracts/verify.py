@@ -172,6 +172,10 @@ def _network_reason(exc: Exception) -> str:
         return f"TLS error: {str(exc) or type(exc).__name__}"
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(exc).lower():
         return "connection refused"
+    import socket
+
+    if any(isinstance(e, socket.gaierror) for e in chain) or "Name or service not known" in str(exc):
+        return f"cannot resolve the host name ({exc})"
     return f"request failed: {type(exc).__name__}: {str(exc) or 'no detail'}"
 
 
