@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("agentctl.cli.verify:verify", "Check every file a bundle pins against its recorded hashes."),
     "kb": ("agentctl.cli.kb:kb", "Knowledge-base manifests: snapshot a folder of documents."),
     "test": ("agentctl.cli.test:test", "Run an agent's unit, boundary and e2e test suites."),
+    "contracts": ("agentctl.cli.contracts:contracts", "Diff, list, live-test and import tool contracts."),
 }
 
 

@@ -29,3 +29,15 @@ def root_from(repo: Path | None) -> Path:
     from agentctl.model.workspace import resolve_root
 
     return resolve_root(repo)
+
+
+def optional_root(repo: Path | None) -> Path | None:
+    """Like root_from, but None outside a config repo (for commands that also work on plain files)."""
+    from agentctl.errors import NotARepositoryError
+
+    try:
+        return root_from(repo)
+    except NotARepositoryError:
+        if repo is not None:
+            raise
+        return None

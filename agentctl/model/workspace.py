@@ -62,6 +62,7 @@ def load_workspace(root: Path, *, strict: bool = True) -> Workspace:
     With strict=True (the default for commands that act on the repo) any error raises
     ValidationFailed carrying every diagnostic; strict=False returns them on the Workspace.
     """
+    import agentctl.contracts.lifecycle  # noqa: F401 - registers the contract lifecycle checks
     from agentctl.model.crossref import check_workspace
 
     loader = _Loader(root)
