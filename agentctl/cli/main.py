@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("agentctl.cli.init:init", "Create a config repo with the example Install Reminder agent."),
     "validate": ("agentctl.cli.validate:validate", "Check every config file against its schema and each other."),
     "schema": ("agentctl.cli.schema:schema", "Print the JSON Schema of a config file kind."),
+    "ci": ("agentctl.cli.ci:ci", "Gate a pull request: check only what the change affects."),
 }
 
 
