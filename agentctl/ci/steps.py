@@ -89,11 +89,24 @@ def contract_compatibility(ctx: CiContext) -> list[Finding]:
             continue
         users = sorted(a for a, why in ctx.impact.agents.items() if f"tool contract {name}" in why)
         used_by = f" (used by {', '.join(users)})" if users else ""
+        # a breaking change released as a new major version is honest: agents opt in by widening their range
+        major_bump = _major_bumped(old.get("version"), contract.version)
         for change in report.changes:
             line, col = contract.doc.position([int(p) if p.isdigit() else p for p in change.path.split(".")])
-            findings.append(Finding("compat", levels[change.level], relpath, line, col,
-                                    f"{change.message}{used_by}", change.rule))
+            level = "warning" if change.level is Level.ERR and major_bump else levels[change.level]
+            tail = f"; released as major version {contract.version}" if level != levels[change.level] else ""
+            findings.append(Finding("compat", level, relpath, line, col, f"{change.message}{tail}{used_by}",
+                                    change.rule))
     return findings
+
+
+def _major_bumped(old: object, new: str) -> bool:
+    from agentctl.contracts.semver import parse_version
+
+    try:
+        return parse_version(new).major > parse_version(str(old)).major
+    except ValueError:
+        return False
 
 
 @step("suites")
