@@ -53,13 +53,17 @@ def _twilio_context(match: re.Match[str], line: str) -> bool:
 
 
 def _random_value(match: re.Match[str], line: str) -> bool:
-    value = match.group("value")
+    if not _SECRET_KEY_NAME.search(match.group("key")):
+        return False
+    value = match.group("value").strip("[](){}")
     if re.fullmatch(r"[A-Z0-9_]+", value):  # an environment variable's name, not its value
+        return False
+    if "${" in value or "{{" in value or "://" in value:  # a reference or a URL, not a literal secret
         return False
     return len(value) >= MIN_SECRET_LENGTH and shannon_entropy(value) >= ENTROPY_THRESHOLD
 
 
-_SECRET_KEY_NAME = r"(?:api[_-]?key|apikey|access[_-]?key|secret|client[_-]?secret|token|passw(?:or)?d|passwd|auth(?:orization)?)"
+_SECRET_KEY_NAME = re.compile(r"(?i)api[_-]?key|apikey|access[_-]?key|secret|token|passw(?:or)?d|passwd|auth")
 
 PATTERNS: list[Pattern] = [
     Pattern("private-key", "private key block", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
@@ -74,9 +78,10 @@ PATTERNS: list[Pattern] = [
             _twilio_context),
     Pattern("jwt", "JSON Web Token",
             re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    # the key is bounded and must start at a word edge, so matching stays linear on long lines
     Pattern("secret-assignment", "high-entropy value assigned to a secret-looking key",
-            re.compile(r"(?i)[\"']?[A-Za-z0-9_.-]*" + _SECRET_KEY_NAME + r"[A-Za-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?"
-                       r"(?:bearer\s+|basic\s+|token\s+)?(?P<value>[A-Za-z0-9+/=_.~-]{16,})"),
+            re.compile(r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]{1,64})[\"']?[ \t]*[:=][ \t]*[\"']?"
+                       r"(?:[Bb]earer[ \t]+|[Bb]asic[ \t]+|[Tt]oken[ \t]+)?(?P<value>[^\s\"'`,;#]{16,})"),
             _random_value, group=1),
 ]
 
