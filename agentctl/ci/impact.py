@@ -30,6 +30,7 @@ class Impact:
     components: dict[Component, list[str]] = field(default_factory=dict)  # component → its changed files
     agents: dict[str, list[str]] = field(default_factory=dict)  # agent → why it is affected
     everything: bool = False  # agentctl.yaml changed: every agent is affected
+    uses: dict[str, AgentUses] = field(default_factory=dict, repr=False)  # what the affected agents use
 
     def names(self, kind: str) -> list[str]:
         return sorted(name for k, name in self.components if k == kind)
@@ -56,10 +57,19 @@ def component_of(relpath: str) -> Component | None:
     return None
 
 
-def read_agent_uses(root: Path) -> dict[str, AgentUses]:
-    """Which prompt, contracts and KB each agent names (unreadable definitions are skipped: validate reports them)."""
+def read_agent_uses(root: Path, mentioning: set[str] | None = None) -> dict[str, AgentUses]:
+    """Which prompt, contracts and KB each agent names (unreadable definitions are skipped: validate reports them).
+
+    With `mentioning`, only definitions whose text contains one of those names (or whose folder
+    is one of them) are parsed: a plain substring test is far cheaper than YAML, and can only
+    over-select, never miss a user.
+    """
     out: dict[str, AgentUses] = {}
     for path in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
+        if mentioning is not None and path.parent.name not in mentioning:
+            text = path.read_text("utf-8", errors="replace")
+            if not any(name in text for name in mentioning):
+                continue
         data = _quick_yaml(path)
         if not isinstance(data, dict):
             continue
@@ -72,8 +82,7 @@ def read_agent_uses(root: Path) -> dict[str, AgentUses]:
 
 
 def analyse(root: Path, changes: Iterable[ChangedFile], agents: dict[str, AgentUses] | None = None) -> Impact:
-    """Map `changes` to components and affected agents (agents: the head side's definitions)."""
-    agents = read_agent_uses(root) if agents is None else agents
+    """Map `changes` to components and affected agents (agents: the head side's definitions, read when None)."""
     impact = Impact()
     loose: list[str] = []
     for change in changes:
@@ -86,6 +95,9 @@ def analyse(root: Path, changes: Iterable[ChangedFile], agents: dict[str, AgentU
         for kb, files in _kbs_listing(root, loose).items():
             impact.components.setdefault(("kb", kb), []).extend(files)
     impact.everything = ("config", layout.CONFIG_FILE) in impact.components
+    if agents is None:
+        names = None if impact.everything else {name for _, name in impact.components}
+        agents = read_agent_uses(root, names)
     for name, uses in agents.items():
         why = []
         if impact.everything:
@@ -99,6 +111,7 @@ def analyse(root: Path, changes: Iterable[ChangedFile], agents: dict[str, AgentU
             why.append(f"KB {uses.kb}")
         if why:
             impact.agents[name] = why
+            impact.uses[name] = uses
     return impact
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentctl.ci.impact import AgentUses, Impact
+from agentctl.ci.impact import Impact
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
@@ -17,8 +17,7 @@ from agentctl.model.workspace import _Loader, load_workspace
 from agentctl.model.yamlio import Document
 
 
-def load_scoped_workspace(root: Path, impact: Impact, agents: dict[str, AgentUses],
-                          changed_paths: list[str]) -> Workspace:
+def load_scoped_workspace(root: Path, impact: Impact, changed_paths: list[str]) -> Workspace:
     """A Workspace of the changed components and the affected agents' components, with diagnostics."""
     if impact.everything:
         return load_workspace(root, strict=False)
@@ -26,7 +25,7 @@ def load_scoped_workspace(root: Path, impact: Impact, agents: dict[str, AgentUse
 
     prompts, contracts, kbs = set(impact.names("prompt")), set(impact.names("contract")), set(impact.names("kb"))
     for name in impact.agents:
-        uses = agents.get(name)
+        uses = impact.uses.get(name)
         if uses:
             prompts.update([uses.prompt] if uses.prompt else [])
             contracts.update(uses.contracts)

@@ -22,7 +22,7 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     (exit 2) for an unknown base or a folder outside git.
     """
     from agentctl.ci.context import CiContext
-    from agentctl.ci.impact import analyse, read_agent_uses
+    from agentctl.ci.impact import analyse
     from agentctl.ci.report import junit_xml, markdown_report
     from agentctl.ci.scoped import load_scoped_workspace
     from agentctl.ci.steps import STEPS
@@ -31,9 +31,8 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     env = os.environ if environ is None else environ
     resolved = resolve_base(root, base, env)
     changes = changed_files(root, resolved.commit)
-    agents = read_agent_uses(root)
-    impact = analyse(root, changes, agents)
-    workspace = load_scoped_workspace(root, impact, agents, [c.path for c in changes if c.status != "D"])
+    impact = analyse(root, changes)
+    workspace = load_scoped_workspace(root, impact, [c.path for c in changes if c.status != "D"])
     ctx = CiContext(root, resolved, changes, impact, workspace)
     report = CiReport(str(root), resolved.ref, resolved.commit,
                       [{"status": c.status, "path": c.path} for c in changes], impact.to_dict())

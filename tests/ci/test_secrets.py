@@ -90,9 +90,6 @@ def test_shipped_example_is_clean() -> None:
 
 @pytest.mark.parametrize("line", ["token" * 2000, "a" * 20000, "eyJ" * 5000, "+1 " * 5000, "1-" * 8000],
                          ids=["keyish", "letters", "jwt-prefix", "phone-prefix", "digits"])
-def test_long_hostile_lines_scan_quickly(line: str) -> None:
-    import time
-
-    started = time.perf_counter()
-    scan_text("f.md", line)
-    assert time.perf_counter() - started < 2.0  # quadratic backtracking took minutes here
+def test_long_hostile_lines_find_nothing(line: str) -> None:
+    # these lines made an earlier, backtracking pattern run for minutes; now each is one linear pass
+    assert scan_text("f.md", line) == []
