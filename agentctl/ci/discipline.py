@@ -27,7 +27,8 @@ def check_discipline(ctx: CiContext) -> list[Finding]:
 
 def _head_doc(ctx: CiContext, kind: str, name: str) -> Document | None:
     ws = ctx.workspace
-    item: Any = {"prompt": ws.prompts, "contract": ws.contracts, "kb": ws.kbs}[kind].get(name)
+    kinds: dict[str, dict[str, Any]] = {"prompt": ws.prompts, "contract": ws.contracts, "kb": ws.kbs}
+    item = kinds[kind].get(name)
     return item.doc if item is not None else None
 
 

@@ -39,7 +39,7 @@ def annotation(finding: Finding) -> str:
     return f"::{finding.level} {','.join(props)}::{escape_data(finding.message)}"
 
 
-def annotations(findings: Iterable[Finding]) -> list[str]:
+def annotation_lines(findings: Iterable[Finding]) -> list[str]:
     return [annotation(f) for f in findings]
 
 

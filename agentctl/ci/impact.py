@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from agentctl.model import layout
 from agentctl.store.changes import ChangedFile
@@ -73,7 +74,8 @@ def read_agent_uses(root: Path, mentioning: set[str] | None = None) -> dict[str,
         data = _quick_yaml(path)
         if not isinstance(data, dict):
             continue
-        tools = data.get("tools") if isinstance(data.get("tools"), list) else []
+        raw_tools = data.get("tools")
+        tools: list[Any] = raw_tools if isinstance(raw_tools, list) else []
         out[path.parent.name] = AgentUses(
             path.parent.name, _str(data.get("prompt")),
             [t["contract"] for t in tools if isinstance(t, dict) and isinstance(t.get("contract"), str)],

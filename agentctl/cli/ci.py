@@ -21,12 +21,12 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
     Only what the change affects is checked. In GitHub Actions, findings become annotations and a
     Markdown report is appended to $GITHUB_STEP_SUMMARY. Exits 0 pass, 1 gate failed, 2 bad input.
     """
-    from agentctl.ci.github import annotations, in_actions
+    from agentctl.ci.github import annotation_lines, in_actions
     from agentctl.ops.ci import run_ci
 
     report = run_ci(root_from(repo), base, junit=junit)
     if in_actions():
-        for line in annotations(report.findings):
+        for line in annotation_lines(report.findings):
             click.echo(line, err=as_json)
     if as_json:
         emit_json(report.to_dict())
