@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("agentctl.cli.kb:kb", "Knowledge-base manifests: snapshot a folder of documents."),
     "test": ("agentctl.cli.test:test", "Run an agent's unit, boundary and e2e test suites."),
     "contracts": ("agentctl.cli.contracts:contracts", "Diff, list, live-test and import tool contracts."),
+    "ci": ("agentctl.cli.ci:ci", "Gate a pull request: check only what the change affects."),
 }
 
 
