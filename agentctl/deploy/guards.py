@@ -34,7 +34,8 @@ def gate_findings(ctx: Any, snapshot: Any, env: str, spec: dict[str, Any], agent
     """(what is missing, evidence) for putting agent@vN into `env`: earlier environments and suites."""
     from agentctl.deploy.state import read_state
 
-    missing, evidence = [], {"requires": {}, "suites": {}}
+    missing: list[str] = []
+    evidence: dict[str, Any] = {"requires": {}, "suites": {}}
     for earlier in spec.get("requires") or []:
         seen = version in read_state(snapshot, earlier, agent).deployed
         evidence["requires"][earlier] = seen
@@ -48,6 +49,16 @@ def gate_findings(ctx: Any, snapshot: Any, env: str, spec: dict[str, Any], agent
         elif result.get("status") != "passed":
             missing.append(f"suite {suite} {result.get('status')} (result {str(result.get('id'))[:12]})")
     return missing, evidence
+
+
+def gate_fix(env_missing: list[str], suites_missing: list[str], ref: str) -> str:
+    """What to do about missing gate evidence, e.g. "deploy it to staging first; get suite unit passing"."""
+    steps = []
+    if env_missing:
+        steps.append(f"deploy it to {_and(env_missing)} first")
+    if suites_missing:
+        steps.append(f"get suite {_and(suites_missing)} passing for {ref}")
+    return "; ".join(steps)
 
 
 def _and(items: list[str]) -> str:

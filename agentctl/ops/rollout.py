@@ -38,7 +38,7 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
     override role passes --override --reason. Outside a change window: exit 3.
     """
     from agentctl.deploy.context import load_context
-    from agentctl.deploy.guards import check_window, gate_findings
+    from agentctl.deploy.guards import check_window, gate_findings, gate_fix
     from agentctl.ops.bundles import load_bundle
     from agentctl.store.results import results_for
 
@@ -62,9 +62,11 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
         if missing:
             if not override:
                 roles = rule(ctx.policy, "deploy-override").act_alone
+                envs = [e for e, seen in record["evidence"]["requires"].items() if not seen]
+                suites_missing = [n for n, r in record["evidence"]["suites"].items() if not r or r["status"] != "passed"]
                 raise PolicyRefused(f"deploy refused: {bundle.ref} cannot go to {env}: {'; '.join(missing)}",
-                                    f"deploy it to {', '.join(spec.get('requires') or [env])} and pass its suites "
-                                    f"first, or {ctx.who_may(roles)} may pass --override --reason \"…\"")
+                                    f"{gate_fix(envs, suites_missing, bundle.ref)}, "
+                                    f"or {ctx.who_may(roles)} may pass --override --reason \"…\"")
             overrides.append(ctx.check_override(True, reason, rule(ctx.policy, "deploy-override").act_alone, "gate")
                              | {"missing": missing})
         record["override"] = overrides or None
