@@ -72,10 +72,13 @@ def init_repo(directory: Path, *, commit: bool = True) -> InitResult:
     created = not gitstore.is_git_repo(directory)
     repo = gitstore.init_repo(directory) if created else gitstore.open_repo(directory)
     sha = None
-    if commit:
-        actor = current_actor(directory)
-        top = Path(repo.working_tree_dir)
-        paths = [(directory / rel).relative_to(top).as_posix() for rel in written]
-        sha = gitstore.commit_paths(repo, paths, "Initialise agentctl config repo with the Install Reminder example",
-                                    author=(actor.name, actor.email))
+    try:
+        if commit:
+            actor = current_actor(directory)
+            top = Path(repo.working_tree_dir)
+            paths = [(directory / rel).relative_to(top).as_posix() for rel in written]
+            sha = gitstore.commit_paths(repo, paths, "Initialise agentctl config repo with the Install Reminder example",
+                                        author=(actor.name, actor.email))
+    finally:
+        repo.close()  # gitpython keeps `git cat-file` helpers running until closed
     return InitResult(str(directory), written, sha, created)

@@ -50,7 +50,8 @@ def apply_rollback(state: AgentState, version: int, when: str) -> tuple[str, boo
         return f"{state.agent}@v{version} is already stable in {state.env} with no canary", False
     state.make_stable(version, when)
     ended = f", canary v{before['canary']} ended" if before["canary"] else ""
-    return f"rollback {state.agent} in {state.env}: v{before['stable']} → v{version} stable at 100%{ended}", True
+    move = f"v{version} stays stable" if before["stable"] == version else f"v{before['stable']} → v{version} stable"
+    return f"rollback {state.agent} in {state.env}: {move} at 100%{ended}", True
 
 
 def rollback(root: Path, ref: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
