@@ -40,3 +40,30 @@ def two_releases(repo: RepoDir):
     edit_prompt_and_kb(repo)
     second = release(repo, SECOND_NOTE)
     return first, second
+
+
+def release_prompt_change(root, agent: str = AGENT, *, line: str = "Keep each turn short.") -> object:
+    """Append `line` to the prompt, bump its version with a real note, commit, and release the next bundle.
+
+    Mirrors what a team does for a small prompt change, so every release passes the release checks
+    (version bumped, note with substance, nothing else dirty).
+    """
+    import re
+    import subprocess
+    from pathlib import Path
+
+    from agentctl.ops.release import release_bundle
+
+    root = Path(root)
+    meta = root / PROMPT_META
+    text = meta.read_text("utf-8")
+    version = int(re.search(r"^version: (\d+)$", text, re.M).group(1)) + 1
+    note = f"prompt v{version}: added the instruction '{line}' to shorten calls"
+    text = re.sub(r"^version: \d+$", f"version: {version}", text, count=1, flags=re.M)
+    text = re.sub(r"^changes: >-\n(  .*\n)+|^changes: .*\n", f"changes: \"{note}\"\n", text, count=1, flags=re.M)
+    meta.write_text(text, "utf-8")
+    template = root / PROMPT_TEXT
+    template.write_text(template.read_text("utf-8") + f"\n{line}\n", "utf-8")
+    subprocess.run(["git", "add", PROMPT_META, PROMPT_TEXT], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", f"prompt v{version}"], cwd=root, check=True)
+    return release_bundle(root, agent, note)
