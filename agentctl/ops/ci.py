@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from agentctl.ci.report import CiReport, StepResult
+from agentctl.fsutil import write_atomic
 
 
 def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = None,
@@ -41,7 +42,7 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
         findings = run_step(ctx)
         report.steps.append(StepResult(name, findings, time.perf_counter() - started))
     if junit:
-        _write_atomic(Path(junit), junit_xml(report))
+        write_atomic(Path(junit), junit_xml(report))
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         from agentctl.ci.github import append_step_summary
@@ -50,8 +51,3 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     return report
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)

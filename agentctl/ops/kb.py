@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import BadInputError
+from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 
 
@@ -73,19 +74,6 @@ def _load_cache(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     return data.get("files", {}) if isinstance(data, dict) else {}
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _committed_version(root: Path, relpath: str) -> int | None:
@@ -150,7 +138,7 @@ def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = 
     diff = document_changes(list(old_docs.values()), documents)
     result.added, result.updated, result.deleted = diff["added"], diff["updated"], diff["deleted"]
     result.renamed, result.unchanged, result.documents = diff["renamed"], len(diff["unchanged"]), len(documents)
-    _write_atomic(cache_path(root, kb), json.dumps({"files": new_cache}, indent=1, sort_keys=True))
+    write_atomic(cache_path(root, kb), json.dumps({"files": new_cache}, indent=1, sort_keys=True))
     if old and not result.changed and old.get("source") == result.source:
         return result
     if old and result.changed:
@@ -161,7 +149,7 @@ def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = 
     data = {"name": kb, "version": result.version, "changes": changes,
             **({"description": old["description"]} if old.get("description") else {}),
             "source": result.source, "documents": documents}
-    _write_atomic(manifest_path, dump_yaml(data))
+    write_atomic(manifest_path, dump_yaml(data))
     result.written = True
     return result
 

@@ -7,12 +7,11 @@ plus the commit they were read from; it is committed alone and marked with an an
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from agentctl.errors import BadInputError
+from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, content_hash, tag_name
 from agentctl.ops.bundles import (
@@ -121,7 +120,7 @@ def release_bundle(root: Path, agent: str, note: str) -> Bundle:
                     notes={"human": note, "generated": generate_notes(old, current.to_dict())},
                     source_commit=head, previous=last.version if last else None)
     rel = layout.bundle_file(agent, version)
-    _write_atomic(root / rel, _dump(bundle.to_file(), rel))
+    write_atomic(root / rel, _dump(bundle.to_file(), rel))
     tag = tag_name(agent, version)
     try:
         bundle.commit = history.commit_and_tag(root, [rel], f"Release {tag}\n\n{note}", tag, note,
@@ -148,13 +147,3 @@ def _dump(data: dict[str, Any], rel: str) -> str:
     return text
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,8 +8,6 @@ resolves any number of keys in memory; bundle configs are read from git objects 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,11 +129,8 @@ def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportR
     document = {"env": router.env, "generated": isoformat(now()), "state_commit": router.commit,
                 "routing": {"buckets": BUCKETS, "salt": router.salt, "hash": HASH_SPEC},
                 "agents": agents, "bundles": bundles}
-    target = Path(out) / f"{router.env}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, sort_keys=True, default=str)
-        handle.write("\n")
-    os.replace(tmp, target)  # pollers never see a half-written file
+    from agentctl.fsutil import write_atomic
+
+    # pollers never see a half-written file
+    target = write_atomic(Path(out) / f"{router.env}.json", json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
     return ExportResult(str(target), router.env, sorted(agents), sorted(bundles))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,9 +45,6 @@ def junit_xml(suites: Sequence[SuiteResult], name: str) -> bytes:
 
 def write_junit(path: Path, suites: Sequence[SuiteResult], name: str) -> None:
     """Write the report atomically, so CI never picks up half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(junit_xml(suites, name))
-    os.replace(tmp, path)
+    from agentctl.fsutil import write_atomic
+
+    write_atomic(path, junit_xml(suites, name))
