@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("agentctl.cli.init:init", "Create a config repo with the example Install Reminder agent."),
     "validate": ("agentctl.cli.validate:validate", "Check every config file against its schema and each other."),
     "schema": ("agentctl.cli.schema:schema", "Print the JSON Schema of a config file kind."),
+    "calls": ("agentctl.cli.calls:calls", "Ingest production call records (JSONL, CSV, Vapi, Retell)."),
+    "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
+    "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
+    "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
 }
 
 
