@@ -54,7 +54,7 @@ def trend_stat(metric: MetricDef, series: dict[dt.date, DayPoint], day: dt.date)
     recent_days = [day - dt.timedelta(days=len(RECENT_WEIGHTS) - 1 - i) for i in range(len(RECENT_WEIGHTS))]
     base_start = recent_days[0] - dt.timedelta(days=metric.trend_days)
     base = [series[d] for d in _days(base_start, recent_days[0]) if d in series and series[d].n > 0]
-    recent = [(w, series[d]) for w, d in zip(RECENT_WEIGHTS, recent_days) if d in series and series[d].n > 0]
+    recent = [(w, series[d]) for w, d in zip(RECENT_WEIGHTS, recent_days, strict=False) if d in series and series[d].n > 0]
     if len(base) < min(MIN_BASELINE_DAYS, metric.trend_days) or not recent:
         return None
     total_n = sum(p.n for p in base)
@@ -79,7 +79,7 @@ def trend_stat(metric: MetricDef, series: dict[dt.date, DayPoint], day: dt.date)
         per_day = [s + between for s in recent_sampling]
     weights = [w for w, _ in recent]
     recent_value = sum(w * p.value for w, p in recent) / sum(weights)
-    var_recent = sum(w * w * v for w, v in zip(weights, per_day)) / sum(weights) ** 2
+    var_recent = sum(w * w * v for w, v in zip(weights, per_day, strict=False)) / sum(weights) ** 2
     gap = (baseline - recent_value) if metric.direction == "higher_is_better" else (recent_value - baseline)
     sd = math.sqrt(var_base + var_recent)
     z = gap / sd if sd > 0 else (math.inf if gap > 0 else 0.0)

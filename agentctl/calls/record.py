@@ -147,7 +147,7 @@ def _tool_row(seq: int, tool: Any, ctx: IngestContext) -> dict[str, Any]:
         raise RecordError(f"'{where}.arguments' must be an object")
     rule = ctx.contracts.get(name)
     has_body = "response" in tool or fields is not None
-    body = tool["response"] if "response" in tool else fields
+    body = tool.get("response", fields)
     http_ok = status is not None and 200 <= status < 300
     if rule is None:
         contract_ok, reasons, judged_by, tool_name = None, "no contract", None, name

@@ -51,9 +51,8 @@ def check_criterion(criterion: dict[str, Any], body: Any) -> str | None:
     path = criterion["path"]
     value = lookup(body, path)
     present = value is not _MISSING
-    if "exists" in criterion:
-        if bool(criterion["exists"]) != present:
-            return f"{path} is missing" if criterion["exists"] else f"{path} is present, expected it absent"
+    if "exists" in criterion and bool(criterion["exists"]) != present:
+        return f"{path} is missing" if criterion["exists"] else f"{path} is present, expected it absent"
     needs_value = any(k in criterion for k in ("equals", "in", "matches", "not_empty"))
     if not needs_value:
         return None

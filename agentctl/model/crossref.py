@@ -193,3 +193,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Checks owned by other subsystems register themselves with @check when imported.
+from agentctl.analysis import metric_checks  # noqa: E402,F401
