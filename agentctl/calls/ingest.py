@@ -126,8 +126,8 @@ def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
             continue
         try:
             yield line_no, json.loads(line)
-        except ValueError as exc:
-            error = RecordError(f"bad JSON: {str(exc).split(':')[0]} (column {getattr(exc, 'colno', '?')})")
+        except json.JSONDecodeError as exc:
+            error = RecordError(f"bad JSON: {exc.msg} (column {exc.pos + 1})")
             error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
             yield line_no, error
 
