@@ -53,7 +53,7 @@ def test_malformed_records_rejected_with_line_numbers(example_repo: RepoDir, tmp
     assert (report.read, report.inserted, report.rejected) == (6, 2, 4)
     written = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert [(r["line"], r["reason"]) for r in written] == [
-        (2, "bad JSON: Expecting value (column 28)"),
+        (2, "bad JSON: Expecting value (column 29)"),
         (3, "'bundle_version' must be a whole number ≥ 1, got 'v3'"),
         (4, "unknown agent 'refund-bot' (agents: install-reminder)"),
         (6, "'started_at' is 'yesterday', not an ISO 8601 timestamp"),
