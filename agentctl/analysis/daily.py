@@ -8,9 +8,10 @@ Trend method (documented in docs/calls-and-metrics.md):
   for rates, per-call sample variance for means, plus the between-day variance the baseline
   shows beyond sampling noise (so ordinary day-to-day wobble is not news); for percentiles
   and custom values the day-to-day spread alone;
-- `drift` when p < alpha / m (Bonferroni over the m trend tests of the run, alpha = 0.001)
+- `drift` when p < alpha / m (Bonferroni over the m trend tests of the run, alpha = 0.01)
   and the relative change is at least 2% (negligible shifts are not findings however big n is);
-- `drop` when the relative change exceeds the metric's `max_relative_drop` and p < 0.05.
+  it is called `drop` instead when the change also exceeds the metric's `max_relative_drop`.
+  Both need the same evidence: a big drop on thin data is still noise until it is significant.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from typing import Any
 
 from agentctl.analysis.metrics import RATE, VALUE, MetricDef
 
-ALPHA = 0.001
+ALPHA = 0.01
 RECENT_WEIGHTS = (1.0, 2.0, 3.0)  # oldest → newest
 MIN_RELATIVE_CHANGE = 0.02
 MIN_BASELINE_DAYS = 7
-DROP_P = 0.05
 
 
 @dataclass
@@ -91,11 +91,11 @@ def trend_verdict(metric: MetricDef, stat: TrendStat | None, tests: int, alpha: 
     """ok | drift | drop | short-history, given the number of trend tests in the run (Bonferroni)."""
     if stat is None:
         return "short-history"
-    if metric.max_relative_drop is not None and stat.relative_change > metric.max_relative_drop and stat.p < DROP_P:
+    if stat.p >= alpha / max(tests, 1) or stat.relative_change < MIN_RELATIVE_CHANGE:
+        return "ok"
+    if metric.max_relative_drop is not None and stat.relative_change > metric.max_relative_drop:
         return "drop"
-    if stat.p < alpha / max(tests, 1) and stat.relative_change >= MIN_RELATIVE_CHANGE:
-        return "drift"
-    return "ok"
+    return "drift"
 
 
 @dataclass
