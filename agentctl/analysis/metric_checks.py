@@ -91,9 +91,10 @@ def _explain(con, sql: str) -> tuple[str, int | None] | None:
     import duckdb
 
     added: set[str] = set()
+    query = f"{PREFIX}{sql} FROM calls GROUP BY agent"
     for _ in range(20):
         try:
-            con.execute(f"{PREFIX}{sql} FROM calls GROUP BY agent")
+            con.execute(query)
             return None
         except duckdb.Error as exc:
             text = str(exc)
@@ -102,16 +103,22 @@ def _explain(con, sql: str) -> tuple[str, int | None] | None:
                 added.add(missing[1])  # a business outcome field: exists once such calls are ingested
                 con.execute(f'ALTER TABLE calls ADD COLUMN "{missing[1]}" DOUBLE')
                 continue
-            return text.splitlines()[0], _caret_offset(text)
+            return text.splitlines()[0], _caret_offset(text, query)
     return "too many unknown columns", None
 
 
-def _caret_offset(text: str) -> int | None:
+def _caret_offset(text: str, query: str) -> int | None:
+    """Offset into the metric's SQL of DuckDB's ^ marker (its echo of the query may start with ...)."""
     lines = text.splitlines()
     for i, line in enumerate(lines[:-1]):
         if line.startswith("LINE 1: ") and "^" in lines[i + 1]:
             shown = line[len("LINE 1: "):]
-            if not shown.startswith(PREFIX):
+            caret = lines[i + 1].index("^") - len("LINE 1: ")
+            if shown.startswith("..."):
+                shown, caret = shown[3:], caret - 3
+            start = query.find(shown.rstrip("."))
+            if start < 0:
                 return None
-            return lines[i + 1].index("^") - len("LINE 1: ") - len(PREFIX)
+            offset = start + caret - len(PREFIX)
+            return offset if offset >= 0 else None
     return None

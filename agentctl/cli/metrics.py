@@ -36,6 +36,6 @@ def metrics(agent: str | None, env: str | None, since: str, until: str | None, b
             + [format_value(r.value), f"{r.n:,}", r.threshold, r.status, r.owner] for r in report.rows]
     span = f"{report.since or 'start'} … {report.until or 'latest'}"
     table(columns, rows, title=f"metrics, {', '.join(report.environments)}, {span}")
-    if not report.rows:
+    if not any(r.n for r in report.rows):
         click.echo("no calls stored for this selection — ingest some with `agentctl calls ingest FILE`")
     return 0
