@@ -104,7 +104,7 @@ def test_healthy_month_end_to_end_raises_nothing(example_repo: RepoDir, tmp_path
             out.write(json.dumps(record) + "\n")
     ingest_calls(example_repo.path, [str(path)])
     raised = []
-    for day in range(17, 30):
+    for day in range(17, 30, 2):
         report = check_daily(example_repo.path, date=(FIRST + dt.timedelta(days=day)).isoformat(), post=False)
         raised += [(report.date, f.metric, f.status, f.detail) for f in report.breached]
         assert all(f.trend == "ok" for f in report.findings)
