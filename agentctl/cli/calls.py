@@ -23,10 +23,11 @@ def calls() -> None:
 @click.option("--env", "env", default=None, help="Environment for platform payloads whose metadata does not name one.")
 @click.option("--version", "version", type=int, default=None, help="Bundle version for platform payloads without one.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Records per store transaction (default 20000).")
+@click.option("--memory-limit", default="512MB", show_default=True, help="Cap on the store's memory while ingesting.")
 @repo_option
 @json_option
 def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | None, env: str | None,
-           version: int | None, batch_size: int | None, repo: Path | None, as_json: bool) -> int:
+           version: int | None, batch_size: int | None, memory_limit: str, repo: Path | None, as_json: bool) -> int:
     """Ingest call records from FILES (JSONL or CSV; - reads stdin).
 
     Tool calls are judged against the tool contracts' success criteria. Bad records are
@@ -37,7 +38,7 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
 
     defaults = {"agent": agent, "environment": env, "bundle_version": version}
     report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
-                          batch_size=batch_size)
+                          batch_size=batch_size, memory_limit=memory_limit)
     if as_json:
         emit_json(report.to_dict())
         return 1 if report.rejected else 0

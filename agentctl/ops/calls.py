@@ -9,6 +9,9 @@ from typing import IO, Any
 from agentctl import clock
 from agentctl.errors import BadInputError
 
+# DuckDB's buffer pool otherwise grows towards 80% of RAM as the store grows; ingest needs little
+DEFAULT_MEMORY_LIMIT = "512MB"
+
 
 @dataclass
 class IngestReport:
@@ -28,7 +31,7 @@ class IngestReport:
 
 def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_path: Path | None = None,
                  defaults: dict[str, Any] | None = None, batch_size: int | None = None,
-                 memory_limit: str | None = None, stdin: IO[str] | None = None) -> IngestReport:
+                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT, stdin: IO[str] | None = None) -> IngestReport:
     """Ingest JSONL/CSV files (or '-' for stdin) into the repo's call store.
 
     Each record is checked against the call-record schema and the repo (known agent and
