@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
     "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
+    "calls": ("agentctl.cli.calls:calls", "Ingest production call records (JSONL, CSV, Vapi, Retell)."),
+    "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
+    "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
+    "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
 }
 
 

@@ -9,7 +9,7 @@ from agentctl.model.schema import SCHEMA_NAMES
 @click.command()
 @click.argument("kind", type=click.Choice(SCHEMA_NAMES))
 def schema(kind: str) -> int:
-    """Print the JSON Schema for KIND (config, prompt, tool-contract, kb-manifest, agent, bundle, suite)."""
+    """Print the JSON Schema for KIND (config, prompt, tool-contract, kb-manifest, agent, bundle, suite, call-record)."""
     from agentctl.model.schema import load_schema
 
     emit_json(load_schema(kind))
