@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("agentctl.cli.kb:kb", "Knowledge-base manifests: snapshot a folder of documents."),
     "test": ("agentctl.cli.test:test", "Run an agent's unit, boundary and e2e test suites."),
     "contracts": ("agentctl.cli.contracts:contracts", "Diff, list, live-test and import tool contracts."),
+    "calls": ("agentctl.cli.calls:calls", "Ingest production call records (JSONL, CSV, Vapi, Retell)."),
+    "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
+    "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
+    "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
 }
 
 

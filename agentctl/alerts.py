@@ -1,0 +1,64 @@
+"""Post a report to a Slack-compatible incoming webhook, tagging owners.
+
+The payload is `{"text": ..., "blocks": [...]}`: Slack renders the blocks, other chat tools
+(Mattermost, Rocket.Chat, Teams via bridges) read `text`. An owner with a `slack:` member id
+in agentctl.yaml is tagged as `<@U0123>` (a real mention); others are named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_BLOCK_TEXT = 2900  # Slack rejects section text over 3000 characters
+
+
+@dataclass
+class PostResult:
+    ok: bool
+    status: int | None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "status": self.status, "error": self.error}
+
+
+def mention_for(people: dict[str, dict[str, Any]]) -> Any:
+    """A function owner-id → how to tag them in chat."""
+
+    def mention(owner: str | None) -> str:
+        if not owner:
+            return "—"
+        person = people.get(owner) or {}
+        if person.get("slack"):
+            return f"<@{person['slack']}>"
+        return f"@{owner}"
+
+    return mention
+
+
+def build_payload(title: str, body_markdown: str, lines: list[str]) -> dict[str, Any]:
+    """`text` carries the whole report; blocks carry a header and one section per finding line."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
+    chunk = ""
+    for line in lines:
+        if len(chunk) + len(line) + 1 > MAX_BLOCK_TEXT:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+            chunk = ""
+        chunk += line + "\n"
+    if chunk:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+    return {"text": body_markdown, "blocks": blocks[:50]}
+
+
+def post_webhook(url: str, payload: dict[str, Any], timeout_s: float = 10.0) -> PostResult:
+    """POST `payload` as JSON; failures come back as a result, never as an exception."""
+    import httpx
+
+    try:
+        response = httpx.post(url, json=payload, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        return PostResult(False, None, f"{type(exc).__name__}: {exc}")
+    if response.status_code >= 300:
+        return PostResult(False, response.status_code, f"webhook answered HTTP {response.status_code}: {response.text[:200]}")
+    return PostResult(True, response.status_code)

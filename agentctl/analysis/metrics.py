@@ -1,0 +1,217 @@
+"""Metric definitions from agentctl.yaml, compiled into SQL aggregates the call store runs.
+
+Every metric is one aggregate expression over the `calls` or `tool_calls` table. All metrics
+of one table are computed in a single scan (each with its own FILTER), grouped by
+environment, agent and optionally day or bundle version. Python sees one row per group.
+
+Each metric also reports `n` (the observations behind the value) and a per-observation
+variance where one is defined, which the trend test in daily.py needs:
+- kind "rate": a share of 0/1 outcomes — variance p(1-p);
+- kind "mean": an average — variance from var_samp;
+- kind "value": anything else (percentiles, custom SQL) — the trend test uses day-to-day spread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+RATE, MEAN, VALUE = "rate", "mean", "value"
+
+
+def _rate(condition: str) -> str:
+    return f"avg(CASE WHEN {condition} THEN 1.0 ELSE 0.0 END)"
+
+
+def _p(q: float) -> str:
+    return f"list_aggregate(flatten(list(turn_latencies_ms) FILTER (WHERE turn_latencies_ms IS NOT NULL)), 'quantile_cont', {q})"
+
+
+@dataclass(frozen=True)
+class Builtin:
+    table: str  # "calls" or "tool_calls"
+    value: str
+    n: str
+    kind: str
+    where: str = ""  # which rows count (besides tool and agent)
+    var: str = ""
+    description: str = ""
+
+
+BUILTINS: dict[str, Builtin] = {
+    "tool_success": Builtin("tool_calls", _rate("contract_ok"), "count(*)", RATE, "contract_ok IS NOT NULL",
+                            description="share of judged tool calls that met the contract's success criteria"),
+    "tool_http_success": Builtin("tool_calls", _rate("http_ok"), "count(*)", RATE,
+                                 description="share of tool calls answered with HTTP 2xx (what a naive dashboard shows)"),
+    "tool_latency_p95": Builtin("tool_calls", "quantile_cont(latency_ms, 0.95)", "count(latency_ms)", VALUE,
+                                description="95th percentile tool latency (ms)"),
+    "error_rate": Builtin("calls", _rate("is_error"), "count(*)", RATE, description="share of calls that ended in error"),
+    "escalation_rate": Builtin("calls", _rate("escalated"), "count(*)", RATE, description="share of calls handed to a human"),
+    "transcription_confidence_mean": Builtin("calls", "avg(transcription_confidence)", "count(transcription_confidence)",
+                                             MEAN, var="var_samp(transcription_confidence)",
+                                             description="mean ASR confidence"),
+    "turn_latency_p50": Builtin("calls", _p(0.5), "sum(len(turn_latencies_ms))", VALUE,
+                                description="median agent turn latency (ms)"),
+    "turn_latency_p95": Builtin("calls", _p(0.95), "sum(len(turn_latencies_ms))", VALUE,
+                                description="95th percentile agent turn latency (ms)"),
+    "handle_time_mean": Builtin("calls", "avg(handle_time_s)", "count(handle_time_s)", MEAN,
+                                var="var_samp(handle_time_s)", description="mean call duration (s)"),
+    "cost_mean": Builtin("calls", "avg(cost_usd)", "count(cost_usd)", MEAN, var="var_samp(cost_usd)",
+                         description="mean cost per call (USD)"),
+    "conversion_rate": Builtin("calls", "", "count(*)", RATE, description="share of calls whose business `field` is true"),
+}
+TOOL_BUILTINS = {name for name, b in BUILTINS.items() if b.table == "tool_calls"}
+GROUPINGS = ("agent", "day", "version")
+DEFAULT_TREND_DAYS = 14
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    name: str
+    table: str
+    value_sql: str
+    n_sql: str
+    var_sql: str
+    kind: str
+    where: str
+    direction: str
+    minimum: float | None
+    maximum: float | None
+    trend_days: int
+    max_relative_drop: float | None
+    min_calls: int
+    owner: str | None
+    runbook: str | None
+    tool: str | None
+    agents: tuple[str, ...] | None
+    description: str
+
+    def applies_to(self, agent: str, agent_tools: Sequence[str] | None = None) -> bool:
+        """Whether this metric watches `agent` (a tool metric only watches agents that use the tool)."""
+        if self.agents is not None and agent not in self.agents:
+            return False
+        return not (self.tool and agent_tools is not None and self.tool not in agent_tools)
+
+    def worse(self, value: float, reference: float) -> bool:
+        return value < reference if self.direction == "higher_is_better" else value > reference
+
+
+def metric_defs(config: dict[str, Any]) -> list[MetricDef]:
+    """Every metric in agentctl.yaml's `metrics:`, compiled (validation has checked names and SQL)."""
+    return [compile_metric(name, spec) for name, spec in (config.get("metrics") or {}).items()]
+
+
+def compile_metric(name: str, spec: dict[str, Any]) -> MetricDef:
+    tool = spec.get("tool")
+    builtin = BUILTINS.get(spec.get("builtin") or "")
+    if builtin is not None:
+        table, value, n, var, kind, where = builtin.table, builtin.value, builtin.n, builtin.var, builtin.kind, builtin.where
+        if spec.get("builtin") == "conversion_rate":
+            value = _rate(_ident(spec.get("field") or "converted"))
+        description = spec.get("description") or builtin.description
+    else:
+        table, value, n, var, where = "calls", f"({spec.get('sql') or 'NULL'})", "count(*)", "", ""
+        kind = spec.get("kind") or VALUE
+        if kind == MEAN:
+            kind = VALUE  # no per-call variance is known for an arbitrary expression
+        description = spec.get("description") or ""
+    if tool and table == "tool_calls":
+        where = " AND ".join(filter(None, [where, f"tool = {_literal(tool)}"]))
+    threshold = spec.get("threshold") or {}
+    trend = spec.get("trend") or {}
+    agents = spec.get("agents")
+    return MetricDef(name, table, value, n, var, kind, where, spec.get("direction", "higher_is_better"),
+                     threshold.get("min"), threshold.get("max"), int(trend.get("window_days", DEFAULT_TREND_DAYS)),
+                     trend.get("max_relative_drop"), int(spec.get("min_calls", 1)), spec.get("owner"),
+                     spec.get("runbook"), tool if table == "tool_calls" else None,
+                     tuple(agents) if agents else None, description)
+
+
+@dataclass
+class MetricValue:
+    metric: str
+    environment: str
+    agent: str
+    group: Any  # the day or bundle version when grouped by one, else None
+    value: float | None
+    n: int
+    variance: float | None  # per observation (see module docstring)
+    error: str | None = None  # the store could not compute it (e.g. custom SQL names a field never recorded)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "environment": self.environment, "agent": self.agent,
+                "group": self.group.isoformat() if isinstance(self.group, dt.date) else self.group,
+                "value": self.value, "n": self.n, **({"error": self.error} if self.error else {})}
+
+
+def compute(store: Any, metrics: Sequence[MetricDef], environments: Sequence[str], since: dt.date | None,
+            until: dt.date | None, by: str = "agent", agents: Sequence[str] | None = None) -> list[MetricValue]:
+    """Values of `metrics` per environment × agent (× day or version) for calls started in [since, until]."""
+    out: list[MetricValue] = []
+    business = set(store.business_columns())
+    for table in ("calls", "tool_calls"):
+        group = [m for m in metrics if m.table == table]
+        if not group:
+            continue
+        try:
+            out += _run(store, table, group, environments, since, until, by, agents, business)
+        except Exception:  # noqa: BLE001 - isolate the metric whose SQL fails; the others still count
+            for metric in group:
+                try:
+                    out += _run(store, table, [metric], environments, since, until, by, agents, business)
+                except Exception as exc:  # noqa: BLE001
+                    message = str(exc).splitlines()[0]
+                    out += [MetricValue(metric.name, env, "*", None, None, 0, None, message) for env in environments]
+    return out
+
+
+def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequence[str], since: dt.date | None,
+         until: dt.date | None, by: str, agents: Sequence[str] | None, business: set[str]) -> list[MetricValue]:
+    keys = ["environment", "agent"] + {"day": ["day"], "version": ["bundle_version"]}.get(by, [])
+    conditions, params = [f"environment IN ({', '.join('?' for _ in environments)})"], list(environments)
+    if since is not None:
+        conditions.append("day >= ?")
+        params.append(since)
+    if until is not None:
+        conditions.append("day <= ?")
+        params.append(until)
+    if agents:
+        conditions.append(f"agent IN ({', '.join('?' for _ in agents)})")
+        params += list(agents)
+    selects = []
+    for i, m in enumerate(metrics):
+        value = m.value_sql
+        if m.table == "calls" and _missing_business(value, business):
+            value = "NULL"  # the field has never been recorded: no data, not an error
+        where = f" FILTER (WHERE {m.where})" if m.where else ""
+        variance = f"{m.var_sql}{where}" if m.var_sql else "NULL"
+        selects += [f"{value}{where} AS v{i}", f"{m.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
+    sql = (f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {table} WHERE {' AND '.join(conditions)} "
+           f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
+    rows = store.query(sql, params)
+    out = []
+    width = len(keys)
+    for row in rows:
+        for i, m in enumerate(metrics):
+            value, n, var = row[width + 3 * i], int(row[width + 3 * i + 1] or 0), row[width + 3 * i + 2]
+            value = None if value is None or n == 0 else float(value)
+            if m.kind == RATE and value is not None:
+                var = value * (1 - value)
+            out.append(MetricValue(m.name, row[0], row[1], row[2] if width > 2 else None, value, n,
+                                   None if var is None else float(var)))
+    return out
+
+
+def _missing_business(sql: str, business: set[str]) -> bool:
+    """True when a conversion expression names a field the store has no column for yet."""
+    return False if not sql.startswith('avg(CASE WHEN "') else sql.split('"')[1] not in business
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', "") + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

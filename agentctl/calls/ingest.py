@@ -1,0 +1,190 @@
+"""Stream call records from JSONL or CSV files into a CallStore, in bounded batches.
+
+Nothing is held beyond one batch, so memory stays flat however large the input. A bad
+line never stops the run: it is counted and written, with its line number and reason, to a
+rejects file. Good records are never lost and never counted twice: the store keeps the
+first copy of each call_id, so re-ingesting a file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from agentctl.calls.mappers import MAPPERS, Defaults, detect
+from agentctl.calls.record import CallRows, IngestContext, RecordError, normalize
+from agentctl.calls.store import CallStore, sql_type_of
+
+FORMATS = ("auto", "record", "vapi", "retell", "csv")
+DEFAULT_BATCH = 20_000
+
+
+@dataclass
+class IngestStats:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    first_rejects: list[dict[str, Any]] = field(default_factory=list)  # a few, for the summary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates,
+                "rejected": self.rejected, "reject_reasons": dict(self.reasons.most_common()),
+                "first_rejects": self.first_rejects}
+
+
+def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
+                 rejects: IO[str] | None = None, defaults: Defaults | None = None,
+                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None) -> IngestStats:
+    """Ingest every file in `paths` ('-' reads `stdin`) and return the counts."""
+    stats = IngestStats()
+    batch: list[CallRows] = []
+    for path in paths:
+        source = "<stdin>" if path == "-" else path
+        for line_no, parsed in _read(path, fmt, stdin):
+            stats.read += 1
+            try:
+                if isinstance(parsed, RecordError):
+                    raise parsed
+                record = _map(parsed, fmt, defaults or {})
+                rows = normalize(record, ctx)
+                _check_business_types(rows, store)
+            except RecordError as exc:
+                _reject(stats, rejects, source, line_no, str(exc), parsed)
+                continue
+            batch.append(rows)
+            if len(batch) >= batch_size:
+                _flush(store, batch, source, ingested_at, stats)
+        _flush(store, batch, source, ingested_at, stats)
+    return stats
+
+
+def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: Any, stats: IngestStats) -> None:
+    if batch:
+        result = store.append(batch, source, ingested_at)
+        stats.inserted += result.inserted
+        stats.duplicates += result.duplicates
+        batch.clear()
+
+
+def _map(parsed: Any, fmt: str, defaults: Defaults) -> Any:
+    kind = detect(parsed) if fmt in ("auto", "csv") else fmt
+    if kind in MAPPERS:
+        if not isinstance(parsed, dict):
+            raise RecordError(f"a {kind} payload must be a JSON object")
+        return MAPPERS[kind](parsed, defaults)
+    return parsed
+
+
+def _check_business_types(rows: CallRows, store: CallStore) -> None:
+    known = store.business_columns()
+    for name, value in rows.business.items():
+        wanted = sql_type_of(value)
+        if wanted is None:
+            continue
+        have = known.get(name)
+        if have is None:
+            store.add_business_column(name, wanted)
+        elif have != wanted:
+            raise RecordError(f"'business.{name}' is {type(value).__name__} here but earlier calls stored it as {have}")
+
+
+def _reject(stats: IngestStats, out: IO[str] | None, source: str, line: int, reason: str, raw: Any) -> None:
+    stats.rejected += 1
+    stats.reasons[reason.split(" (")[0][:120]] += 1
+    entry = {"source": source, "line": line, "reason": reason}
+    if len(stats.first_rejects) < 20:
+        stats.first_rejects.append(entry)
+    if out is not None:
+        shown = raw.raw if isinstance(raw, RecordError) and hasattr(raw, "raw") else raw
+        out.write(json.dumps({**entry, "record": shown}, default=str, ensure_ascii=False) + "\n")
+
+
+def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or RecordError) for each non-blank line or CSV row."""
+    if path == "-":
+        handle = stdin if stdin is not None else sys.stdin
+        yield from (_read_csv(handle) if fmt == "csv" else _read_jsonl(handle))
+        return
+    file = Path(path)
+    with file.open("r", encoding="utf-8", newline="" if fmt == "csv" else None, errors="replace") as handle:
+        is_csv = fmt == "csv" or (fmt == "auto" and file.suffix.lower() == ".csv")
+        yield from (_read_csv(handle) if is_csv else _read_jsonl(handle))
+
+
+def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
+    for line_no, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            yield line_no, json.loads(line)
+        except json.JSONDecodeError as exc:
+            error = RecordError(f"bad JSON: {exc.msg} (column {exc.pos + 1})")
+            error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
+            yield line_no, error
+
+
+CSV_INT = {"bundle_version"}
+CSV_FLOAT = {"transcription_confidence", "cost_usd"}
+CSV_BOOL = {"escalated"}
+CSV_JSON = {"tool_calls", "turn_latencies_ms"}
+
+
+def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
+    """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
+    reader = csv.DictReader(handle if not isinstance(handle, io.TextIOWrapper) else handle)
+    for row in reader:
+        line_no = reader.line_num
+        try:
+            yield line_no, _csv_record(row)
+        except RecordError as exc:
+            exc.raw = row  # type: ignore[attr-defined]
+            yield line_no, exc
+
+
+def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
+    if None in row:
+        raise RecordError("row has more cells than the header")
+    record: dict[str, Any] = {}
+    for key, text in row.items():
+        if text is None or text == "":
+            continue
+        if key.startswith("business."):
+            record.setdefault("business", {})[key[len("business."):]] = _scalar(text)
+        elif key in CSV_INT:
+            record[key] = int(text) if text.strip().lstrip("-").isdigit() else text
+        elif key in CSV_FLOAT:
+            try:
+                record[key] = float(text)
+            except ValueError:
+                record[key] = text
+        elif key in CSV_BOOL:
+            record[key] = {"true": True, "false": False, "1": True, "0": False}.get(text.strip().lower(), text)
+        elif key in CSV_JSON:
+            if key == "turn_latencies_ms" and not text.lstrip().startswith("["):
+                text = "[" + text.replace(";", ",") + "]"
+            try:
+                record[key] = json.loads(text)
+            except ValueError:
+                raise RecordError(f"'{key}' is not valid JSON") from None
+        else:
+            record[key] = text
+    return record
+
+
+def _scalar(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    except ValueError:
+        return text

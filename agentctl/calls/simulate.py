@@ -1,0 +1,189 @@
+"""Seeded generator of realistic call records, with faults to inject.
+
+Used by tests, benchmarks, the demo and the canary judge. The same arguments always give
+the same records. Each call's version is drawn from `versions` by traffic share; callers
+that want sticky canary assignment can re-assign `bundle_version` from `caller_key`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+SMS_TOOL = "sms-gateway"
+LOOKUP_TOOL = "driver-lookup"
+ESCALATE_TOOL = "escalate-to-human"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Base of injected faults: active from `start_day` (0-based) for `versions` (None = every version)."""
+
+    versions: frozenset[int] | None = None
+    start_day: int = 0
+
+    def active(self, day: int, version: int) -> bool:
+        return day >= self.start_day and (self.versions is None or version in self.versions)
+
+
+@dataclass(frozen=True)
+class SilentToolFailure(Fault):
+    """`tool` answers HTTP 200 but does nothing for `share` of its calls (status failed, no message id)."""
+
+    tool: str = SMS_TOOL
+    share: float = 0.3
+
+
+@dataclass(frozen=True)
+class SlowTranscriber(Fault):
+    """Turn latency × `factor` and transcription confidence − `confidence_drop` for `share` of calls."""
+
+    factor: float = 1.8
+    confidence_drop: float = 0.08
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class ConversionDrift(Fault):
+    """A business field's rate moves linearly from `from_rate` to `to_rate` over `days` days from `start_day`."""
+
+    field: str = "install_completed"
+    days: int = 14
+    from_rate: float = 0.22
+    to_rate: float = 0.16
+
+    def rate(self, day: int) -> float | None:
+        if day < self.start_day:
+            return None
+        step = min(day - self.start_day + 1, self.days)  # day 1 of the drift already moved by one step
+        return self.from_rate + (self.to_rate - self.from_rate) * step / self.days
+
+
+@dataclass(frozen=True)
+class StableDegradation(Fault):
+    """A constant extra share of `kind` ("escalation", "error" or "conversion" loss) for the given versions."""
+
+    kind: str = "escalation"
+    delta: float = 0.05
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Healthy behaviour of the simulated agent."""
+
+    answer_rate: float = 0.86
+    voicemail_share: float = 0.5  # of unanswered calls
+    error_rate: float = 0.01
+    escalation_rate: float = 0.08
+    agree_rate: float = 0.9  # answered drivers who agree to get the link
+    install_rate: float = 0.22  # of all calls
+    latency_median_ms: float = 650.0
+    confidence_mean: float = 0.92
+    extra_business: dict[str, float] = field(default_factory=dict)
+
+
+def simulate_calls(*, agent: str = "install-reminder", env: str = "production", versions: dict[int, float] | None = None,
+                   start: dt.date | str = "2026-03-01", days: int = 1, calls_per_day: int = 1000, seed: int = 0,
+                   faults: list[Fault] | tuple[Fault, ...] = (), profile: Profile | None = None) -> Iterator[dict]:
+    """Yield `days × calls_per_day` call records (dicts in the call-record schema), in time order."""
+    rng = random.Random(seed)
+    prof = profile or Profile()
+    shares = versions or {1: 1.0}
+    version_list, weights = list(shares), list(shares.values())
+    first_day = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    callers = max(10, calls_per_day * days // 2)
+    for day in range(days):
+        date = first_day + dt.timedelta(days=day)
+        base = dt.datetime(date.year, date.month, date.day, 13, 0, tzinfo=dt.timezone.utc)
+        spacing = 36_000 / max(calls_per_day, 1)  # calls spread over ten hours
+        for i in range(calls_per_day):
+            started = base + dt.timedelta(seconds=i * spacing + rng.random() * spacing)
+            version = rng.choices(version_list, weights)[0]
+            active = [f for f in faults if f.active(day, version)]
+            yield _call(rng, prof, active, agent, env, version, started, day,
+                        f"{agent}-{env}-s{seed}-d{day:04d}-{i:07d}", f"drv_{rng.randrange(callers):07d}")
+
+
+def _call(rng: random.Random, prof: Profile, faults: list[Fault], agent: str, env: str, version: int,
+          started: dt.datetime, day: int, call_id: str, caller: str) -> dict:
+    degrade = {k: sum(f.delta for f in faults if isinstance(f, StableDegradation) and f.kind == k)
+               for k in ("escalation", "error", "conversion")}
+    slow = next((f for f in faults if isinstance(f, SlowTranscriber) and rng.random() < f.share), None)
+    tools: list[dict] = []
+    answered = rng.random() < prof.answer_rate
+    escalated = False
+    install = False
+    if not answered:
+        outcome = "voicemail" if rng.random() < prof.voicemail_share else "no_answer"
+        duration = rng.uniform(15, 40)
+        turns = 1
+    else:
+        duration = rng.uniform(50, 240)
+        turns = rng.randint(4, 12)
+        tools.append(_tool(rng, LOOKUP_TOOL, "1.2.0", 200, {"driver_id": caller, "phone_number": "+15555550100",
+                                                           "platform": "android", "app_installed": False}, 120))
+        outcome = "error" if rng.random() < prof.error_rate + degrade["error"] else "completed"
+        sms_ok = False
+        if outcome == "completed" and rng.random() < prof.agree_rate:
+            silent = any(isinstance(f, SilentToolFailure) and f.tool == SMS_TOOL and rng.random() < f.share
+                         for f in faults)
+            body = ({"status": "failed", "error": "sender_id is required"} if silent
+                    else {"message_id": f"msg_{rng.getrandbits(40):010x}", "status": "queued"})
+            tools.append(_tool(rng, SMS_TOOL, "2.0.0", 200 if silent or rng.random() > 0.002 else 503, body, 300))
+            sms_ok = not silent and tools[-1]["http_status"] == 200
+        if outcome == "completed" and rng.random() < prof.escalation_rate + degrade["escalation"]:
+            escalated, outcome = True, "escalated"
+            tools.append(_tool(rng, ESCALATE_TOOL, "1.0.0", 201, {"handoff_id": f"ho_{rng.randrange(10**6)}",
+                                                                  "queue_position": rng.randrange(5)}, 200))
+        install = _installed(rng, prof, faults, day, degrade["conversion"], sms_ok)
+    latency_factor = slow.factor if slow else 1.0
+    latencies = [round(rng.lognormvariate(0, 0.3) * prof.latency_median_ms * latency_factor, 1) for _ in range(turns)]
+    confidence = min(1.0, max(0.0, rng.gauss(prof.confidence_mean - (slow.confidence_drop if slow else 0.0), 0.03)))
+    ended = started + dt.timedelta(seconds=duration)
+    business = {"install_completed": install}
+    for name, rate in prof.extra_business.items():
+        business[name] = rng.random() < rate
+    return {
+        "call_id": call_id, "agent": agent, "bundle_version": version, "environment": env, "caller_key": caller,
+        "started_at": started.isoformat(timespec="seconds"), "ended_at": ended.isoformat(timespec="seconds"),
+        "outcome": outcome, "ended_reason": "customer-ended-call" if answered else outcome.replace("_", "-"),
+        "escalated": escalated, "turn_latencies_ms": latencies, "transcription_confidence": round(confidence, 4),
+        "cost_usd": round(duration * 0.0015, 4), "business": business, "tool_calls": tools,
+    }
+
+
+def _installed(rng: random.Random, prof: Profile, faults: list[Fault], day: int, loss: float, sms_ok: bool) -> bool:
+    """Installs happen only after a delivered link; the per-link rate keeps the overall rate at the target."""
+    drift = next((f for f in faults if isinstance(f, ConversionDrift) and f.field == "install_completed"), None)
+    target = (drift.rate(day) if drift else None) or prof.install_rate
+    per_link = (target - loss) / (prof.answer_rate * (1 - prof.error_rate) * prof.agree_rate)
+    return sms_ok and rng.random() < per_link
+
+
+def _tool(rng: random.Random, tool: str, version: str, status: int, body: dict, latency_ms: float) -> dict:
+    return {"tool": tool, "contract_version": version, "http_status": status,
+            "latency_ms": round(rng.uniform(0.5, 1.5) * latency_ms, 1),
+            "response": body if status < 500 else {"error": "service unavailable"}}
+
+
+def parse_fault(spec: str) -> Fault:
+    """CLI fault syntax: silent-tool:TOOL:SHARE, slow-transcriber:FACTOR, conversion-drift:START:DAYS:FROM:TO,
+    degrade:KIND:DELTA — each optionally followed by @V1,V2 to limit it to versions."""
+    body, _, only = spec.partition("@")
+    versions = frozenset(int(v) for v in only.split(",")) if only else None
+    kind, *args = body.split(":")
+    try:
+        if kind == "silent-tool":
+            return SilentToolFailure(versions=versions, tool=args[0], share=float(args[1]))
+        if kind == "slow-transcriber":
+            return SlowTranscriber(versions=versions, factor=float(args[0]) if args else 1.8)
+        if kind == "conversion-drift":
+            return ConversionDrift(versions=versions, start_day=int(args[0]), days=int(args[1]),
+                                   from_rate=float(args[2]), to_rate=float(args[3]))
+        if kind == "degrade":
+            return StableDegradation(versions=versions, kind=args[0], delta=float(args[1]))
+    except (IndexError, ValueError):
+        pass
+    raise ValueError(f"cannot read fault '{spec}'")

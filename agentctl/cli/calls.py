@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.render import emit_json, plural, table
+
+
+@click.group()
+def calls() -> None:
+    """Load production call records into the call store."""
+
+
+@calls.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "record", "vapi", "retell", "csv"]), default="auto",
+              show_default=True, help="Input shape; auto detects CSV by extension and Vapi/Retell payloads per line.")
+@click.option("--rejects", "rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to append rejected lines (default .agentctl/rejects/<time>.jsonl).")
+@click.option("--agent", default=None, help="Agent for platform payloads whose metadata does not name one.")
+@click.option("--env", "env", default=None, help="Environment for platform payloads whose metadata does not name one.")
+@click.option("--version", "version", type=int, default=None, help="Bundle version for platform payloads without one.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Records per store transaction (default 20000).")
+@repo_option
+@json_option
+def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | None, env: str | None,
+           version: int | None, batch_size: int | None, repo: Path | None, as_json: bool) -> int:
+    """Ingest call records from FILES (JSONL or CSV; - reads stdin).
+
+    Tool calls are judged against the tool contracts' success criteria. Bad records are
+    rejected with their line number and reason; re-ingesting a file adds nothing twice.
+    Exits 1 when any record was rejected.
+    """
+    from agentctl.ops.calls import ingest_calls
+
+    defaults = {"agent": agent, "environment": env, "bundle_version": version}
+    report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
+                          batch_size=batch_size)
+    if as_json:
+        emit_json(report.to_dict())
+        return 1 if report.rejected else 0
+    click.echo(f"read {report.read:,}, stored {report.inserted:,} new, {report.duplicates:,} already stored, "
+               f"{plural(report.rejected, 'rejected record')} → {report.store}")
+    if report.rejected:
+        table(["source", "line", "reason"], [(r["source"], r["line"], r["reason"]) for r in report.first_rejects],
+              title=f"rejected (all {report.rejected:,} in {report.rejects_file})")
+        return 1
+    return 0

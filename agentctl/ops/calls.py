@@ -1,0 +1,70 @@
+"""`agentctl calls ingest`: load call records into the call store, judging tool calls by their contracts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from agentctl import clock
+from agentctl.errors import BadInputError
+
+
+@dataclass
+class IngestReport:
+    store: str
+    files: list[str]
+    read: int
+    inserted: int
+    duplicates: int
+    rejected: int
+    rejects_file: str | None
+    reject_reasons: dict[str, int]
+    first_rejects: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_path: Path | None = None,
+                 defaults: dict[str, Any] | None = None, batch_size: int | None = None,
+                 memory_limit: str | None = None, stdin: IO[str] | None = None) -> IngestReport:
+    """Ingest JSONL/CSV files (or '-' for stdin) into the repo's call store.
+
+    Each record is checked against the call-record schema and the repo (known agent and
+    environment); its tool calls are judged against the working tree's tool contracts.
+    Rejected lines go to `rejects_path` (default .agentctl/rejects/<time>.jsonl) with line
+    number and reason. Re-ingesting the same records is a no-op (idempotent by call_id).
+    """
+    from agentctl.calls.ingest import DEFAULT_BATCH, FORMATS, ingest_files
+    from agentctl.calls.record import IngestContext
+    from agentctl.calls.store import open_store
+    from agentctl.model.layout import STATE_DIR
+    from agentctl.model.workspace import load_workspace
+
+    if fmt not in FORMATS:
+        raise BadInputError(f"unknown format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
+    if not paths:
+        raise BadInputError("no input files", "pass one or more JSONL/CSV files, or - for stdin")
+    for path in paths:
+        if path != "-" and not Path(path).is_file():
+            raise BadInputError(f"no such file: {path}", "check the path")
+    ws = load_workspace(root)
+    ctx = IngestContext.from_workspace(ws)
+    now = clock.now()
+    if rejects_path is None:
+        rejects_path = root / STATE_DIR / "rejects" / f"{now.strftime('%Y%m%dT%H%M%S')}.jsonl"
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    store = open_store(root, ws.config.data, memory_limit=memory_limit)
+    try:
+        with rejects_path.open("a", encoding="utf-8") as rejects:
+            stats = ingest_files(paths, store, ctx, fmt=fmt, rejects=rejects, defaults=defaults,
+                                 batch_size=batch_size or DEFAULT_BATCH, ingested_at=now.replace(tzinfo=None),
+                                 stdin=stdin)
+    finally:
+        store.close()
+    if stats.rejected == 0 and rejects_path.stat().st_size == 0:
+        rejects_path.unlink()
+    return IngestReport(str(store.path), list(paths), stats.read, stats.inserted, stats.duplicates, stats.rejected,
+                        str(rejects_path) if stats.rejected else None, dict(stats.reasons.most_common()),
+                        stats.first_rejects)

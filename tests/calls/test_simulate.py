@@ -1,0 +1,56 @@
+"""The simulator: seeded, faults do what they say, CLI writes JSONL."""
+
+from __future__ import annotations
+
+import json
+
+from agentctl.calls.simulate import ConversionDrift, SilentToolFailure, parse_fault, simulate_calls
+
+
+def sms_calls(records):
+    return [t for r in records for t in r["tool_calls"] if t["tool"] == "sms-gateway"]
+
+
+def test_same_seed_same_records() -> None:
+    assert list(simulate_calls(days=1, calls_per_day=50, seed=9)) == list(simulate_calls(days=1, calls_per_day=50, seed=9))
+    assert list(simulate_calls(days=1, calls_per_day=50, seed=9)) != list(simulate_calls(days=1, calls_per_day=50, seed=8))
+
+
+def test_silent_failure_answers_200_without_message_id() -> None:
+    records = list(simulate_calls(days=1, calls_per_day=3000, seed=1, faults=[SilentToolFailure(share=0.3)]))
+    sms = sms_calls(records)
+    silent = [t for t in sms if t["http_status"] == 200 and "message_id" not in t["response"]]
+    assert 0.27 < len(silent) / len(sms) < 0.33
+    assert silent[0]["response"] == {"status": "failed", "error": "sender_id is required"}
+
+
+def test_version_mix_and_fault_limited_to_a_version() -> None:
+    records = list(simulate_calls(days=1, calls_per_day=4000, seed=2, versions={11: 0.9, 12: 0.1},
+                                  faults=[SilentToolFailure(share=1.0, versions=frozenset({12}))]))
+    share12 = sum(r["bundle_version"] == 12 for r in records) / len(records)
+    assert 0.08 < share12 < 0.12
+    assert all("message_id" in t["response"] for r in records if r["bundle_version"] == 11 for t in sms_calls([r])
+               if t["http_status"] == 200)
+
+
+def test_conversion_drift_moves_the_rate() -> None:
+    drift = ConversionDrift(start_day=2, days=4, from_rate=0.22, to_rate=0.10)
+    records = list(simulate_calls(days=8, calls_per_day=4000, seed=3, faults=[drift]))
+    rate = {d: sum(r["business"]["install_completed"] for r in records if r["call_id"].split("-d")[1].startswith(f"{d:04d}"))
+            / 4000 for d in (0, 7)}
+    assert abs(rate[0] - 0.22) < 0.02 and abs(rate[7] - 0.10) < 0.02
+
+
+def test_fault_syntax() -> None:
+    assert parse_fault("silent-tool:sms-gateway:0.3@2,3") == SilentToolFailure(
+        versions=frozenset({2, 3}), tool="sms-gateway", share=0.3)
+
+
+def test_cli_writes_jsonl(tmp_path, cli) -> None:
+    out = tmp_path / "calls.jsonl"
+    result = cli("simulate", "--days", "2", "--calls-per-day", "10", "--start", "2026-03-01",
+                 "--fault", "silent-tool:sms-gateway:0.3", "--out", str(out))
+    assert result.exit_code == 0 and result.stderr.strip() == f"wrote 20 call records to {out}"
+    assert len([json.loads(line) for line in out.read_text().splitlines()]) == 20
+    bad = cli("simulate", "--fault", "loud-tool:x")
+    assert bad.exit_code == 2 and bad.stderr.startswith("agentctl: cannot read fault 'loud-tool:x'")
