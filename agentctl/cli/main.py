@@ -33,6 +33,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
     "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
     "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
+    "deploy": ("agentctl.cli.rollout:deploy", "Deploy a released bundle to an environment as a canary."),
+    "promote": ("agentctl.cli.rollout:promote", "Move a canary to its next rollout step."),
+    "abort": ("agentctl.cli.rollout:abort", "Set a canary's weight to 0; stable keeps all traffic."),
+    "rollback": ("agentctl.cli.rollout:rollback", "Make a known-good bundle stable at 100% now."),
+    "disable": ("agentctl.cli.disable:disable", "Take agents out of service (escalation policy applies)."),
+    "enable": ("agentctl.cli.disable:enable", "Put disabled agents back in service."),
+    "approve": ("agentctl.cli.disable:approve", "Approve a pending request and carry it out."),
+    "status": ("agentctl.cli.status:status", "Show what runs where: stable, canary, weight, step, window."),
+    "log": ("agentctl.cli.status:log", "Show every deployment action on an agent: who, when, why."),
+    "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
+    "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
+    "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
 }
 
 

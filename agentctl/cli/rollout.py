@@ -1,0 +1,94 @@
+"""deploy, promote, abort, rollback — thin commands over agentctl.ops.rollout / agentctl.ops.rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.render import emit_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reason_option(fn: F) -> F:
+    return click.option("--reason", default="", help="Why — recorded in the deployment log.")(fn)
+
+
+def override_option(fn: F) -> F:
+    return click.option("--override", is_flag=True,
+                        help="Pass a change window or gate (allowed roles only; needs --reason; recorded).")(fn)
+
+
+def show_outcome(outcome: Any, as_json: bool) -> int:
+    if as_json:
+        emit_json(outcome.to_dict())
+    elif outcome.changed:
+        click.echo(f"✓ {outcome.summary} (commit {outcome.commit[:10]})")
+    else:
+        click.echo(f"· {outcome.summary}; nothing changed")
+    return 0
+
+
+@click.command()
+@click.argument("bundle", metavar="AGENT[@vN]")
+@env_option
+@click.option("--canary", type=int, default=None, metavar="PCT", help="Start at PCT% (default: first rollout step).")
+@reason_option
+@override_option
+@repo_option
+@json_option
+def deploy(bundle: str, env: str | None, canary: int | None, reason: str, override: bool, repo: Path | None,
+           as_json: bool) -> int:
+    """Deploy a released bundle (default: the latest) to an environment as a canary."""
+    from agentctl.ops.rollout import deploy as run
+
+    return show_outcome(run(root_from(repo), bundle, env, canary=canary, reason=reason, override=override), as_json)
+
+
+@click.command()
+@click.argument("agent")
+@env_option
+@click.option("--to", "to", type=int, default=None, metavar="PCT", help="Go to PCT% instead of the next step.")
+@click.option("--full", is_flag=True, help="Go to 100%: the canary becomes stable.")
+@reason_option
+@override_option
+@repo_option
+@json_option
+def promote(agent: str, env: str | None, to: int | None, full: bool, reason: str, override: bool,
+            repo: Path | None, as_json: bool) -> int:
+    """Move the canary to the next rollout step (refused before the step's minimum time)."""
+    from agentctl.ops.rollout import promote as run
+
+    return show_outcome(run(root_from(repo), agent, env, to=to, full=full, reason=reason, override=override), as_json)
+
+
+@click.command()
+@click.argument("agent")
+@env_option
+@reason_option
+@override_option
+@repo_option
+@json_option
+def abort(agent: str, env: str | None, reason: str, override: bool, repo: Path | None, as_json: bool) -> int:
+    """Set the canary's weight to 0; the stable bundle keeps all traffic."""
+    from agentctl.ops.rollout import abort as run
+
+    return show_outcome(run(root_from(repo), agent, env, reason=reason, override=override), as_json)
+
+
+@click.command()
+@click.argument("bundle", metavar="AGENT[@vN]")
+@env_option
+@reason_option
+@override_option
+@repo_option
+@json_option
+def rollback(bundle: str, env: str | None, reason: str, override: bool, repo: Path | None, as_json: bool) -> int:
+    """Make a known-good bundle (default: the previous stable) stable at 100% now; ends any canary."""
+    from agentctl.ops.rollback import rollback as run
+
+    return show_outcome(run(root_from(repo), bundle, env, reason=reason, override=override), as_json)

@@ -1,0 +1,36 @@
+"""window — thin command over agentctl.ops.window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.render import emit_json
+
+
+@click.command()
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Evaluate at this time (no offset = the policy's timezone); default now.")
+@env_option
+@repo_option
+@json_option
+def window(at: str | None, env: str | None, repo: Path | None, as_json: bool) -> int:
+    """Say whether the change window is open, why, and when it opens next (exit 3 when closed)."""
+    from agentctl.ops.window import window_status
+
+    try:
+        moment = dt.datetime.fromisoformat(at) if at else None
+    except ValueError:
+        raise click.BadParameter(f"'{at}' is not an ISO time; write e.g. 2026-12-04T10:00", param_hint="--at") from None
+    status = window_status(root_from(repo), moment, env)
+    if as_json:
+        emit_json(status.to_dict())
+    elif status.open:
+        click.echo(f"open: {status.reason}")
+    else:
+        click.echo(f"closed: {status.reason}")
+        click.echo(f"next window opens {status.next_open}" if status.next_open else "no window opens in the next two years")
+    return 0 if status.open else 3

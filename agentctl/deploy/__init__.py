@@ -1,0 +1,1 @@
+"""Deployments: state on refs/agentctl/deployments, change windows, approvals and sticky routing."""

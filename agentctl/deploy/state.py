@@ -1,0 +1,176 @@
+"""Deployment state on `refs/agentctl/deployments`: one JSON file per environment and agent.
+
+Layout on the ref:
+    state/<env>/<agent>.json   stable, canary, disabled, earlier stables, every version deployed here
+    requests/<id>.json         approval requests (see approvals.py)
+Every action is one commit whose message is a one-line summary, a blank line, and the JSON
+audit record (action, env, agents, changes, actor, person, reason, approvals, override,
+evidence), so `agentctl log` reads the history straight from the ref.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEPLOY_REF = "refs/agentctl/deployments"
+HISTORY_LIMIT = 50
+
+
+def state_path(env: str, agent: str) -> str:
+    return f"state/{env}/{agent}.json"
+
+
+@dataclass
+class AgentState:
+    env: str
+    agent: str
+    stable: dict[str, Any] | None = None  # {version, since}
+    canary: dict[str, Any] | None = None  # {version, weight, step_index, step_started, started, aborted}
+    disabled: dict[str, Any] | None = None  # {by, reason, since}
+    stable_history: list[int] = field(default_factory=list)  # earlier stables, oldest first
+    deployed: list[int] = field(default_factory=list)  # every version that reached this environment
+    updated: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.updated is not None
+
+    @property
+    def weight(self) -> int:
+        """Canary weight in percent (0 without a live canary)."""
+        return int(self.canary["weight"]) if self.canary else 0
+
+    @property
+    def live_canary(self) -> bool:
+        return self.weight > 0
+
+    def summary(self) -> dict[str, Any]:
+        return {"stable": self.stable["version"] if self.stable else None,
+                "canary": self.canary["version"] if self.canary else None,
+                "weight": self.weight, "disabled": self.disabled is not None}
+
+    def make_stable(self, version: int, when: str) -> None:
+        """`version` becomes stable at 100%; any canary ends."""
+        if self.stable and self.stable["version"] != version:
+            self.stable_history = [*self.stable_history, self.stable["version"]][-HISTORY_LIMIT:]
+        self.stable = {"version": version, "since": when}
+        self.canary = None
+        self.mark_deployed(version)
+
+    def mark_deployed(self, version: int) -> None:
+        if version not in self.deployed:
+            self.deployed = sorted([*self.deployed, version])
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AgentState:
+        return cls(**{k: data.get(k) for k in ("env", "agent", "stable", "canary", "disabled", "updated")},
+                   stable_history=list(data.get("stable_history") or []), deployed=list(data.get("deployed") or []))
+
+
+def read_state(snapshot: Any, env: str, agent: str) -> AgentState:
+    raw = snapshot.read(state_path(env, agent))
+    return AgentState.from_dict(json.loads(raw)) if raw else AgentState(env, agent)
+
+
+def agents_in(snapshot: Any, env: str) -> list[str]:
+    return sorted(Path(p).stem for p in snapshot.list(f"state/{env}/"))
+
+
+def store(root: Path) -> Any:
+    from agentctl.store.refstore import RefStore
+
+    return RefStore(root, DEPLOY_REF)
+
+
+@dataclass
+class Planned:
+    """What one action will write: new agent states, request files, and its audit record."""
+
+    summary: str
+    record: dict[str, Any]
+    states: list[AgentState] = field(default_factory=list)
+    files: dict[str, bytes | None] = field(default_factory=dict)
+    write: bool = True  # False: nothing to do (summary says why), no commit
+    refuse_after: Exception | None = None  # raised once the commit landed (a request was opened)
+
+
+@dataclass
+class Outcome:
+    action: str
+    env: str
+    agents: list[str]
+    summary: str
+    changed: bool
+    commit: str | None
+    record: dict[str, Any]
+    states: dict[str, dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
+    from agentctl.clock import isoformat
+
+    return {"id": uuid.uuid4().hex[:16], "action": action, "env": env, "agents": agents, "changes": {},
+            "actor": str(ctx.actor), "person": ctx.person, "roles": sorted(ctx.roles), "reason": reason,
+            "approvals": [], "override": None, "evidence": {}, "at": isoformat(ctx.now)}
+
+
+def commit_action(ctx: Any, action: str, env: str, agents: list[str],
+                  plan: Callable[[Any], Planned | None], *, retries: int = 0) -> Outcome:
+    """Run `plan` on the latest state and publish its result as one commit (CAS; see RefStore.update).
+
+    `plan` returns None for "nothing to do". On a lost race it runs again (policy re-checked)
+    up to `retries` times, then ConflictError (exit 4).
+    """
+    from agentctl.clock import isoformat
+    from agentctl.store.refstore import Change
+
+    last: dict[str, Planned | None] = {}
+
+    def mutate(snapshot: Any) -> Change | None:
+        planned = plan(snapshot)
+        last["planned"] = planned
+        if planned is None or not planned.write:
+            return None
+        files = dict(planned.files)
+        for state in planned.states:
+            before = read_state(snapshot, state.env, state.agent)
+            planned.record["changes"][state.agent] = {"from": before.summary(), "to": state.summary()}
+            state.updated = isoformat(ctx.now)
+            files[state_path(state.env, state.agent)] = _json(state.to_dict())
+        message = f"{planned.summary}\n\n{json.dumps(planned.record, sort_keys=True)}\n"
+        return Change(files, message)
+
+    commit = store(ctx.root).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now))
+    planned = last.get("planned")
+    if planned is not None and planned.refuse_after is not None:
+        raise planned.refuse_after
+    if planned is None or not planned.write:
+        summary = planned.summary if planned else "nothing to do"
+        return Outcome(action, env, agents, summary, False, None, {}, {})
+    return Outcome(action, env, planned.record.get("agents", agents), planned.summary, True, commit, planned.record,
+                   {s.agent: s.to_dict() for s in planned.states})
+
+
+def parse_message(message: str) -> tuple[str, dict[str, Any]]:
+    """(summary, audit record) of an action commit; records that are not JSON read as empty."""
+    summary, _, body = message.partition("\n\n")
+    try:
+        record = json.loads(body) if body.strip() else {}
+    except json.JSONDecodeError:
+        record = {}
+    return summary.strip(), record if isinstance(record, dict) else {}
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()

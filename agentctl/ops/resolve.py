@@ -1,0 +1,141 @@
+"""`resolve` and `export`: which bundle a call gets, for runtimes (CLI, Python API, or polled files).
+
+Assignment is sticky (see agentctl.deploy.routing): the same key keeps its version across a
+canary while the weight only grows. A Router reads the deployment state once and then
+resolves any number of keys in memory; bundle configs are read from git objects once each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentctl.deploy.routing import BUCKETS, bucket, default_salt, on_canary
+from agentctl.deploy.state import AgentState
+
+HASH_SPEC = ('bucket = int.from_bytes(sha256(f"{agent}\\x00{salt}\\x00{key}".encode()).digest()[:8], "big") '
+             f"% {BUCKETS}; canary iff bucket < weight * 100")
+
+
+@dataclass
+class Resolution:
+    agent: str
+    env: str
+    key: str
+    bucket: int
+    track: str  # stable | canary | disabled
+    bundle: str | None
+    version: int | None
+    weight: int
+    config: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Router:
+    """One snapshot of an environment's deployment state; resolves keys without touching git again."""
+
+    def __init__(self, root: Path, env: str, salt: str, states: dict[str, AgentState], commit: str | None) -> None:
+        self.root, self.env, self.salt, self.states, self.commit = root, env, salt, states, commit
+        self._configs: dict[tuple[str, int], dict[str, Any]] = {}
+
+    @classmethod
+    def load(cls, root: Path | str, env: str | None = None) -> Router:
+        from agentctl.deploy.context import load_config
+        from agentctl.deploy.state import agents_in, read_state, store
+        from agentctl.errors import BadInputError
+
+        root = Path(root)
+        config = load_config(root, fall_back_to_head=True)
+        name = env or config.default_environment
+        spec = config.environments.get(name)
+        if spec is None:
+            raise BadInputError(f"unknown environment '{name}'", "pass --env with an environment from agentctl.yaml")
+        snapshot = store(root).snapshot()
+        states = {a: read_state(snapshot, name, a) for a in agents_in(snapshot, name)}
+        return cls(root, name, default_salt(name, spec), states, snapshot.commit)
+
+    def state(self, agent: str) -> AgentState:
+        from agentctl.errors import NotFoundError
+
+        state = self.states.get(agent)
+        if state is None:
+            raise NotFoundError(f"{agent} is not deployed in {self.env}",
+                                f"deploy it first: `agentctl deploy {agent} --env {self.env}`")
+        return state
+
+    def assign(self, agent: str, key: str) -> tuple[str, int | None, int]:
+        """(track, version, bucket) for `key`; no I/O."""
+        state = self.state(agent)
+        number = bucket(agent, self.salt, key)
+        if state.disabled:
+            return "disabled", None, number
+        if state.canary and on_canary(number, state.weight):
+            return "canary", state.canary["version"], number
+        return "stable", state.stable["version"] if state.stable else None, number
+
+    def config(self, agent: str, version: int) -> dict[str, Any]:
+        if (agent, version) not in self._configs:
+            from agentctl.model.bundle import BundleRef
+            from agentctl.ops.bundles import bundle_config, load_bundle
+
+            bundle = load_bundle(self.root, BundleRef(agent, version))
+            self._configs[(agent, version)] = {"bundle": bundle.ref, "commit": bundle.commit,
+                                               "content_hash": bundle.content_hash,
+                                               **bundle_config(self.root, bundle).to_dict()}
+        return self._configs[(agent, version)]
+
+    def resolve(self, agent: str, key: str, *, with_config: bool = True) -> Resolution:
+        track, version, number = self.assign(agent, key)
+        config = self.config(agent, version) if with_config and version is not None else None
+        return Resolution(agent, self.env, key, number, track, f"{agent}@v{version}" if version else None,
+                          version, self.state(agent).weight, config)
+
+
+def resolve(root: Path | str, agent: str, *, key: str, env: str | None = None, with_config: bool = True) -> Resolution:
+    """The bundle (and its rendered config: prompt, tools as function schemas, KB manifest) call `key` gets."""
+    return Router.load(root, env).resolve(agent, key, with_config=with_config)
+
+
+@dataclass
+class ExportResult:
+    path: str
+    env: str
+    agents: list[str]
+    bundles: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportResult:
+    """Write `<out>/<env>.json`: each agent's stable/canary/weight/disabled, the routing spec and every config."""
+    from agentctl.clock import isoformat, now
+
+    router = Router.load(root, env)
+    agents, bundles = {}, {}
+    for name, state in sorted(router.states.items()):
+        stable = state.stable["version"] if state.stable else None
+        live = state.canary["version"] if state.live_canary else None
+        agents[name] = {"disabled": state.disabled is not None,
+                        "stable": {"bundle": f"{name}@v{stable}", "version": stable} if stable else None,
+                        "canary": {"bundle": f"{name}@v{live}", "version": live, "weight": state.weight}
+                        if live else None}
+        for version in (v for v in (stable, live) if v):
+            bundles[f"{name}@v{version}"] = router.config(name, version)
+    document = {"env": router.env, "generated": isoformat(now()), "state_commit": router.commit,
+                "routing": {"buckets": BUCKETS, "salt": router.salt, "hash": HASH_SPEC},
+                "agents": agents, "bundles": bundles}
+    target = Path(out) / f"{router.env}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+    os.replace(tmp, target)  # pollers never see a half-written file
+    return ExportResult(str(target), router.env, sorted(agents), sorted(bundles))

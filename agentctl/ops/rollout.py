@@ -1,0 +1,174 @@
+"""`deploy`, `promote`, `abort`: move a bundle through an environment's canary steps.
+
+deploy and promote fail with ConflictError (exit 4) when another writer changed the state
+first — the user re-runs and sees the new state. abort retries (it must land during an
+incident, and re-checking on the new state is always safe).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
+from agentctl.errors import BadInputError, PolicyRefused
+
+INCIDENT_RETRIES = 3
+
+
+def steps_of(spec: dict[str, Any]) -> list[int]:
+    return sorted(set((spec.get("rollout") or {}).get("steps") or [100]))
+
+
+def step_index(steps: list[int], weight: int) -> int:
+    """Index of the last step at or below `weight` (-1 below the first step)."""
+    return bisect.bisect_right(steps, weight) - 1
+
+
+def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None = None, reason: str = "",
+           override: bool = False) -> Outcome:
+    """Deploy a released bundle to `env`: a canary at `canary`% (default: the first rollout step).
+
+    The first deploy of an agent to an environment, or a deploy at 100%, makes the bundle
+    stable at once. Environments with `requires`/`required_suites` refuse (exit 3) a bundle
+    that skipped an earlier environment or has no passing results, unless a person with an
+    override role passes --override --reason. Outside a change window: exit 3.
+    """
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.guards import check_window, gate_findings, gate_fix
+    from agentctl.ops.bundles import load_bundle
+    from agentctl.store.results import results_for
+
+    ctx = load_context(root)
+    env, spec = ctx.environment(env)
+    if canary is not None and not 1 <= canary <= 100:
+        raise BadInputError(f"--canary {canary} is not a percentage", "pass a whole number from 1 to 100")
+    bundle = load_bundle(root, ref)
+    agent, version, now = bundle.agent, bundle.version, isoformat(ctx.now)
+    window_override = check_window(ctx, env, spec, "deploy", override, reason)
+    suites = results_for(root, agent, version) if spec.get("required_suites") else {}
+    steps = steps_of(spec)
+
+    def plan(snapshot: Any) -> Planned:
+        from agentctl.deploy.approvals import rule
+
+        state = read_state(snapshot, env, agent)
+        record = new_record(ctx, "deploy", env, [agent], reason)
+        missing, record["evidence"] = gate_findings(ctx, snapshot, env, spec, agent, version, suites)
+        overrides = [o for o in [window_override] if o]
+        if missing:
+            if not override:
+                roles = rule(ctx.policy, "deploy-override").act_alone
+                envs = [e for e, seen in record["evidence"]["requires"].items() if not seen]
+                suites_missing = [n for n, r in record["evidence"]["suites"].items() if not r or r["status"] != "passed"]
+                raise PolicyRefused(f"deploy refused: {bundle.ref} cannot go to {env}: {'; '.join(missing)}",
+                                    f"{gate_fix(envs, suites_missing, bundle.ref)}, "
+                                    f"or {ctx.who_may(roles)} may pass --override --reason \"…\"")
+            overrides.append(ctx.check_override(True, reason, rule(ctx.policy, "deploy-override").act_alone, "gate")
+                             | {"missing": missing})
+        record["override"] = overrides or None
+        if state.live_canary:
+            current = state.canary["version"]
+            if current == version:
+                return Planned(f"{bundle.ref} is already the canary at {state.weight}% in {env}", record, write=False)
+            raise BadInputError(f"a canary of {agent}@v{current} is at {state.weight}% in {env}",
+                                f"promote it (`agentctl promote {agent} --env {env}`) or abort it "
+                                f"(`agentctl abort {agent} --env {env}`) first")
+        if state.stable and state.stable["version"] == version:
+            return Planned(f"{bundle.ref} is already stable in {env}", record, write=False)
+        weight = canary if canary is not None else steps[0]
+        if state.stable is None or weight >= 100:
+            first = " (first deploy: no stable to compare with)" if state.stable is None and weight < 100 else ""
+            state.make_stable(version, now)
+            summary = f"deploy {bundle.ref} to {env}: stable at 100%{first}"
+        else:
+            state.canary = {"version": version, "weight": weight, "step_index": step_index(steps, weight),
+                            "step_started": now, "started": now, "aborted": None}
+            state.mark_deployed(version)
+            summary = f"deploy {bundle.ref} to {env}: canary {weight}%, stable v{state.stable['version']} {100 - weight}%"
+        record["bundle"] = {"ref": bundle.ref, "commit": bundle.commit, "content_hash": bundle.content_hash}
+        return Planned(summary, record, [state])
+
+    return commit_action(ctx, "deploy", env, [agent], plan)
+
+
+def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = None, full: bool = False,
+            reason: str = "", override: bool = False) -> Outcome:
+    """Move the canary to the next rollout step (or `to`%, or 100% with `full`).
+
+    Refuses (exit 3) before the step's `min_step_minutes` have passed, unless overridden. At
+    100% the canary becomes the stable bundle.
+    """
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.guards import check_window
+    from agentctl.deploy.windows import WindowPolicy
+
+    ctx = load_context(root)
+    env, spec = ctx.environment(env)
+    if to is not None and not 1 <= to <= 100:
+        raise BadInputError(f"--to {to} is not a percentage", "pass a whole number from 1 to 100")
+    window_override = check_window(ctx, env, spec, "promote", override, reason)
+    windows = WindowPolicy(ctx.policy)
+    step_override = ctx.check_override(override, reason, windows.override_roles, "step-time")
+    min_minutes = float((spec.get("rollout") or {}).get("min_step_minutes") or 0)
+    steps, now = steps_of(spec), isoformat(ctx.now)
+
+    def plan(snapshot: Any) -> Planned:
+        state = read_state(snapshot, env, agent)
+        if not state.live_canary:
+            raise BadInputError(f"no canary in progress for {agent} in {env}",
+                                f"start one with `agentctl deploy {agent} --env {env} --canary {steps[0]}`")
+        canary, weight = state.canary, state.weight
+        target = 100 if full else to if to is not None else next((s for s in steps if s > weight), 100)
+        if target <= weight:
+            raise BadInputError(f"the canary is already at {weight}%", "pass a higher --to, or --full")
+        record = new_record(ctx, "promote", env, [agent], reason)
+        overrides = [o for o in [window_override] if o]
+        started = parse_iso(canary["step_started"])
+        in_step = (ctx.now - started).total_seconds() / 60
+        if in_step < min_minutes:
+            if step_override is None:
+                ready = windows.format(started + dt.timedelta(minutes=min_minutes), with_date=True)
+                raise PolicyRefused(
+                    f"promote refused: {agent}@v{canary['version']} has been at {weight}% in {env} for "
+                    f"{int(in_step)} min; each step needs {min_minutes:g} min",
+                    f"promote after {ready}, or {ctx.who_may(windows.override_roles)} may pass --override --reason")
+            overrides.append(step_override | {"minutes_in_step": round(in_step, 1)})
+        record["override"] = overrides or None
+        record["evidence"] = {"minutes_in_step": round(in_step, 1), "min_step_minutes": min_minutes}
+        if target >= 100:
+            state.make_stable(canary["version"], now)
+            summary = f"promote {agent}@v{canary['version']} in {env}: stable at 100% (canary was {weight}%)"
+        else:
+            state.canary = {**canary, "weight": target, "step_index": step_index(steps, target), "step_started": now}
+            summary = f"promote {agent}@v{canary['version']} in {env}: canary {weight}% → {target}%"
+        return Planned(summary, record, [state])
+
+    return commit_action(ctx, "promote", env, [agent], plan)
+
+
+def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
+    """Set the canary's weight to 0; the stable bundle keeps 100%. Exempt from change windows by default."""
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.guards import check_window
+
+    ctx = load_context(root, fall_back_to_head=True)
+    env, spec = ctx.environment(env)
+    window_override = check_window(ctx, env, spec, "abort", override, reason)
+
+    def plan(snapshot: Any) -> Planned:
+        state = read_state(snapshot, env, agent)
+        if not state.live_canary:
+            raise BadInputError(f"no canary in progress for {agent} in {env}", "nothing to abort; see `agentctl status`")
+        record = new_record(ctx, "abort", env, [agent], reason)
+        record["override"] = [window_override] if window_override else None
+        weight, version = state.weight, state.canary["version"]
+        state.canary = {**state.canary, "weight": 0,
+                        "aborted": {"by": ctx.person or str(ctx.actor), "at": isoformat(ctx.now), "reason": reason}}
+        stable = f"stable v{state.stable['version']} back to 100%" if state.stable else "no stable"
+        return Planned(f"abort {agent}@v{version} canary in {env}: {weight}% → 0%, {stable}", record, [state])
+
+    return commit_action(ctx, "abort", env, [agent], plan, retries=INCIDENT_RETRIES)

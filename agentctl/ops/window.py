@@ -1,0 +1,26 @@
+"""`window`: is the change window open now (or at a given time), why, and when does it next open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from agentctl.deploy.windows import WindowStatus
+
+
+def window_status(root: Path, at: dt.datetime | None = None, env: str | None = None) -> WindowStatus:
+    """The policy's verdict at `at` (default: now); with `env`, a non-enforcing environment is always open."""
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.windows import WindowPolicy, enforced
+
+    ctx = load_context(root, fall_back_to_head=True)
+    moment = at or ctx.now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WindowPolicy(ctx.policy).tz)  # a bare time means the team's timezone
+    status = WindowPolicy(ctx.policy).check(moment)
+    if env is not None:
+        name, spec = ctx.environment(env)
+        if not enforced(spec):
+            status.open, status.rule, status.next_open = True, "not-enforced", status.at
+            status.reason = f"change windows are not enforced in {name}"
+    return status

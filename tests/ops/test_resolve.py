@@ -1,0 +1,74 @@
+"""resolve/export: the bundle a call gets, sticky across a growing canary, with its rendered config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+import agentctl
+from agentctl.errors import NotFoundError
+from agentctl.ops.disable import disable
+from agentctl.ops.resolve import Router, export, resolve
+from agentctl.ops.rollout import deploy, promote
+from tests.deploy.builders import TUESDAY_10, act_as, at, release
+
+AGENT = "install-reminder"
+
+
+@pytest.fixture
+def canary_10(example_repo):
+    release(example_repo, count=2)
+    deploy(example_repo.path, f"{AGENT}@v1")
+    deploy(example_repo.path, f"{AGENT}@v2")
+    with at(TUESDAY_10):
+        deploy(example_repo.path, f"{AGENT}@v1", "production")
+        deploy(example_repo.path, f"{AGENT}@v2", "production", canary=10)
+    return example_repo
+
+
+def test_resolve_returns_bundle_and_rendered_config(canary_10) -> None:
+    found = resolve(canary_10.path, AGENT, key="caller-7", env="production")
+    assert found.bundle in ("install-reminder@v1", "install-reminder@v2")
+    assert found.config["bundle"] == found.bundle
+    assert found.config["prompt_text"].startswith("# Role")
+    assert found.config["tools"][0]["type"] == "function"
+    assert {t["function"]["name"] for t in found.config["tools"]} >= {"send_install_link"}
+    assert found.config["kb"]["name"] == "install-faq"
+    assert agentctl.resolve(canary_10.path, AGENT, key="caller-7", env="production").bundle == found.bundle
+
+
+def test_keys_keep_their_version_while_the_canary_grows(canary_10) -> None:
+    keys = [f"caller-{i}" for i in range(3000)]
+    at_10 = Router.load(canary_10.path, "production")
+    before = {k: at_10.assign(AGENT, k)[0] for k in keys}
+    assert 0.07 < sum(t == "canary" for t in before.values()) / len(keys) < 0.13
+    with at(TUESDAY_10 + dt.timedelta(hours=1)):
+        promote(canary_10.path, AGENT, "production")
+    at_50 = Router.load(canary_10.path, "production")
+    after = {k: at_50.assign(AGENT, k)[0] for k in keys}
+    assert all(after[k] == "canary" for k in keys if before[k] == "canary")
+    assert 0.45 < sum(t == "canary" for t in after.values()) / len(keys) < 0.55
+
+
+def test_disabled_agent_resolves_to_nothing(canary_10, monkeypatch) -> None:
+    act_as(monkeypatch, "tomas")
+    disable(canary_10.path, [AGENT], "production", reason="SMS outage")
+    found = resolve(canary_10.path, AGENT, key="caller-7", env="production")
+    assert (found.track, found.bundle, found.config) == ("disabled", None, None)
+
+
+def test_resolving_an_undeployed_agent_is_not_found(example_repo) -> None:
+    with pytest.raises(NotFoundError, match="install-reminder is not deployed in staging"):
+        resolve(example_repo.path, AGENT, key="k")
+
+
+def test_export_writes_state_and_configs_atomically(canary_10, tmp_path) -> None:
+    result = export(canary_10.path, tmp_path / "out", "production")
+    data = json.loads((tmp_path / "out" / "production.json").read_text())
+    assert result.bundles == ["install-reminder@v1", "install-reminder@v2"]
+    assert data["agents"][AGENT]["canary"] == {"bundle": "install-reminder@v2", "version": 2, "weight": 10}
+    assert data["routing"]["salt"] == "roadwise-2026" and data["routing"]["buckets"] == 10000
+    assert data["bundles"]["install-reminder@v1"]["kb"]["name"] == "install-faq"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["production.json"]  # no temp file left behind

@@ -1,0 +1,90 @@
+"""rollback: one command to a known-good bundle, from git objects, exempt from windows, assessment policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.ops.approve import approve
+from agentctl.ops.rollback import rollback
+from agentctl.ops.rollout import deploy
+from agentctl.ops.status import deployment_log
+from tests.deploy.builders import FRIDAY_10, TUESDAY_10, act_as, at, release
+
+AGENT = "install-reminder"
+
+
+@pytest.fixture
+def live(example_repo, monkeypatch):
+    """Production: v1 then v2 stable, v3 canary at 10%; the actor is Ines (engineering, on-call)."""
+    release(example_repo, count=3)
+    act_as(monkeypatch, "ines")
+    for version in (1, 2, 3):
+        deploy(example_repo.path, f"{AGENT}@v{version}")
+    with at(TUESDAY_10):
+        deploy(example_repo.path, f"{AGENT}@v1", "production")
+        deploy(example_repo.path, f"{AGENT}@v2", "production", canary=100)
+        deploy(example_repo.path, f"{AGENT}@v3", "production", canary=10)
+    return example_repo
+
+
+def test_rollback_on_friday_makes_known_good_stable_and_ends_canary(live) -> None:
+    with at(FRIDAY_10):
+        done = rollback(live.path, f"{AGENT}@v1", "production", reason="v2 stopped sending SMS")
+    assert done.summary == "rollback install-reminder in production: v2 → v1 stable at 100%, canary v3 ended"
+    state = done.states[AGENT]
+    assert state["stable"]["version"] == 1 and state["canary"] is None
+    newest = deployment_log(live.path, AGENT, "production")[0]
+    assert (newest.action, newest.reason, newest.author) == (
+        "rollback", "v2 stopped sending SMS", "Ines Duarte <ines@roadwise.example>")
+
+
+def test_rollback_without_version_goes_to_previous_stable(live) -> None:
+    with at(FRIDAY_10):
+        assert rollback(live.path, AGENT, "production").states[AGENT]["stable"]["version"] == 1
+
+
+def test_rollback_works_with_a_broken_working_tree(live) -> None:
+    shutil.rmtree(live.path / "prompts")
+    shutil.rmtree(live.path / "bundles")
+    (live.path / "agentctl.yaml").write_text("version: [broken\n")
+    with at(FRIDAY_10):
+        done = rollback(live.path, f"{AGENT}@v1", "production", reason="incident")
+    assert done.states[AGENT]["stable"]["version"] == 1
+
+
+def test_rollback_refuses_a_version_never_stable_there(live) -> None:
+    with at(FRIDAY_10), pytest.raises(BadInputError, match=r"install-reminder@v3 was never stable in production \(known good: v1, v2\)"):
+        rollback(live.path, f"{AGENT}@v3", "production")
+
+
+def test_without_role_a_rollback_waits_for_the_assessment_window(live, monkeypatch) -> None:
+    act_as(monkeypatch, "rosa")  # business: no rollback role
+    with at(FRIDAY_10), pytest.raises(PolicyRefused) as refused:
+        rollback(live.path, f"{AGENT}@v1", "production", reason="installs fell")
+    message = str(refused.value)
+    assert message.startswith("rollback of install-reminder to v1 in production needs an approval or the "
+                              "15-minute assessment: request R-")
+    assert "ask a person with role engineering or oncall (ines, wei) to run `agentctl approve R-" in message
+    with at(FRIDAY_10 + dt.timedelta(minutes=5)), pytest.raises(PolicyRefused, match="in its assessment window until"):
+        rollback(live.path, f"{AGENT}@v1", "production")
+    with at(FRIDAY_10 + dt.timedelta(minutes=15)):
+        done = rollback(live.path, f"{AGENT}@v1", "production")
+    assert done.states[AGENT]["stable"]["version"] == 1
+    assert done.record["approvals"][0]["assessment_minutes"] == 15
+
+
+def test_an_approver_can_cut_the_assessment_short(live, monkeypatch) -> None:
+    act_as(monkeypatch, "rosa")
+    with at(FRIDAY_10), pytest.raises(PolicyRefused) as refused:
+        rollback(live.path, f"{AGENT}@v1", "production", reason="installs fell")
+    request_id = str(refused.value).split("request ")[1].split()[0]
+    act_as(monkeypatch, "wei")
+    with at(FRIDAY_10 + dt.timedelta(minutes=2)):
+        done = approve(live.path, request_id, reason="confirmed on dashboard")
+    assert done.states[AGENT]["stable"]["version"] == 1
+    assert done.record["approvals"][0]["by"] == "wei"
+    assert done.record["requested_by"]["person"] == "rosa"
