@@ -4,8 +4,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.helpers import RepoDir, Result
+
+# Property tests must not fail because a shared CI machine is busy: no deadlines, no speed health check.
+settings.register_profile("agentctl", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("agentctl")
 
 
 @pytest.fixture(autouse=True)
