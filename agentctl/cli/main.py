@@ -45,6 +45,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
     "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
+    "canary": ("agentctl.cli.canary:canary", "Judge a canary against stable; promote or roll back automatically."),
+    "demo": ("agentctl.cli.demo:demo", "Replay the SMS-gateway incident end to end in a temporary repo (< 1 min)."),
 }
 
 
