@@ -57,7 +57,7 @@ def load_policy(ws: Any, agent: str) -> CanaryPolicy:
     problems = list(policy_problems(ws, agent))
     if problems:
         first = problems[0]
-        raise BadInputError(f"{first.relpath}:{first.line}:{first.col}: {first.message}", first.fix)
+        raise BadInputError(f"{first.file}:{first.line}:{first.col}: {first.message}", first.fix)
     doc, _ = found
     defaults = ws.config.data.get("analysis") or {}
     own = ws.agents[agent].doc.data.get("analysis") or {}

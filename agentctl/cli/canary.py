@@ -86,17 +86,21 @@ def render_evaluation(ev: Any) -> None:
     for name, error in ev.errors.items():
         click.echo(f"{name}: no data: {error}")
     color = {"rollback": "red", "promote": "green"}.get(ev.overall, "yellow")
-    console().print(f"[bold {color}]decision: {ev.overall}[/] — {ev.decision.reason}")
+    from rich.markup import escape
+
+    console().print(f"[bold {color}]decision: {ev.overall}[/] — {escape(ev.decision.reason)}")
 
 
 def render_watch_step(step: Any) -> None:
+    from rich.markup import escape
+
     ev = step.evaluation
     counts = ""
     if ev is not None:
         first = ev.decision.metrics[0] if ev.decision.metrics else None
         counts = f" [canary n={first.canary['n']}, stable n={first.stable['n']} on {first.name}]" if first else ""
     color = {"rollback": "red", "promote": "green", "pause": "yellow"}.get(step.action, "default")
-    console().print(f"{step.at} [bold {color}]{step.action}[/]{counts}: {step.message}")
+    console().print(f"{step.at} [bold {color}]{step.action}[/]{escape(counts)}: {escape(step.message)}")
     if step.action in ("rollback", "pause") and ev is not None:
         render_evaluation(ev)
     if step.webhook is not None:

@@ -80,8 +80,10 @@ def _render_batch(event: Any) -> None:
     if sms is not None:
         rate = "n/a" if sms.canary.get("rate") is None else f"{100 * sms.canary['rate']:.1f}%"
         judged = f" · canary SMS success {rate} of {sms.canary['n']}"
+    from rich.markup import escape
+
     console().print(f"  {batch.local_time} +{batch.calls} calls ({batch.canary_calls} on the canary){judged} → "
-                    f"[bold {color}]{step.action}[/]: {_short(step)}")
+                    f"[bold {color}]{step.action}[/]: {escape(_short(step))}")
 
 
 def _short(step: Any) -> str:

@@ -105,6 +105,11 @@ def run_demo(directory: Path | None = None, *, emit: Callable[[DemoEvent], None]
         batches = _traffic(root, say, sim, seed=seed, batch_calls=batch_calls, minutes=5, max_batches=24,
                            fault_version=2)
         rollback = batches[-1].watch if batches and batches[-1].watch.action == "rollback" else None
+        if rollback is None:  # the judge has not decided (an unlucky seed): a human ends the canary
+            from agentctl.ops.rollout import abort
+
+            say("The judge has not decided yet; ending the canary by hand", f"agentctl abort {AGENT} --env production",
+                abort(root, AGENT, "production", reason="demo: the judge had not decided after the simulated batches"))
         _explain(root, say)
         _edit_contract(root, "3.0.0", optional_sender=False, changes=(
             "sender_id is required again: without it the gateway answers 200 but sends nothing to destinations "
