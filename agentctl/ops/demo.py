@@ -163,9 +163,14 @@ def _edit_contract(root: Path, version: str, *, optional_sender: bool, changes: 
     major = version.split(".")[0]
     agent_file.write_text(re.sub(r"(contract: sms-gateway\n\s+version: )\^\d+\.\d+\.\d+", rf"\g<1>^{major}.0.0",
                                  agent_file.read_text("utf-8")), "utf-8")
+    import os
+
+    name, email = HUMAN  # the acting person; like `release`, file commits keep git's own (real) time
+    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+           "GIT_COMMITTER_EMAIL": email}
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-q", "-m", f"sms-gateway {version}: {changes}"], cwd=root, check=True,
-                   capture_output=True)
+                   capture_output=True, env=env)
 
 
 def _traffic(root: Path, say: Callable[..., Any], sim: Any, *, seed: int, batch_calls: int, minutes: int,
