@@ -199,17 +199,18 @@ def _traffic(root: Path, say: Callable[..., Any], sim: Any, *, seed: int, batch_
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(max_batches):
         state = read_state(store(root).snapshot(), "production", AGENT)
-        if not state.live_canary:
+        if not state.live_canary or not state.stable or not state.canary:
             break
+        canary_version: int = state.canary["version"]
         start = sim.now()
         end = sim.advance(dt.timedelta(minutes=minutes))
         records = canary_traffic(agent=AGENT, env="production", salt=default_salt("production", spec),
-                                 stable=state.stable["version"], canary=state.canary["version"], weight=state.weight,
+                                 stable=state.stable["version"], canary=canary_version, weight=state.weight,
                                  start=start, end=end, calls=batch_calls, seed=seed + number, faults=faults)
         path = folder / f"calls-{end:%Y%m%dT%H%M}.jsonl"
         path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records), "utf-8")
         report = ingest_calls(root, [str(path)])
-        canary_calls = sum(1 for r in records if r["bundle_version"] == state.canary["version"])
+        canary_calls = len([r for r in records if r["bundle_version"] == canary_version])
         step = watch_once(root, AGENT, "production")
         batch = TrafficBatch(step.at, f"{end.astimezone(START.tzinfo):%a %H:%M}", len(records), canary_calls, report, step)
         batches.append(batch)
