@@ -1,15 +1,18 @@
 """Who is acting: one source of identity for audit records and approvals.
 
-Order: AGENTCTL_ACTOR (explicit), the CI actor (GitHub Actions), git config, the OS user.
+Order: an automation acting in-process (`acting_as`, e.g. the canary judge), AGENTCTL_ACTOR (explicit),
+the CI actor (GitHub Actions), git config, the OS user.
 The actor is matched to a person in agentctl.yaml by id, email, git_emails or ci_logins.
 """
 
 from __future__ import annotations
 
+import contextvars
 import getpass
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,23 @@ class Actor:
         return None
 
 
+_AUTOMATION: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("agentctl_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    """Within the block, `actor` (an automation such as agentctl-judge) is who acts."""
+    token = _AUTOMATION.set(actor)
+    try:
+        yield actor
+    finally:
+        _AUTOMATION.reset(token)
+
+
 def current_actor(repo_root: Path | None = None) -> Actor:
+    automation = _AUTOMATION.get()
+    if automation is not None:
+        return automation
     explicit = os.environ.get("AGENTCTL_ACTOR", "").strip()
     if explicit:
         match = _NAME_EMAIL.match(explicit)

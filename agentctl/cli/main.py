@@ -30,6 +30,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("agentctl.cli.test:test", "Run an agent's unit, boundary and e2e test suites."),
     "contracts": ("agentctl.cli.contracts:contracts", "Diff, list, live-test and import tool contracts."),
     "ci": ("agentctl.cli.ci:ci", "Gate a pull request: check only what the change affects."),
+    "calls": ("agentctl.cli.calls:calls", "Ingest production call records (JSONL, CSV, Vapi, Retell)."),
+    "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
+    "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
+    "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
+    "canary": ("agentctl.cli.canary:canary", "Judge a canary against stable; promote or roll back automatically."),
+    "demo": ("agentctl.cli.demo:demo", "Replay the SMS-gateway incident end to end in a temporary repo (< 1 min)."),
     "deploy": ("agentctl.cli.rollout:deploy", "Deploy a released bundle to an environment as a canary."),
     "promote": ("agentctl.cli.rollout:promote", "Move a canary to its next rollout step."),
     "abort": ("agentctl.cli.rollout:abort", "Set a canary's weight to 0; stable keeps all traffic."),
@@ -42,10 +48,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
     "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
-    "calls": ("agentctl.cli.calls:calls", "Ingest production call records (JSONL, CSV, Vapi, Retell)."),
-    "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
-    "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
-    "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
 }
 
 

@@ -197,5 +197,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 # Subsystems register their own cross-file checks on import; importing them here makes `validate` see them.
 from agentctl.analysis import metric_checks as _metric_checks  # noqa: E402,F401
+from agentctl.canary import checks as _canary_checks  # noqa: E402,F401
 from agentctl.model import immutability as _immutability  # noqa: E402,F401
 from agentctl.suites import checks as _suite_checks  # noqa: E402,F401

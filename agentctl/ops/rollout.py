@@ -96,7 +96,7 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
 
 
 def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = None, full: bool = False,
-            reason: str = "", override: bool = False) -> Outcome:
+            reason: str = "", override: bool = False, evidence: dict[str, Any] | None = None) -> Outcome:
     """Move the canary to the next rollout step (or `to`%, or 100% with `full`).
 
     Refuses (exit 3) before the step's `min_step_minutes` have passed, unless overridden. At
@@ -138,7 +138,7 @@ def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = 
                     f"promote after {ready}, or {ctx.who_may(windows.override_roles)} may pass --override --reason")
             overrides.append(step_override | {"minutes_in_step": round(in_step, 1)})
         record["override"] = overrides or None
-        record["evidence"] = {"minutes_in_step": round(in_step, 1), "min_step_minutes": min_minutes}
+        record["evidence"] = {"minutes_in_step": round(in_step, 1), "min_step_minutes": min_minutes, **(evidence or {})}
         if target >= 100:
             state.make_stable(canary["version"], now)
             summary = f"promote {agent}@v{canary['version']} in {env}: stable at 100% (canary was {weight}%)"
@@ -150,7 +150,8 @@ def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = 
     return commit_action(ctx, "promote", env, [agent], plan)
 
 
-def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
+def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", override: bool = False,
+          evidence: dict[str, Any] | None = None) -> Outcome:
     """Set the canary's weight to 0; the stable bundle keeps 100%. Exempt from change windows by default."""
     from agentctl.deploy.context import load_context
     from agentctl.deploy.guards import check_window
@@ -165,6 +166,7 @@ def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", o
             raise BadInputError(f"no canary in progress for {agent} in {env}", "nothing to abort; see `agentctl status`")
         record = new_record(ctx, "abort", env, [agent], reason)
         record["override"] = [window_override] if window_override else None
+        record["evidence"] = dict(evidence or {})
         weight, version = state.weight, state.canary["version"]
         state.canary = {**state.canary, "weight": 0,
                         "aborted": {"by": ctx.person or str(ctx.actor), "at": isoformat(ctx.now), "reason": reason}}

@@ -1,0 +1,96 @@
+"""Per-arm aggregates for the judge: one SQL query per table, grouped by bundle version.
+
+The judge needs, per metric and arm, n and successes (rates) or n, sum and sum of squares (means).
+Metric definitions (agentctl.analysis.metrics) give each metric as an aggregate value expression, an
+n expression and a row filter, so both arms and every metric of a table come out of one scan:
+
+    SELECT bundle_version, <value_i> FILTER (WHERE <where_i>), <n_i> FILTER (...), <var_i> FILTER (...)
+    FROM calls WHERE agent = ? AND environment = ? AND bundle_version IN (?, ?)
+                 AND started_at >= ? AND started_at < ?
+    GROUP BY bundle_version
+
+Tool metrics read `tool_calls`, which carries no call time, so their calls are chosen by call_id
+from the same window. From (mean, n, sample variance) the sums follow exactly:
+sum = mean·n, sum of squares = var·(n − 1) + n·mean².
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from agentctl.analysis.sequential import ArmStats
+
+
+def arm_stats(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
+              since: dt.datetime, until: dt.datetime) -> tuple[dict[int, dict[str, ArmStats]], dict[str, str]]:
+    """({bundle version: {metric name: ArmStats}}, {metric: error}) for calls started in [since, until).
+
+    A metric whose SQL the store cannot run (e.g. it names a business field never recorded) has no
+    data; its error is returned so the explanation can say why.
+    """
+    out: dict[int, dict[str, ArmStats]] = {v: {} for v in versions}
+    errors: dict[str, str] = {}
+    for table in ("calls", "tool_calls"):
+        group = [d for d in defs if d.table == table]
+        if not group:
+            continue
+        try:
+            rows = _query(store, table, group, agent, env, versions, since, until)
+        except Exception:  # noqa: BLE001 - isolate the metric whose SQL fails; the others still count
+            for d in group:
+                try:
+                    _collect(out, [d], _query(store, table, [d], agent, env, versions, since, until))
+                except Exception as exc:  # noqa: BLE001
+                    errors[d.name] = str(exc).splitlines()[0]
+            continue
+        _collect(out, group, rows)
+    return out, errors
+
+
+def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, versions: Sequence[int],
+           since: dt.datetime, until: dt.datetime) -> list[tuple[Any, ...]]:
+    start, end = _naive_utc(since), _naive_utc(until)
+    window = ("agent = ? AND environment = ? AND started_at >= ? AND started_at < ? "
+              "AND day BETWEEN ? AND ?")  # the day range lets zone maps skip most of a large store
+    # `day` is the team's calendar day, which may differ from the UTC date by one
+    first, last = start.date() - dt.timedelta(days=1), end.date() + dt.timedelta(days=1)
+    params: list[Any] = [agent, env, start, end, first, last]
+    marks = ", ".join("?" for _ in versions)
+    selects = []
+    for i, d in enumerate(group):
+        where = f" FILTER (WHERE {d.where})" if d.where else ""
+        variance = f"{d.var_sql}{where}" if d.var_sql else "NULL"
+        selects += [f"{d.value_sql}{where} AS v{i}", f"{d.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
+    if table == "calls":
+        source, query_params = f"calls WHERE {window} AND bundle_version IN ({marks})", [*params, *versions]
+    else:
+        source = (f"tool_calls WHERE agent = ? AND environment = ? AND bundle_version IN ({marks}) "
+                  f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
+        query_params = [agent, env, *versions, first, last, *params]
+    sql = f"SELECT bundle_version, {', '.join(selects)} FROM {source} GROUP BY bundle_version"
+    return store.query(sql, query_params)
+
+
+def _collect(out: dict[int, dict[str, ArmStats]], group: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:
+    for row in rows:
+        version = int(row[0])
+        for i, d in enumerate(group):
+            value, n, var = row[1 + 3 * i], int(row[2 + 3 * i] or 0), row[3 + 3 * i]
+            out.setdefault(version, {})[d.name] = _stats(d.kind, value, n, var)
+
+
+def _stats(kind: str, value: Any, n: int, var: Any) -> ArmStats:
+    if n == 0 or value is None:
+        return ArmStats(0)
+    value = float(value)
+    if kind == "rate":
+        return ArmStats(n, successes=round(value * n))  # avg of 0/1 times n is the success count
+    variance = float(var) if var is not None else 0.0
+    return ArmStats(n, total=value * n, total_sq=variance * (n - 1) + n * value * value)
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    """The store keeps timestamps as naive UTC."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,280 @@
+"""`agentctl canary evaluate` and `canary watch`: judge a production canary, and act on the verdict.
+
+evaluate compares canary and stable calls since the canary started (both arms over the same
+period) on every metric of the agent's analysis policy, with anytime-valid confidence sequences
+(agentctl.analysis.judge), so it may be run as often as anyone likes.
+
+watch evaluates and acts, as the actor `agentctl-judge`, with the Decision attached as evidence:
+rollback → abort the canary at once (stable back to 100%; exempt from change windows);
+promote  → the next rollout step, once the step's minimum time has passed and the change window
+           is open (otherwise it waits);
+inconclusive once the step's minimum time has passed → pause and ask a human (webhook);
+anything else → wait for more calls. Each action posts to the webhook named by
+`alerts.webhook_env` when that variable is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentctl.clock import isoformat, parse_iso
+from agentctl.errors import BadInputError
+
+JUDGE = "agentctl-judge"
+ROLLBACK, PROMOTE, WAIT, PAUSE, DONE = "rollback", "promote", "wait", "pause", "done"
+
+
+@dataclass
+class CanaryEvaluation:
+    agent: str
+    env: str
+    canary_version: int
+    stable_version: int | None
+    weight: int
+    step: str  # "1/3 (10%)"
+    since: str
+    until: str
+    elapsed_s: float
+    minutes_in_step: float
+    min_step_minutes: float
+    policy: dict[str, Any]
+    decision: Any  # agentctl.analysis.judge.Decision
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def overall(self) -> str:
+        return self.decision.overall
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "decision"}
+        return {**data, "overall": self.overall, "reason": self.decision.reason,
+                "metrics": [m.to_dict() for m in self.decision.metrics]}
+
+    def evidence(self) -> dict[str, Any]:
+        """What a deployment record carries: the verdict with every number behind it."""
+        return {"canary_judge": self.to_dict()}
+
+
+def canary_environment(root: Path, agent: str, env: str | None) -> str | None:
+    """`env`, or else the one environment where `agent` has a canary (None: let default_environment apply)."""
+    if env:
+        return env
+    from agentctl.deploy.context import load_config
+    from agentctl.deploy.state import read_state, store
+
+    snapshot = store(root).snapshot()
+    found = [name for name in load_config(root, fall_back_to_head=True).environments
+             if read_state(snapshot, name, agent).canary]
+    return found[0] if len(found) == 1 else None
+
+
+def evaluate(root: Path, agent: str, env: str | None = None) -> CanaryEvaluation:
+    """Judge `agent`'s canary in `env` against its stable bundle.
+
+    Without `env`: the environment where the agent has a canary, if exactly one has; else default_environment.
+    """
+    from agentctl.analysis.judge import judge
+    from agentctl.analysis.metrics import compile_metric
+    from agentctl.calls.store import open_store
+    from agentctl.canary.arms import arm_stats
+    from agentctl.canary.policy import load_policy
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.state import read_state, store
+    from agentctl.model.workspace import load_workspace
+    from agentctl.ops.rollout import steps_of
+
+    ctx = load_context(root, fall_back_to_head=True)
+    env, spec = ctx.environment(canary_environment(root, agent, env))
+    policy = load_policy(load_workspace(root, strict=False), agent)
+    state = read_state(store(root).snapshot(), env, agent)
+    canary = state.canary
+    if not canary:
+        stable = f"stable is v{state.stable['version']}" if state.stable else "nothing is deployed"
+        raise BadInputError(f"no canary of {agent} in {env} to evaluate ({stable})",
+                            f"start one: `agentctl deploy {agent}@vN --env {env} --canary {steps_of(spec)[0]}`")
+    since = parse_iso(canary["started"])
+    aborted = canary.get("aborted")
+    until = parse_iso(aborted["at"]) if aborted else ctx.now
+    stable_version = state.stable["version"] if state.stable else None
+    versions = [canary["version"], *([stable_version] if stable_version is not None else [])]
+    defs = [compile_metric(m.name, ctx.config.metrics[m.name]) for m in policy.metrics]
+    calls = open_store(root, ctx.config.data, read_only=True)
+    try:
+        per_version, errors = arm_stats(calls, defs, agent=agent, env=env, versions=versions,
+                                        since=since, until=until + dt.timedelta(seconds=1))
+    finally:
+        calls.close()
+    elapsed = max(0.0, (until - since).total_seconds())
+    decision = judge(policy.metrics, per_version.get(canary["version"], {}),
+                     per_version.get(stable_version, {}) if stable_version is not None else {},
+                     alpha=policy.alpha, elapsed_s=elapsed, min_duration_s=policy.min_duration_minutes * 60)
+    steps = steps_of(spec)
+    step = f"{canary['step_index'] + 1}/{len(steps)} ({state.weight}%)" if state.live_canary else "aborted (0%)"
+    in_step = max(0.0, (until - parse_iso(canary["step_started"])).total_seconds() / 60)
+    min_step = float((spec.get("rollout") or {}).get("min_step_minutes") or 0)
+    return CanaryEvaluation(agent, env, canary["version"], stable_version, state.weight, step, isoformat(since),
+                            isoformat(until), elapsed, round(in_step, 1), min_step, policy.to_dict(), decision, errors)
+
+
+@dataclass
+class WatchStep:
+    """One look: what the judge said and what watch did about it."""
+
+    at: str
+    action: str  # rollback | promote | wait | pause | done
+    message: str
+    evaluation: CanaryEvaluation | None = None
+    outcome: Any = None  # agentctl.deploy.state.Outcome of the action taken
+    webhook: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "action": self.action, "message": self.message,
+                "evaluation": self.evaluation.to_dict() if self.evaluation else None,
+                "outcome": self.outcome.to_dict() if self.outcome else None, "webhook": self.webhook}
+
+
+def watch_once(root: Path, agent: str, env: str | None = None) -> WatchStep:
+    """Evaluate once and act on the verdict (see the module docstring)."""
+    from agentctl import clock
+    from agentctl.deploy.context import load_context
+    from agentctl.deploy.state import read_state, store
+
+    ctx = load_context(root, fall_back_to_head=True)
+    env, spec = ctx.environment(canary_environment(root, agent, env))
+    now = isoformat(clock.now())
+    state = read_state(store(root).snapshot(), env, agent)
+    if not state.live_canary:
+        return WatchStep(now, DONE, _finished(state))
+    evaluation = evaluate(root, agent, env)
+    decision = evaluation.decision
+    if decision.overall == "rollback":
+        step = _act(root, evaluation, ROLLBACK, now)
+    elif decision.overall == "promote":
+        step = _try_promote(root, ctx, spec, evaluation, now)
+    elif decision.overall == "inconclusive" and evaluation.minutes_in_step >= max(
+            evaluation.min_step_minutes, evaluation.policy["min_duration_minutes"]):
+        step = WatchStep(now, PAUSE, f"paused: the judge is still inconclusive after {evaluation.minutes_in_step:g} "
+                                     f"min at {evaluation.weight}% ({decision.reason}); a human decides: "
+                                     f"`agentctl promote {agent} --env {env}` or `agentctl abort {agent} --env {env}`",
+                         evaluation)
+    else:
+        step = WatchStep(now, WAIT, f"{decision.overall}: {decision.reason}", evaluation)
+    if step.action in (ROLLBACK, PROMOTE, PAUSE):
+        step.webhook = _notify(root, ctx.config, step)
+    return step
+
+
+def _try_promote(root: Path, ctx: Any, spec: dict[str, Any], evaluation: CanaryEvaluation, now: str) -> WatchStep:
+    from agentctl.deploy.windows import WindowPolicy, enforced
+
+    if evaluation.minutes_in_step < evaluation.min_step_minutes:
+        return WatchStep(now, WAIT, f"metrics pass; step {evaluation.step} has run {evaluation.minutes_in_step:g} of "
+                                    f"{evaluation.min_step_minutes:g} min", evaluation)
+    windows = WindowPolicy(ctx.policy)
+    status = windows.check(ctx.now)
+    if enforced(spec) and "promote" not in windows.exempt and not status.open:
+        nxt = windows.next_open(ctx.now)
+        opens = f"; next window opens {windows.format(nxt, with_date=True)}" if nxt else ""
+        return WatchStep(now, WAIT, f"metrics pass; promotion waits for the change window ({status.reason}{opens})",
+                         evaluation)
+    return _act(root, evaluation, PROMOTE, now)
+
+
+def _act(root: Path, evaluation: CanaryEvaluation, action: str, now: str) -> WatchStep:
+    from agentctl.identity import Actor, acting_as
+    from agentctl.ops.rollout import abort, promote
+
+    reason = f"canary judge: {evaluation.decision.reason}"
+    with acting_as(Actor(JUDGE, f"{JUDGE}@localhost", "automation", login=JUDGE)):
+        if action == ROLLBACK:
+            outcome = abort(root, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
+        else:
+            outcome = promote(root, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
+    return WatchStep(now, action, outcome.summary, evaluation, outcome)
+
+
+def _finished(state: Any) -> str:
+    stable = f"stable v{state.stable['version']} at 100%" if state.stable else "nothing stable"
+    aborted = (state.canary or {}).get("aborted")
+    if aborted:
+        return f"no canary in progress: v{state.canary['version']} was rolled back by {aborted['by']}; {stable}"
+    return f"no canary in progress; {stable}"
+
+
+def _notify(root: Path, config: Any, step: WatchStep) -> dict[str, Any] | None:
+    """Post the step to the team's webhook, when `alerts.webhook_env` names a variable that is set."""
+    import os
+
+    from agentctl.alerts import build_payload, mention_for, post_webhook
+
+    name = (config.data.get("alerts") or {}).get("webhook_env")
+    url = os.environ.get(name, "").strip() if name else ""
+    if not url or step.evaluation is None:
+        return None
+    ev = step.evaluation
+    owner = config.owner_of("agents", ev.agent)
+    title = {ROLLBACK: "Canary rolled back", PROMOTE: "Canary promoted", PAUSE: "Canary needs a human"}[step.action]
+    lines = [f"*{title}: {ev.agent}@v{ev.canary_version} in {ev.env}* (owner {mention_for(config.people)(owner)})",
+             step.message, f"judge: *{ev.overall}* — {ev.decision.reason}"]
+    lines += [f"• {m.name}: {m.verdict} — {m.reason} (threshold {m.threshold})" for m in ev.decision.metrics]
+    result = post_webhook(url, build_payload(f"{title}: {ev.agent}@v{ev.canary_version} in {ev.env}",
+                                             "\n".join(lines), lines))
+    return result.to_dict()
+
+
+@dataclass
+class WatchReport:
+    steps: list[WatchStep]
+
+    @property
+    def rolled_back(self) -> bool:
+        return any(s.action == ROLLBACK for s in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rolled_back": self.rolled_back, "steps": [s.to_dict() for s in self.steps]}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "90", "90s", "15m", "2h"; exit 2 otherwise."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    raw = text.strip().lower()
+    try:
+        value = float(raw[:-1]) * units[raw[-1]] if raw and raw[-1] in units else float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise BadInputError(f"cannot read duration '{text}'", "write seconds, minutes or hours, e.g. 60s, 15m, 2h")
+    return value
+
+
+def watch(root: Path, agent: str, env: str | None = None, *, interval: str = "60s", until: str = "done",
+          once: bool = False, on_step: Callable[[WatchStep], None] | None = None,
+          sleep: Callable[[float], None] | None = None) -> WatchReport:
+    """Evaluate every `interval` and act, until the canary is done (promoted to 100%, rolled back or
+    paused for a human) or, with `until` as a duration ("2h"), until that much time has passed.
+    `once` looks once (for cron). `on_step` sees each look as it happens."""
+    import time
+
+    from agentctl import clock
+
+    seconds = parse_duration(interval)
+    deadline = None if until == "done" else clock.now() + dt.timedelta(seconds=parse_duration(until))
+    steps: list[WatchStep] = []
+    while True:
+        step = watch_once(root, agent, env)
+        steps.append(step)
+        if on_step is not None:
+            on_step(step)
+        finished = step.action in (ROLLBACK, PAUSE, DONE) or (step.action == PROMOTE and not _still_canary(step))
+        if once or finished or (deadline is not None and clock.now() >= deadline):
+            return WatchReport(steps)
+        (sleep or time.sleep)(seconds)
+
+
+def _still_canary(step: WatchStep) -> bool:
+    states = step.outcome.states if step.outcome else {}
+    return any((s.get("canary") or {}).get("weight") for s in states.values())

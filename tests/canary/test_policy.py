@@ -1,0 +1,64 @@
+"""The analysis policy: loaded from the agent (or agentctl.yaml), validated with file:line:col."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentctl.canary.policy import load_policy
+from agentctl.errors import BadInputError
+from agentctl.model.workspace import load_workspace
+from agentctl.ops.validate import validate_repo
+from tests.canary.builders import AGENT, use_policy
+
+
+def _messages(repo) -> list[str]:
+    report = validate_repo(repo.path)
+    return [f"{d.file}:{d.line}:{d.col}: {d.message}" for d in report.diagnostics]
+
+
+def test_the_example_policy_judges_sms_success_first_and_critical(example_repo) -> None:
+    policy = load_policy(load_workspace(example_repo.path), AGENT)
+    assert policy.source == "bundles/install-reminder/agent.yaml"
+    assert (policy.alpha, policy.min_duration_minutes) == (0.01, 60)
+    first = policy.metrics[0]
+    assert (first.name, first.kind, first.direction, first.tolerance, first.critical, first.min_calls) == (
+        "sms_success", "rate", "higher_is_better", 0.02, True, 20)
+    kinds = {m.name: (m.kind, m.direction) for m in policy.metrics}
+    assert kinds == {"sms_success": ("rate", "higher_is_better"), "escalation_rate": ("rate", "lower_is_better"),
+                     "install_rate": ("rate", "higher_is_better"),
+                     "transcription_confidence": ("mean", "higher_is_better")}
+
+
+def test_agents_without_a_policy_use_agentctl_yaml(example_repo) -> None:
+    use_policy(example_repo, "")
+    policy = load_policy(load_workspace(example_repo.path), AGENT)
+    assert policy.source == "agentctl.yaml"
+    assert [(m.name, m.tolerance, m.critical) for m in policy.metrics] == [("sms_success", 0.02, True),
+                                                                          ("error_rate", 1.0, False)]
+
+
+def test_no_policy_anywhere_is_bad_input_with_the_fix(example_repo) -> None:
+    use_policy(example_repo, "")
+    text = example_repo.read("agentctl.yaml")
+    example_repo.gen({"agentctl.yaml": text[:text.index("# Default canary analysis")]}, commit="no default policy")
+    with pytest.raises(BadInputError, match="install-reminder has no canary analysis policy — add `analysis: "):
+        load_policy(load_workspace(example_repo.path), AGENT)
+
+
+def test_validate_names_unknown_and_percentile_metrics_with_positions(example_repo) -> None:
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_sucess}\n    - {metric: turn_latency_p95_ms}\n"
+                             "    - {metric: sms_success, absolute_min: 0.9, absolute_max: 0.5}\n")
+    line = example_repo.read(f"bundles/{AGENT}/agent.yaml").splitlines().index("analysis:") + 1
+    messages = _messages(example_repo)
+    assert (f"bundles/install-reminder/agent.yaml:{line + 2}:16: canary metric 'sms_sucess' is not declared under "
+            "`metrics:` in agentctl.yaml") in messages
+    assert (f"bundles/install-reminder/agent.yaml:{line + 3}:16: canary metric 'turn_latency_p95_ms' is a value "
+            "(e.g. a percentile); the judge compares rates and means only") in messages
+    assert f"bundles/install-reminder/agent.yaml:{line + 4}:7: absolute_min 0.9 is above absolute_max 0.5" in messages
+    with pytest.raises(BadInputError, match="canary metric 'sms_sucess' is not declared"):
+        load_policy(load_workspace(example_repo.path, strict=False), AGENT)
+
+
+def test_schema_rejects_unknown_keys_in_a_policy(example_repo) -> None:
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_success, tolerence: 0.1}\n")
+    assert any("tolerence" in m for m in _messages(example_repo))
