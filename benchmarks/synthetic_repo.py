@@ -16,6 +16,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from agentctl.model.yamlio import dump_yaml, parse_text
 from agentctl.ops.init import init_repo
 
 
@@ -26,7 +27,7 @@ def make_synthetic_repo(out: Path, agents: int = 200, *, commit: bool = True) ->
     base_text = (out / "prompts/install-reminder/system.md").read_text()
     base_contract = (out / "tool-contracts/driver-lookup.yaml").read_text()
     base_kb = (out / "kb-manifests/install-faq.yaml").read_text()
-    base_agent = (out / "bundles/install-reminder/agent.yaml").read_text()
+    base_agent = parse_text((out / "bundles/install-reminder/agent.yaml").read_text(), "agent.yaml").data
     owners_agents, owners_tools = [], []
     for i in range(agents):
         name = f"agent-{i:03d}"
@@ -39,12 +40,12 @@ def make_synthetic_repo(out: Path, agents: int = 200, *, commit: bool = True) ->
             (out / f"tool-contracts/{tool}.yaml").write_text(text.replace("name: lookup_driver", f"name: {t}_{i}"))
             owners_tools.append(f"    {tool}: wei")
         (out / f"kb-manifests/{name}-kb.yaml").write_text(base_kb.replace("name: install-faq", f"name: {name}-kb"))
-        agent = base_agent.replace("name: install-reminder", f"name: {name}").replace("prompt: install-reminder", f"prompt: {name}")
-        agent = agent.replace("kb: install-faq", f"kb: {name}-kb")
-        agent += f"  - contract: {name}-lookup\n    version: ^1.0.0\n  - contract: {name}-notify\n    version: ^1.0.0\n"
-        agent = agent.replace("kb: ", "kb: ", 1)
+        agent = dict(base_agent, name=name, prompt=name, kb=f"{name}-kb")
+        agent["tools"] = [*base_agent["tools"], {"contract": f"{name}-lookup", "version": "^1.0.0"},
+                          {"contract": f"{name}-notify", "version": "^1.0.0"}]
+        agent.pop("suites", None)  # the example's suites live beside its own definition only
         (out / f"bundles/{name}").mkdir(parents=True)
-        (out / f"bundles/{name}/agent.yaml").write_text(_move_kb_last(agent))
+        (out / f"bundles/{name}/agent.yaml").write_text(dump_yaml(agent))
         owners_agents.append(f"    {name}: ines")
     config = (out / "agentctl.yaml").read_text()
     config = config.replace("    install-reminder: ines\n", "    install-reminder: ines\n" + "\n".join(owners_agents) + "\n")
@@ -54,14 +55,6 @@ def make_synthetic_repo(out: Path, agents: int = 200, *, commit: bool = True) ->
         subprocess.run(["git", "add", "-A"], cwd=out, check=True)
         subprocess.run(["git", "commit", "-q", "-m", f"Add {agents} synthetic agents"], cwd=out, check=True)
     return out
-
-
-def _move_kb_last(agent: str) -> str:
-    """Keep `kb:` after the tools list so the appended tools stay inside it."""
-    lines = agent.splitlines()
-    kb = [line for line in lines if line.startswith("kb: ")]
-    rest = [line for line in lines if not line.startswith("kb: ")]
-    return "\n".join(rest + kb) + "\n"
 
 
 def add_releases(out: Path, releases: int, agents: list[str] | None = None) -> int:

@@ -78,7 +78,9 @@ def released_versions(root: Path, agent: str) -> list[int]:
     return list(_sources(root, agent))
 
 
-def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]]) -> list[Bundle]:
+def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]], *,
+          validate: bool = False) -> list[Bundle]:
+    from agentctl.model.schema import validate_document
     from agentctl.model.yamlio import parse_text
     from agentctl.store import history
 
@@ -91,8 +93,13 @@ def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]])
             raise NotFoundError(f"{agent}@v{version}: {rel} is missing from commit {commit[:12]}",
                                 f"the tag {agent}@v{version} points at a commit without its bundle file; "
                                 "re-tag the release commit")
-        data = parse_text(raw.decode("utf-8"), rel).data
-        bundles.append(Bundle.from_file(data, commit, tag))
+        doc = parse_text(raw.decode("utf-8"), rel)
+        if validate:
+            # a hand-edited bundle must fail here, with file:line, not deep inside whoever reads it later
+            errors = [d for d in validate_document(doc, "bundle") if d.is_error]
+            if errors:
+                raise ValidationFailed(errors)
+        bundles.append(Bundle.from_file(doc.data, commit, tag))
     return bundles
 
 
@@ -111,7 +118,7 @@ def load_bundle(root: Path, ref: str | BundleRef) -> Bundle:
     version = ref.version if ref.version is not None else (max(sources) if sources else None)
     if version is None or version not in sources:
         raise missing_version(ref, list(sources))
-    return _read(root, ref.agent, {version: sources[version]})[0]
+    return _read(root, ref.agent, {version: sources[version]}, validate=True)[0]
 
 
 def missing_version(ref: BundleRef, versions: list[int]) -> NotFoundError:
@@ -251,9 +258,12 @@ def suite_results(root: Path, agent: str, version: int) -> dict[str, dict[str, A
     return dict(results_for(root, agent, version))
 
 
-def suite_status(root: Path, agent: str, version: int) -> str:
-    """One cell for tables: "unit ✓ boundary ✗", or "-" when no results are recorded."""
-    found = suite_results(root, agent, version)
+def suite_status(root: Path, agent: str, version: int, results: dict[str, dict[str, Any]] | None = None) -> str:
+    """One cell for tables: "unit ✓ boundary ✗", or "-" when no results are recorded.
+
+    Pass `results` (one version's entry of `results_by_version`) to avoid reading the ref again.
+    """
+    found = suite_results(root, agent, version) if results is None else results
     if not found:
         return "-"
     return " ".join(f"{suite} {'✓' if r.get('status') == 'passed' else '✗'}" for suite, r in sorted(found.items()))

@@ -58,8 +58,11 @@ def agent_history(root: Path, agent: str) -> AgentHistory:
         known = sorted(p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}"))
         raise NotFoundError(f"no agent named '{agent}' (agents: {', '.join(known) or 'none yet'})",
                             "use one of the existing names")
+    from agentctl.store.results import results_by_version
+
+    results = results_by_version(root, agent)
     rows = [HistoryRow(b.ref, b.version, b.created, b.author, component_summary(b), b.human_note,
-                       suite_status(root, agent, b.version), b.commit) for b in bundles]
+                       suite_status(root, agent, b.version, results.get(b.version, {})), b.commit) for b in bundles]
     return AgentHistory(agent, rows)
 
 
@@ -133,12 +136,17 @@ def artifact_history(root: Path, kind: str, name: str) -> ArtifactHistory:
 
 def _released_versions(root: Path, kind: str, name: str) -> dict[str, list[tuple[str, str]]]:
     """artifact version → [(bundle ref, test status)] over every agent's released bundles."""
+    from agentctl.store.results import results_by_version
+
     out: dict[str, list[tuple[str, str]]] = {}
     for agent_file in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
         agent = agent_file.parent.name
-        for bundle in list_bundles(root, agent):
+        bundles = list_bundles(root, agent)
+        results = results_by_version(root, agent) if bundles else {}
+        for bundle in bundles:
             for version in _pinned(bundle, kind, name):
-                out.setdefault(version, []).append((bundle.ref, suite_status(root, agent, bundle.version)))
+                status = suite_status(root, agent, bundle.version, results.get(bundle.version, {}))
+                out.setdefault(version, []).append((bundle.ref, status))
     return out
 
 

@@ -87,6 +87,27 @@ class RefStore:
         proc = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=self.root, capture_output=True)
         return proc.stdout if proc.returncode == 0 else None
 
+    def read_many_at(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
+        """Several files at `commit` through one `git cat-file --batch` process."""
+        if not paths:
+            return {}
+        request = "".join(f"{commit}:{path}\n" for path in paths).encode()
+        out = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=request, capture_output=True,
+                             check=True).stdout
+        found: dict[str, bytes | None] = {}
+        pos = 0
+        for path in paths:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[path] = out[pos:pos + size]
+                pos += size + 1  # content, then a newline
+            else:
+                found[path] = None  # "<object> missing"
+        return found
+
     def list_at(self, commit: str, prefix: str = "") -> list[str]:
         args = ["ls-tree", "-r", "--name-only", commit]
         if prefix:

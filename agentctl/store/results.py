@@ -47,13 +47,27 @@ def save_result(root: Path, agent: str, version: int, suite: str, run: dict[str,
 
 def results_for(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
     """Latest result per suite for agent@vN: {suite: {"status", "id", ...}} (empty when never run)."""
+    return results_by_version(root, agent, f"{agent}/v{version}/").get(version, {})
+
+
+def results_by_version(root: Path, agent: str, prefix: str | None = None) -> dict[int, dict[str, dict[str, Any]]]:
+    """Every recorded result of `agent`, as {version: {suite: result}}, in one read of the results ref.
+
+    One snapshot, one tree listing and one batched blob read, however many releases there are:
+    `history` shows a tests column for every release.
+    """
     from agentctl.store.refstore import RefStore
 
-    snap = RefStore(root, RESULTS_REF).snapshot()
-    out: dict[str, dict[str, Any]] = {}
-    for path in snap.list(f"{agent}/v{version}/"):
-        raw = snap.read(path)
-        if raw:
-            data = json.loads(raw)
-            out[data.get("suite", Path(path).stem)] = data
-    return dict(sorted(out.items()))
+    store = RefStore(root, RESULTS_REF)
+    snap = store.snapshot()
+    if snap.commit is None:
+        return {}
+    paths = [p for p in snap.list(prefix or f"{agent}/") if p.endswith(".json")]
+    out: dict[int, dict[str, dict[str, Any]]] = {}
+    for path, raw in store.read_many_at(snap.commit, paths).items():
+        folder = path.split("/")[1] if path.count("/") >= 2 else ""
+        if not raw or not folder.startswith("v") or not folder[1:].isdigit():
+            continue
+        data = json.loads(raw)
+        out.setdefault(int(folder[1:]), {})[data.get("suite", Path(path).stem)] = data
+    return {v: dict(sorted(r.items())) for v, r in sorted(out.items())}

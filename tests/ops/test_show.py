@@ -73,3 +73,17 @@ def test_show_to_dict_structure(example_repo: RepoDir) -> None:
 def test_malformed_reference(example_repo: RepoDir, text: str) -> None:
     with pytest.raises(BadInputError, match="is not a bundle reference"):
         bundles.load_bundle(example_repo.path, text)
+
+
+def test_a_hand_edited_bundle_is_bad_input_with_its_position(example_repo: RepoDir) -> None:
+    from agentctl.errors import ValidationFailed
+    from agentctl.ops.show import show_bundle
+    from tests.bundle_helpers import release
+
+    release(example_repo)
+    text = example_repo.read("bundles/install-reminder/v1.yaml")
+    example_repo.gen({"bundles/install-reminder/v1.yaml": text.replace("  agent:\n", "  agnet:\n", 1)},
+                     commit="hand edit")
+    example_repo.git("tag", "-f", "-a", "install-reminder@v1", "-m", "moved")
+    with pytest.raises(ValidationFailed, match=r"bundles/install-reminder/v1.yaml:\d+:\d+: missing required key 'agent'"):
+        show_bundle(example_repo.path, "install-reminder@v1")

@@ -16,3 +16,16 @@ def test_latest_result_per_suite_with_content_id(example_repo: RepoDir) -> None:
     assert results["unit"]["status"] == "passed" and results["unit"]["id"] == second != first
     assert len(second) == 64
     assert example_repo.git("status", "--porcelain") == ""
+
+
+def test_all_versions_in_one_read(example_repo: RepoDir) -> None:
+    from agentctl.store.results import results_by_version
+
+    root = example_repo.path
+    assert results_by_version(root, "install-reminder") == {}
+    save_result(root, "install-reminder", 1, "unit", {"status": "passed"})
+    save_result(root, "install-reminder", 3, "boundary", {"status": "failed"})
+    save_result(root, "other-agent", 1, "unit", {"status": "failed"})
+    found = results_by_version(root, "install-reminder")
+    assert {v: {s: r["status"] for s, r in suites.items()} for v, suites in found.items()} == {
+        1: {"unit": "passed"}, 3: {"boundary": "failed"}}
