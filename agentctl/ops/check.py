@@ -34,7 +34,7 @@ def check_daily(root: Path, *, date: str | None = None, env: str | None = None, 
     """Check the day `date` (default yesterday); post findings to the webhook named by alerts.webhook_env.
 
     A metric without data for the day is a finding ("no-data"): silence is not health.
-    Tool calls whose tool has no contract are a finding too. The caller exits 1 when
+    Tool calls nobody could judge (no contract, or no response body recorded) are findings too. The caller exits 1 when
     `report.ok` is False; a webhook failure is recorded in `report.webhook`, never raised.
     """
     from agentctl.analysis.metrics import compute, metric_defs
@@ -51,9 +51,10 @@ def check_daily(root: Path, *, date: str | None = None, env: str | None = None, 
     store = open_store(root, config, read_only=True)
     try:
         values = compute(store, defs, envs, day - dt.timedelta(days=longest + 3), day, by="day")
-        orphans = store.query("SELECT environment, agent, tool, count(*) FROM tool_calls WHERE day = ? AND judged_by IS NULL "
-                              f"AND reasons = 'no contract' AND environment IN ({', '.join('?' for _ in envs)}) "
-                              "GROUP BY ALL ORDER BY ALL", [day, *envs])
+        # every tool call nobody could judge is reported: no contract, or no response body to judge
+        unjudged = store.query("SELECT environment, agent, tool, reasons, count(*) FROM tool_calls WHERE day = ? "
+                               f"AND contract_ok IS NULL AND environment IN ({', '.join('?' for _ in envs)}) "
+                               "GROUP BY ALL ORDER BY ALL", [day, *envs])
     finally:
         store.close()
     series: dict[tuple[str, str, str], dict[dt.date, DayPoint]] = {}
@@ -77,10 +78,16 @@ def check_daily(root: Path, *, date: str | None = None, env: str | None = None, 
     for metric, environment, agent_name, points, stat in pending:
         report.findings.append(_finding(metric, environment, agent_name, points.get(day), stat, tests,
                                         errors.get((metric.name, environment))))
-    for environment, agent_name, tool, count in orphans:
+    for environment, agent_name, tool, reason, count in unjudged:
+        if reason == "no contract":
+            detail = f"tool {tool} has no contract: {count} call(s) not judged"
+            owner = ws.config.owner_of("agents", agent_name)
+        else:
+            detail = (f"tool {tool}: {count} call(s) {reason} — record the response body (or the fields the success "
+                      "criteria need) so success is judged, not assumed")
+            owner = ws.config.owner_of("tools", tool) or ws.config.owner_of("agents", agent_name)
         report.findings.append(Finding(f"contract:{tool}", environment, agent_name, None, int(count), "—", "—", "finding",
-                                       ws.config.owner_of("agents", agent_name), None,
-                                       f"tool {tool} has no contract: {count} call(s) not judged"))
+                                       owner, None, detail))
     mention = _mention(config)
     if markdown_path is not None:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)

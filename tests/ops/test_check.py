@@ -92,3 +92,18 @@ def test_tool_without_contract_is_a_finding(example_repo: RepoDir, tmp_path: Pat
     report = check_daily(example_repo.path, date="2026-03-10", post=False)
     orphan = [f for f in report.findings if f.metric == "contract:weather"]
     assert orphan[0].detail == "tool weather has no contract: 1 call(s) not judged" and not report.ok
+
+
+def test_tool_calls_without_a_recorded_body_are_a_finding(example_repo: RepoDir, tmp_path: Path) -> None:
+    records = list(simulate_calls(start="2026-03-10", days=1, calls_per_day=50, seed=1))
+    sms = [t for r in records for t in r["tool_calls"] if t["tool"] == "sms-gateway"]
+    for call in sms[:3]:
+        call.pop("response", None)
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest_calls(example_repo.path, [str(path)])
+    report = check_daily(example_repo.path, date="2026-03-10", post=False)
+    unjudged = [f for f in report.findings if f.metric == "contract:sms-gateway"]
+    assert [(f.detail.split(" — ")[0], f.owner) for f in unjudged] == [
+        ("tool sms-gateway: 3 call(s) not judged: no response body recorded", "wei")]
+    assert not report.ok
