@@ -170,7 +170,8 @@ def compute(store: Any, metrics: Sequence[MetricDef], environments: Sequence[str
 def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequence[str], since: dt.date | None,
          until: dt.date | None, by: str, agents: Sequence[str] | None, business: set[str]) -> list[MetricValue]:
     keys = ["environment", "agent"] + {"day": ["day"], "version": ["bundle_version"]}.get(by, [])
-    conditions, params = [f"environment IN ({', '.join('?' for _ in environments)})"], list(environments)
+    conditions = [f"environment IN ({', '.join('?' for _ in environments)})"]
+    params: list[str | dt.date] = list(environments)
     if since is not None:
         conditions.append("day >= ?")
         params.append(since)
@@ -182,12 +183,12 @@ def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequenc
         params += list(agents)
     selects = []
     for i, m in enumerate(metrics):
-        value = m.value_sql
-        if m.table == "calls" and _missing_business(value, business):
-            value = "NULL"  # the field has never been recorded: no data, not an error
+        expr = m.value_sql
+        if m.table == "calls" and _missing_business(expr, business):
+            expr = "NULL"  # the field has never been recorded: no data, not an error
         where = f" FILTER (WHERE {m.where})" if m.where else ""
         variance = f"{m.var_sql}{where}" if m.var_sql else "NULL"
-        selects += [f"{value}{where} AS v{i}", f"{m.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
+        selects += [f"{expr}{where} AS v{i}", f"{m.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
     sql = (f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {table} WHERE {' AND '.join(conditions)} "
            f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
     rows = store.query(sql, params)

@@ -182,9 +182,11 @@ def _sum_sq_dev(arm: ArmStats) -> float:
 
 
 def _mean_of(arm: ArmStats) -> float:
-    if arm.n > 0 and arm.total is None:
+    if arm.n == 0:
+        return 0.0
+    if arm.total is None:
         raise ValueError("a mean needs ArmStats.total")
-    return arm.total / arm.n if arm.n > 0 else 0.0
+    return arm.total / arm.n
 
 
 def _mixture_terms(n: int, variance: float) -> tuple[float, float]:

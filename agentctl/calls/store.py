@@ -66,8 +66,8 @@ class DuckDBCallStore:
         self.path = path
         if path is not None and not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": memory_limit} if memory_limit else {}
-        self.con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only, config=config)
+        self.con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only,
+                                  config={"memory_limit": memory_limit} if memory_limit else {})
         if not read_only:
             self._create()
         self._business = self._load_business()
@@ -123,7 +123,7 @@ class DuckDBCallStore:
             fixed = ", ".join(n for n in call_names if n not in ("source", "ingested_at"))
             inserted = con.execute(
                 f"INSERT INTO calls ({fixed}, source, ingested_at{business}) SELECT {fixed}, ?, ?{business} "
-                "FROM batch_calls WHERE call_id IN (SELECT call_id FROM new_ids)", [source, ingested_at]).fetchone()[0]
+                "FROM batch_calls WHERE call_id IN (SELECT call_id FROM new_ids)", [source, ingested_at]).fetchall()[0][0]
             if tool_rows:
                 con.register("batch_tools", tools)
                 con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN (SELECT call_id FROM new_ids)")

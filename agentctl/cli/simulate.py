@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -36,13 +37,13 @@ def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None,
             shares[int(version.lstrip("v"))] = float(share) if share else 1.0
         except ValueError:
             raise BadInputError(f"cannot read --version {spec!r}", "write VERSION or VERSION=SHARE, e.g. 12=0.1") from None
-    kwargs = dict(agent=agent, env=env, versions=shares, start=start, days=days, calls_per_day=calls_per_day,
-                  seed=seed, faults=list(faults))
+    write = partial(simulate_to, agent=agent, env=env, versions=shares, start=start, days=days,
+                    calls_per_day=calls_per_day, seed=seed, faults=list(faults))
     if out is None:
-        simulate_to(sys.stdout, "-", **kwargs)
+        write(sys.stdout, "-")
         return 0
     with out.open("w", encoding="utf-8") as handle:
-        report = simulate_to(handle, str(out), **kwargs)
+        report = write(handle, str(out))
     if as_json:
         emit_json(report.to_dict())
     else:

@@ -71,8 +71,9 @@ class AgentState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgentState:
-        return cls(**{k: data.get(k) for k in ("env", "agent", "stable", "canary", "disabled", "updated")},
-                   stable_history=list(data.get("stable_history") or []), deployed=list(data.get("deployed") or []))
+        return cls(data["env"], data["agent"], stable=data.get("stable"), canary=data.get("canary"),
+                   disabled=data.get("disabled"), stable_history=list(data.get("stable_history") or []),
+                   deployed=list(data.get("deployed") or []), updated=data.get("updated"))
 
 
 def read_state(snapshot: Any, env: str, agent: str) -> AgentState:

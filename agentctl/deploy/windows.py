@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DEFAULT_WINDOWS = [{"days": ["tue", "wed", "thu"], "start": "09:00", "end": "17:00"}]
+DEFAULT_WINDOWS: list[dict[str, Any]] = [{"days": ["tue", "wed", "thu"], "start": "09:00", "end": "17:00"}]
 DEFAULT_EXEMPT = ["rollback", "abort", "disable"]
 DEFAULT_OVERRIDE_ROLES = ["engineering"]
 SEARCH_DAYS = 800  # a yearly freeze plus a year of closed days still finds the next window

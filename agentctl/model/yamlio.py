@@ -50,6 +50,8 @@ class Document:
 
         Falls back to the deepest ancestor that exists, so a missing key points at its parent.
         """
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq  # the round-trip tree's nodes carry `.lc`
+
         node = self.node
         line, col = 1, 1
         if hasattr(node, "lc"):
@@ -57,12 +59,12 @@ class Document:
         for index, part in enumerate(path):
             last = index == len(path) - 1
             try:
-                if isinstance(node, dict) and part in node:
+                if isinstance(node, CommentedMap) and part in node:
                     kline, kcol = node.lc.key(part)
                     vline, vcol = node.lc.value(part)
                     line, col = (kline + 1, kcol + 1) if (key and last) else (vline + 1, vcol + 1)
                     node = node[part]
-                elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
                     iline, icol = node.lc.item(part)
                     line, col = iline + 1, icol + 1
                     node = node[part]
@@ -70,7 +72,7 @@ class Document:
                     break
             except (AttributeError, KeyError, TypeError):
                 break
-            if hasattr(node, "lc") and not last and isinstance(node, (dict, list)) and not node:
+            if not last and isinstance(node, (CommentedMap, CommentedSeq)) and not node:
                 line, col = node.lc.line + 1, node.lc.col + 1
         return line, col
 

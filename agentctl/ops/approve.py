@@ -60,7 +60,7 @@ def approve(root: Path, request_id: str, *, reason: str = "") -> Outcome:
         request.approvals.append(approval)
         request.status, request.executed_commit_of = "executed", record["id"]
         record["approvals"], record["request"] = request.approvals, request.id
-        files = {request_path(request.id): request.to_bytes()}
+        files: dict[str, bytes | None] = {request_path(request.id): request.to_bytes()}
         if request.action == "disable":
             by = request.requested_by or request.requester
             states = apply_disable(snapshot, request.env, request.agents, by, request.reason, now)

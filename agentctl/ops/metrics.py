@@ -97,7 +97,7 @@ def show_metrics(root: Path, agent: str | None = None, *, env: str | None = None
         values = compute(store, list(defs.values()), envs, first, last, by, [agent] if agent else None)
     finally:
         store.close()
-    report = MetricsReport(envs, first and first.isoformat(), last and last.isoformat(), by)
+    report = MetricsReport(envs, first.isoformat() if first else None, last.isoformat() if last else None, by)
     for v in values:
         m = defs[v.metric]
         if v.agent != "*" and not m.applies_to(v.agent):

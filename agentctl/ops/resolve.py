@@ -119,7 +119,7 @@ def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportR
     agents, bundles = {}, {}
     for name, state in sorted(router.states.items()):
         stable = state.stable["version"] if state.stable else None
-        live = state.canary["version"] if state.live_canary else None
+        live = state.canary["version"] if state.canary and state.live_canary else None
         agents[name] = {"disabled": state.disabled is not None,
                         "stable": {"bundle": f"{name}@v{stable}", "version": stable} if stable else None,
                         "canary": {"bundle": f"{name}@v{live}", "version": live, "weight": state.weight}

@@ -67,10 +67,13 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
                 raise PolicyRefused(f"deploy refused: {bundle.ref} cannot go to {env}: {'; '.join(missing)}",
                                     f"{gate_fix(envs, suites_missing, bundle.ref)}, "
                                     f"or {ctx.who_may(roles)} may pass --override --reason \"…\"")
-            overrides.append(ctx.check_override(True, reason, rule(ctx.policy, "deploy-override").act_alone, "gate")
-                             | {"missing": missing})
+            gate_override = ctx.check_override(True, reason, rule(ctx.policy, "deploy-override").act_alone, "gate")
+            if gate_override is None:  # check_override(True, …) returns the record or raises
+                raise PolicyRefused(f"deploy refused: {bundle.ref} cannot go to {env}: {'; '.join(missing)}",
+                                    "pass --override --reason \"…\"")
+            overrides.append(gate_override | {"missing": missing})
         record["override"] = overrides or None
-        if state.live_canary:
+        if state.canary and state.live_canary:
             current = state.canary["version"]
             if current == version:
                 return Planned(f"{bundle.ref} is already the canary at {state.weight}% in {env}", record, write=False)
@@ -118,7 +121,7 @@ def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = 
 
     def plan(snapshot: Any) -> Planned:
         state = read_state(snapshot, env, agent)
-        if not state.live_canary:
+        if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}",
                                 f"start one with `agentctl deploy {agent} --env {env} --canary {steps[0]}`")
         canary, weight = state.canary, state.weight
@@ -162,7 +165,7 @@ def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", o
 
     def plan(snapshot: Any) -> Planned:
         state = read_state(snapshot, env, agent)
-        if not state.live_canary:
+        if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}", "nothing to abort; see `agentctl status`")
         record = new_record(ctx, "abort", env, [agent], reason)
         record["override"] = [window_override] if window_override else None

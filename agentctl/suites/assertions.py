@@ -28,7 +28,8 @@ class Tools:
     contracts: dict[str, dict[str, Any]]
 
     def __post_init__(self) -> None:
-        self.by_function = {(c.get("function") or {}).get("name"): name for name, c in self.contracts.items()}
+        names = {name: (c.get("function") or {}).get("name") for name, c in self.contracts.items()}
+        self.by_function: dict[str, str] = {function: name for name, function in names.items() if function is not None}
 
     def contract_name(self, name: str) -> str:
         return self.by_function.get(name, name)

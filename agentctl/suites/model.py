@@ -95,7 +95,7 @@ def read_suite_document(root: Path, relpath: str) -> tuple[Document | None, list
 def _duplicate_names(doc: Document) -> list[Diagnostic]:
     out = []
     for key in ("cases", "checks"):
-        seen: set[str] = set()
+        seen: set[str | None] = set()
         for i, item in enumerate(doc.data.get(key) or [] if isinstance(doc.data, dict) else []):
             name = item.get("name") if isinstance(item, dict) else None
             if name in seen:

@@ -79,8 +79,8 @@ def run_suite(ctx: RunContext, suite: Suite) -> SuiteResult:
         from agentctl.suites.unit import run_unit_suite
 
         cases = run_unit_suite(ctx.root, ctx.config, suite)
-        for case in cases:
-            _tick(ctx, case.id)
+        for result in cases:
+            _tick(ctx, result.id)
         return SuiteResult(suite.name, suite.kind, suite.path, suite.sha256, "none (deterministic checks)", cases,
                            started, clock.isoformat(clock.now()))
     cassettes = _cassette_folder(ctx, suite)
@@ -175,10 +175,11 @@ def response_problem(contract: dict[str, Any], answer: dict[str, Any]) -> str | 
 def _provider_for(ctx: RunContext, suite: Suite, case: Case, cache: dict[str, Any], cassettes: Path) -> Provider:
     spec = ctx.provider or case.provider or suite.provider or {"type": "replay"}
     if ctx.record and spec.get("type") == "replay":
-        spec = spec.get("live") or (suite.provider or {}).get("live")
-        if not spec:
+        live = spec.get("live") or (suite.provider or {}).get("live")
+        if not live:
             raise ProviderError(f"--record needs a live provider: pass --provider (e.g. command:CMD or "
                                 f"openai-compatible:BASE_URL) or set `live:` under suite {suite.name}'s replay provider")
+        spec = live
     key = json.dumps([spec, ctx.record], sort_keys=True)
     if key not in cache:
         cache[key] = _make(ctx, suite, spec, cassettes)
