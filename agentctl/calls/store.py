@@ -105,14 +105,15 @@ class DuckDBCallStore:
         if not batch:
             return BatchResult(0, len(rows))
         call_names = [n for n, _ in CALL_COLUMNS]
-        calls = {n: _column([r.call.get(n) for r in batch]) for n in call_names if n not in ("source", "ingested_at")}
+        calls = {n: [r.call.get(n) for r in batch] for n in call_names if n not in ("source", "ingested_at")}
         for name in self._business:
-            calls[name] = _column([r.business.get(name) for r in batch])
+            calls[name] = [r.business.get(name) for r in batch]
         tool_rows = [(r.call, t) for r in batch for t in r.tools]
-        tools = {n: _column([(c[n] if n in ("call_id", "agent", "environment", "bundle_version", "day") else t[n])
-                             for c, t in tool_rows]) for n, _ in TOOL_COLUMNS}
+        tools = {n: [(c[n] if n in ("call_id", "agent", "environment", "bundle_version", "day") else t[n])
+                     for c, t in tool_rows] for n, _ in TOOL_COLUMNS}
+        types = {**{n: t for n, t in CALL_COLUMNS}, **self._business, **{f"tool.{n}": t for n, t in TOOL_COLUMNS}}
         con = self.con
-        con.register("batch_calls", calls)
+        _stage(con, "batch_calls", calls, {n: types[n] for n in calls})
         con.begin()
         try:
             # only calls whose id is new; the day filter lets zone maps skip most of a large table
@@ -125,16 +126,16 @@ class DuckDBCallStore:
                 f"INSERT INTO calls ({fixed}, source, ingested_at{business}) SELECT {fixed}, ?, ?{business} "
                 "FROM batch_calls WHERE call_id IN (SELECT call_id FROM new_ids)", [source, ingested_at]).fetchall()[0][0]
             if tool_rows:
-                con.register("batch_tools", tools)
+                _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
                 con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN (SELECT call_id FROM new_ids)")
             con.commit()
         except BaseException:
             con.rollback()
             raise
         finally:
-            con.unregister("batch_calls")
+            _unstage(con, "batch_calls")
             if tool_rows:
-                con.unregister("batch_tools")
+                _unstage(con, "batch_tools")
         return BatchResult(int(inserted), len(rows) - int(inserted))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -148,6 +149,41 @@ class DuckDBCallStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _native_scan() -> bool:
+    """DuckDB 2 scans a dict of numpy object arrays directly; 1.x (the newest on Python 3.10) cannot."""
+    import duckdb
+
+    return int(duckdb.__version__.split(".")[0]) >= 2
+
+
+def _stage(con: Any, name: str, columns: dict[str, list[Any]], types: dict[str, str]) -> None:
+    """Make a batch queryable as table `name`: zero-copy numpy scan on DuckDB 2; on 1.x, a typed temp
+    table bulk-loaded from newline-delimited JSON (row-by-row inserts are far too slow there)."""
+    if _native_scan():
+        con.register(name, {column: _column(values) for column, values in columns.items()})
+        return
+    import json
+    import tempfile
+
+    names = list(columns)
+    spec = ", ".join(f"'{column}': '{types[column].replace(' NOT NULL', '')}'" for column in names)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
+        for row in zip(*columns.values(), strict=True):
+            fh.write(json.dumps(dict(zip(names, row, strict=True)), default=str) + "\n")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM "
+                    f"read_json(?, format = 'newline_delimited', columns = {{{spec}}})", [fh.name])
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+
+
+def _unstage(con: Any, name: str) -> None:
+    if _native_scan():
+        con.unregister(name)
+    else:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _column(values: list[Any]) -> Any:
