@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import time_machine
@@ -60,7 +61,7 @@ def test_deprecated_property_removed_before_sunset(example_repo, cli) -> None:
                       "      error: {type: string, deprecated: true, x-sunset: '2030-01-31'}", commit="deprecate error")
     example_repo.edit(CONTRACT, "      error: {type: string, deprecated: true, x-sunset: '2030-01-31'}\n", "")
     example_repo.edit(CONTRACT, "version: 2.0.0", "version: 2.1.0")
-    with time_machine.travel("2029-06-01 12:00Z", tick=False):
+    with time_machine.travel(dt.datetime(2029, 6, 1, 12, tzinfo=dt.timezone.utc), tick=False):
         early = cli("validate", cwd=example_repo.path)
     assert early.exit_code == 2
     lines = early.stderr.splitlines()
@@ -71,7 +72,7 @@ def test_deprecated_property_removed_before_sunset(example_repo, cli) -> None:
         "2029-06-01 but its x-sunset is 2030-01-31: consumers were promised it until then at "
         "response.schema.properties.error (compared with HEAD) — see every change with "
         "`agentctl contracts diff sms-gateway --from HEAD`")
-    with time_machine.travel("2030-02-01 12:00Z", tick=False):
+    with time_machine.travel(dt.datetime(2030, 2, 1, 12, tzinfo=dt.timezone.utc), tick=False):
         assert cli("validate", cwd=example_repo.path).exit_code == 0
 
 
