@@ -76,3 +76,16 @@ def origin_with_clones(repo: RepoDir, tmp_path: Path) -> tuple[RepoDir, RepoDir]
         subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / name)], check=True)
         clones.append(RepoDir(tmp_path / name))
     return clones[0], clones[1]
+
+
+def production_canary(repo: RepoDir, agent: str = "install-reminder", weight: int = 10) -> RepoDir:
+    """v1 and v2 released and staged; in production v1 is stable and v2 a `weight`% canary (Tuesday 10:00)."""
+    from agentctl.ops.rollout import deploy
+
+    release(repo, agent, count=2)
+    deploy(repo.path, f"{agent}@v1")
+    deploy(repo.path, f"{agent}@v2")
+    with at(TUESDAY_10):
+        deploy(repo.path, f"{agent}@v1", "production")
+        deploy(repo.path, f"{agent}@v2", "production", canary=weight)
+    return repo

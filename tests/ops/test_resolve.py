@@ -11,21 +11,15 @@ import agentctl
 from agentctl.errors import NotFoundError
 from agentctl.ops.disable import disable
 from agentctl.ops.resolve import Router, export, resolve
-from agentctl.ops.rollout import deploy, promote
-from tests.deploy.builders import TUESDAY_10, act_as, at, release
+from agentctl.ops.rollout import promote
+from tests.deploy.builders import TUESDAY_10, act_as, at, production_canary
 
 AGENT = "install-reminder"
 
 
 @pytest.fixture
 def canary_10(example_repo):
-    release(example_repo, count=2)
-    deploy(example_repo.path, f"{AGENT}@v1")
-    deploy(example_repo.path, f"{AGENT}@v2")
-    with at(TUESDAY_10):
-        deploy(example_repo.path, f"{AGENT}@v1", "production")
-        deploy(example_repo.path, f"{AGENT}@v2", "production", canary=10)
-    return example_repo
+    return production_canary(example_repo)
 
 
 def test_resolve_returns_bundle_and_rendered_config(canary_10) -> None:

@@ -10,18 +10,13 @@ from agentctl.errors import NotFoundError
 from agentctl.ops.rollout import abort, deploy
 from agentctl.ops.status import deployment_log, status
 from agentctl.ops.window import window_status
-from tests.deploy.builders import FRIDAY_10, TUESDAY_10, act_as, at, release
+from tests.deploy.builders import FRIDAY_10, TUESDAY_10, act_as, at, production_canary, release
 
 AGENT = "install-reminder"
 
 
 def test_status_shows_canary_step_time_and_window(example_repo) -> None:
-    release(example_repo, count=2)
-    deploy(example_repo.path, f"{AGENT}@v1")
-    deploy(example_repo.path, f"{AGENT}@v2")
-    with at(TUESDAY_10):
-        deploy(example_repo.path, f"{AGENT}@v1", "production")
-        deploy(example_repo.path, f"{AGENT}@v2", "production", canary=10)
+    production_canary(example_repo)
     with at(TUESDAY_10 + dt.timedelta(minutes=25)):
         report = status(example_repo.path, env="production")
     assert report.window["open"] is True
