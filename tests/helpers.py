@@ -45,6 +45,16 @@ class RepoDir:
         return (self.path / rel).read_text("utf-8")
 
 
+def origin_with_clones(repo: RepoDir, tmp_path: Path) -> tuple[RepoDir, RepoDir]:
+    """A bare `origin` mirroring `repo` (all refs) and two clones of it, as two teammates would have."""
+    subprocess.run(["git", "clone", "-q", "--mirror", str(repo.path), str(tmp_path / "origin.git")], check=True)
+    clones = []
+    for name in ("clone-a", "clone-b"):
+        subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / name)], check=True)
+        clones.append(RepoDir(tmp_path / name))
+    return clones[0], clones[1]
+
+
 @dataclass
 class Result:
     exit_code: int

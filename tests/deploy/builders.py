@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,14 +66,6 @@ def add_agent(repo: RepoDir, name: str) -> None:
     repo.gen({f"bundles/{name}/agent.yaml": text, "agentctl.yaml": config}, commit=f"add {name}")
 
 
-def origin_with_clones(repo: RepoDir, tmp_path: Path) -> tuple[RepoDir, RepoDir]:
-    """A bare `origin` mirroring `repo` (refs included) and two clones of it."""
-    subprocess.run(["git", "clone", "-q", "--mirror", str(repo.path), str(tmp_path / "origin.git")], check=True)
-    clones = []
-    for name in ("clone-a", "clone-b"):
-        subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / name)], check=True)
-        clones.append(RepoDir(tmp_path / name))
-    return clones[0], clones[1]
 
 
 def production_canary(repo: RepoDir, agent: str = "install-reminder", weight: int = 10) -> RepoDir:

@@ -11,8 +11,8 @@ import pytest
 from agentctl.cli.main import main
 from agentctl.deploy.state import parse_message, store
 from agentctl.store.refstore import RefStore
-from tests.deploy.builders import PEOPLE, origin_with_clones, release
-from tests.helpers import run_cli
+from tests.deploy.builders import PEOPLE, release
+from tests.helpers import origin_with_clones, run_cli
 
 AGENT = "install-reminder"
 

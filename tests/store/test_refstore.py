@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from agentctl.errors import ConflictError
 from agentctl.store.refstore import Author, Change, RefStore
-from tests.helpers import RepoDir
+from tests.helpers import RepoDir, origin_with_clones
 
 REF = "refs/agentctl/test-state"
 ME = Author("Test Operator", "operator@roadwise.example")
@@ -29,12 +28,7 @@ def _append(name: str):
 @pytest.fixture
 def origin_and_clones(tmp_path: Path, tmp_dir: RepoDir) -> tuple[RepoDir, RepoDir]:
     tmp_dir.gen({"README.md": "x\n"}, commit="first")
-    subprocess.run(["git", "clone", "-q", "--bare", str(tmp_dir.path), str(tmp_path / "origin.git")], check=True)
-    clones = []
-    for name in ("a", "b"):
-        subprocess.run(["git", "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / name)], check=True)
-        clones.append(RepoDir(tmp_path / name))
-    return clones[0], clones[1]
+    return origin_with_clones(tmp_dir, tmp_path)
 
 
 def test_local_write_read_list_log(tmp_dir: RepoDir) -> None:
