@@ -123,6 +123,14 @@ def monthly_report(repo: ConfigRepo, *, month: str | None = None, agents: list[s
     out_dir.mkdir(parents=True, exist_ok=True)
     store = repo.calls()
     chosen = list(agents or agents_with_calls(store, envs, window_first, last) or sorted(workspace.agents))
+    value_sql = metric.value_sql
+    try:
+        store.query(f"SELECT {value_sql} FROM calls WHERE false")
+    except Exception as exc:  # noqa: BLE001 - e.g. the business field was never recorded: no data, not a crash
+        value_sql = "CAST(NULL AS DOUBLE)"
+        report_note = f"{metric.name} cannot be computed from the stored calls ({str(exc).splitlines()[0]})"
+    else:
+        report_note = ""
     label = business.get("outcome_label") or metric.name.replace("_", " ")
     report = MonthlyReport(first.strftime("%Y-%m"), window_first.isoformat(), last.isoformat(), str(out_dir), "")
     doc = Document(f"Monthly business review — {first:%B %Y}")
@@ -130,7 +138,7 @@ def monthly_report(repo: ConfigRepo, *, month: str | None = None, agents: list[s
     sentences: list[tuple[float, str]] = []
     for agent in chosen:
         tools = [t.contract for t in workspace.agents[agent].tools]
-        section = _agent_section(repo, store, agent, tools, envs, tz, first, last, window_first, metric.value_sql,
+        section = _agent_section(repo, store, agent, tools, envs, tz, first, last, window_first, value_sql,
                                  business, label, out_dir)
         report.agents.append(section.summary)
         sections.append(section)
@@ -166,6 +174,8 @@ def monthly_report(repo: ConfigRepo, *, month: str | None = None, agents: list[s
                                   "acked_by", "hours_to_ack"],
          [[f.id, f.day.isoformat(), f.environment, f.agent, f.metric, f.value, f.problem, f.owner, f.acked_by,
            f.hours_to_ack] for f in findings], report)
+    if report_note:
+        report.notes.append(report_note)
     for section in sections:
         report.notes += section.notes
     if backlog.note:
