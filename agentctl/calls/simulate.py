@@ -190,11 +190,14 @@ class QuarterStory:
                 StoryEvent(self.improvement, 4, "v4 10%: clearer install confirmation in the prompt"),
                 StoryEvent(self.improvement + 1, 4, "v4 100%")]
 
+    @property
+    def profile(self) -> Profile:
+        return Profile(weekly_volume=WEEKLY_VOLUME)
+
     def calls(self, *, agent: str = "install-reminder", env: str = "production", calls_per_day: int = 1000,
               seed: int = 0) -> Iterator[dict]:
         return simulate_calls(agent=agent, env=env, start=self.start, days=self.days, calls_per_day=calls_per_day,
-                              seed=seed, faults=self.faults, rollout=self.rollout,
-                              profile=Profile(weekly_volume=WEEKLY_VOLUME))
+                              seed=seed, faults=self.faults, rollout=self.rollout, profile=self.profile)
 
 
 def _call(rng: random.Random, prof: Profile, faults: list[Fault], agent: str, env: str, version: int,
@@ -262,20 +265,32 @@ def _tool(rng: random.Random, tool: str, version: str, status: int, body: dict, 
 
 def parse_fault(spec: str) -> Fault:
     """CLI fault syntax: silent-tool:TOOL:SHARE, slow-transcriber:FACTOR, conversion-drift:START:DAYS:FROM:TO,
-    degrade:KIND:DELTA — each optionally followed by @V1,V2 to limit it to versions."""
+    degrade:KIND:DELTA, lift:SHARE — each optionally followed by ~FIRST-END (active from day FIRST until
+    before day END, 0-based; END may be left out) and @V1,V2 to limit it to versions."""
+    import dataclasses
+
     body, _, only = spec.partition("@")
-    versions = frozenset(int(v) for v in only.split(",")) if only else None
+    body, _, span = body.partition("~")
     kind, *args = body.split(":")
     try:
+        versions = frozenset(int(v) for v in only.split(",")) if only else None
+        fault: Fault | None = None
         if kind == "silent-tool":
-            return SilentToolFailure(versions=versions, tool=args[0], share=float(args[1]))
-        if kind == "slow-transcriber":
-            return SlowTranscriber(versions=versions, factor=float(args[0]) if args else 1.8)
-        if kind == "conversion-drift":
-            return ConversionDrift(versions=versions, start_day=int(args[0]), days=int(args[1]),
-                                   from_rate=float(args[2]), to_rate=float(args[3]))
-        if kind == "degrade":
-            return StableDegradation(versions=versions, kind=args[0], delta=float(args[1]))
+            fault = SilentToolFailure(versions=versions, tool=args[0], share=float(args[1]))
+        elif kind == "slow-transcriber":
+            fault = SlowTranscriber(versions=versions, factor=float(args[0]) if args else 1.8)
+        elif kind == "conversion-drift":
+            fault = ConversionDrift(versions=versions, start_day=int(args[0]), days=int(args[1]),
+                                    from_rate=float(args[2]), to_rate=float(args[3]))
+        elif kind == "degrade":
+            fault = StableDegradation(versions=versions, kind=args[0], delta=float(args[1]))
+        elif kind == "lift":
+            fault = ConversionLift(versions=versions, lift=float(args[0]))
+        if fault is not None and span:
+            first, _, end = span.partition("-")
+            fault = dataclasses.replace(fault, start_day=int(first), end_day=int(end) if end else None)
+        if fault is not None:
+            return fault
     except (IndexError, ValueError):
         pass
     raise ValueError(f"cannot read fault '{spec}'")

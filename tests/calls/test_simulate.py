@@ -91,3 +91,17 @@ def test_quarter_story_has_weekly_seasonality_an_incident_a_fix_and_an_improveme
     assert 0.22 < install_rate("2026-11-11", "2026-11-29") < 0.26
     assert {r["bundle_version"] for r in by_day["2026-10-12"]} == {2}
     assert {r["bundle_version"] for r in by_day["2026-11-10"]} == {3, 4}
+
+
+def test_fault_day_range_syntax_and_story_cli(tmp_path, cli) -> None:
+    assert parse_fault("silent-tool:sms-gateway:0.3~41-55@2") == SilentToolFailure(
+        versions=frozenset({2}), start_day=41, end_day=55, tool="sms-gateway", share=0.3)
+    assert parse_fault("lift:0.02~70-").start_day == 70
+    out = tmp_path / "quarter.jsonl"
+    result = cli("simulate", "--story", "quarter", "--start", "2026-09-01", "--calls-per-day", "20", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records[0]["started_at"].startswith("2026-09-01") and records[-1]["started_at"].startswith("2026-11-30")
+    assert {r["bundle_version"] for r in records} == {1, 2, 3, 4}
+    short = cli("simulate", "--story", "quarter", "--days", "30")
+    assert short.exit_code == 2 and "a quarter story needs at least" in short.stderr
