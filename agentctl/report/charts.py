@@ -106,7 +106,9 @@ def cost_chart(path: Path, title: str, months: Sequence[str], agent: Sequence[fl
             axes.annotate(f"${value:,.2f}", xy=(bar.get_x() + bar.get_width() / 2, bar.get_height()),
                           xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
     if human is not None:
-        axes.axhline(human, color="#cb181d", linestyle="--", linewidth=1.5, label=f"human-handled ${human:,.2f}")
+        latest = next((a for a in reversed(agent) if a), None)
+        ratio = f" ({human / latest:.1f}× the agent's latest)" if latest else ""
+        axes.axhline(human, color="#cb181d", linestyle="--", linewidth=1.5, label=f"human-handled ${human:,.2f}{ratio}")
     axes.set_xticks(positions, list(months))
     axes.set_ylabel("USD per successful outcome")
     axes.set_title(title, fontsize=11, loc="left")
