@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option
+from agentctl.cli.options import json_option, repo_option
 from agentctl.cli.render import emit_json
 
 
@@ -21,7 +21,8 @@ def report() -> None:
               help="Folder for the report, charts and CSVs (default: reports/<month>/ in the repo).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html"]),
               help="md, html, or both (default: both).")
-@env_option
+@click.option("--env", "env", default=None, metavar="ENV",
+              help="Environment to report on (default: every production environment).")
 @click.option("--post", is_flag=True, help="Post the summary and chart links to the alerts webhook.")
 @click.option("--link-base", default=None, metavar="URL",
               help="Where the report folder is published, for the links in --post (default: its path).")
