@@ -1,15 +1,17 @@
 """Seeded generator of realistic call records, with faults to inject.
 
-Used by tests, benchmarks, the demo and the canary judge. The same arguments always give
-the same records. Each call's version is drawn from `versions` by traffic share; callers
-that want sticky canary assignment can re-assign `bundle_version` from `caller_key`.
+Used by tests, benchmarks, the demo, the canary judge and the monthly report. The same
+arguments always give the same records. Each call's version is drawn from `versions` (or,
+day by day, from `rollout`) by traffic share; callers that want sticky canary assignment can
+re-assign `bundle_version` from `caller_key`. `quarter_story` is a whole quarter with weekly
+seasonality, a silent SMS fault that starts and ends, its fix and a prompt improvement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 SMS_TOOL = "sms-gateway"
@@ -19,13 +21,16 @@ ESCALATE_TOOL = "escalate-to-human"
 
 @dataclass(frozen=True)
 class Fault:
-    """Base of injected faults: active from `start_day` (0-based) for `versions` (None = every version)."""
+    """Base of injected faults: active from `start_day` (0-based) until before `end_day` (None = to the end)
+    for `versions` (None = every version)."""
 
     versions: frozenset[int] | None = None
     start_day: int = 0
+    end_day: int | None = None
 
     def active(self, day: int, version: int) -> bool:
-        return day >= self.start_day and (self.versions is None or version in self.versions)
+        return (self.start_day <= day and (self.end_day is None or day < self.end_day)
+                and (self.versions is None or version in self.versions))
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,17 @@ class StableDegradation(Fault):
 
 
 @dataclass(frozen=True)
+class ConversionLift(Fault):
+    """A better prompt: `lift` more of all calls end in the business outcome (e.g. +0.02 installs)."""
+
+    lift: float = 0.02
+
+
+# Mon … Sun call volume relative to the average day: drivers are called less at weekends.
+WEEKLY_VOLUME = (1.2, 1.15, 1.1, 1.1, 1.0, 0.85, 0.6)
+
+
+@dataclass(frozen=True)
 class Profile:
     """Healthy behaviour of the simulated agent."""
 
@@ -82,28 +98,106 @@ class Profile:
     latency_median_ms: float = 650.0
     confidence_mean: float = 0.92
     extra_business: dict[str, float] = field(default_factory=dict)
+    weekly_volume: tuple[float, ...] | None = None  # Mon … Sun factors on calls_per_day (None: flat)
 
 
 def simulate_calls(*, agent: str = "install-reminder", env: str = "production", versions: dict[int, float] | None = None,
                    start: dt.date | str = "2026-03-01", days: int = 1, calls_per_day: int = 1000, seed: int = 0,
-                   faults: list[Fault] | tuple[Fault, ...] = (), profile: Profile | None = None) -> Iterator[dict]:
-    """Yield `days × calls_per_day` call records (dicts in the call-record schema), in time order."""
+                   faults: list[Fault] | tuple[Fault, ...] = (), profile: Profile | None = None,
+                   rollout: Sequence[tuple[int, dict[int, float]]] = ()) -> Iterator[dict]:
+    """Yield `days × calls_per_day` call records (dicts in the call-record schema), in time order.
+
+    `rollout` changes the version shares over time: `[(0, {1: 1.0}), (35, {1: 0.9, 2: 0.1}), …]`
+    means "from day 35 on, 10% of calls get v2". With `profile.weekly_volume` the number of
+    calls varies by weekday around `calls_per_day`.
+    """
     rng = random.Random(seed)
     prof = profile or Profile()
-    shares = versions or {1: 1.0}
-    version_list, weights = list(shares), list(shares.values())
+    schedule = sorted(rollout) or [(0, versions or {1: 1.0})]
     first_day = dt.date.fromisoformat(start) if isinstance(start, str) else start
     callers = max(10, calls_per_day * days // 2)
     for day in range(days):
+        shares = next((s for d, s in reversed(schedule) if d <= day), schedule[0][1])
+        version_list, weights = list(shares), list(shares.values())
         date = first_day + dt.timedelta(days=day)
         base = dt.datetime(date.year, date.month, date.day, 13, 0, tzinfo=dt.timezone.utc)
-        spacing = 36_000 / max(calls_per_day, 1)  # calls spread over ten hours
-        for i in range(calls_per_day):
+        count = (round(calls_per_day * prof.weekly_volume[date.weekday()]) if prof.weekly_volume
+                 else calls_per_day)
+        spacing = 36_000 / max(count, 1)  # calls spread over ten hours
+        for i in range(count):
             started = base + dt.timedelta(seconds=i * spacing + rng.random() * spacing)
             version = rng.choices(version_list, weights)[0]
             active = [f for f in faults if f.active(day, version)]
             yield _call(rng, prof, active, agent, env, version, started, day,
                         f"{agent}-{env}-s{seed}-d{day:04d}-{i:07d}", f"drv_{rng.randrange(callers):07d}")
+
+
+@dataclass(frozen=True)
+class StoryEvent:
+    day: int  # 0-based day of the story
+    version: int | None
+    what: str
+
+
+@dataclass(frozen=True)
+class QuarterStory:
+    """A quarter of one agent's production calls: the founding incident and what came after.
+
+    - weekly seasonality: fewer calls at weekends (`WEEKLY_VOLUME`);
+    - v1 stable from day 0, installs 22%;
+    - `incident` (the first Monday on or after day 35): v2 ships SMS contract 2.1.0 (sender_id left out) at
+      100% and the gateway answers HTTP 200 without sending 30% of texts (status failed, no message id) — installs fall to ~16%;
+    - `incident + 14` (a Monday): v3 fixes the request; the silent failures end;
+    - `improvement` (day 70 or the Tuesday after): v4's prompt improvement goes 10%, then 100% a day later,
+      and installs rise by two points.
+    Fault and fix days fall on Mondays, so the weekly tool-success buckets show the gap for exactly two weeks.
+    """
+
+    start: dt.date
+    days: int
+    incident: int
+    fix: int
+    improvement: int
+
+    @classmethod
+    def build(cls, start: dt.date | str = "2026-09-01", days: int = 91) -> QuarterStory:
+        first = dt.date.fromisoformat(start) if isinstance(start, str) else start
+        incident = 35 + (-(first + dt.timedelta(days=35)).weekday()) % 7  # the Monday on/after day 35
+        improvement = 70 + (1 - (first + dt.timedelta(days=70)).weekday()) % 7  # the Tuesday on/after day 70
+        if improvement + 2 > days:
+            raise ValueError(f"a quarter story needs at least {improvement + 2} days, got {days}")
+        return cls(first, days, incident, incident + 14, improvement)
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=day)
+
+    @property
+    def rollout(self) -> list[tuple[int, dict[int, float]]]:
+        return [(0, {1: 1.0}), (self.incident, {2: 1.0}), (self.fix, {3: 1.0}),
+                (self.improvement, {3: 0.9, 4: 0.1}), (self.improvement + 1, {4: 1.0})]
+
+    @property
+    def faults(self) -> list[Fault]:
+        return [SilentToolFailure(start_day=self.incident, end_day=self.fix, tool=SMS_TOOL, share=0.3),
+                ConversionLift(versions=frozenset({4}), lift=0.02)]
+
+    @property
+    def events(self) -> list[StoryEvent]:
+        return [StoryEvent(0, 1, "v1 stable"),
+                StoryEvent(self.incident, 2,
+                           "v2 100%: sms-gateway contract 2.1.0 leaves sender_id out; 30% of texts silently fail"),
+                StoryEvent(self.fix, 3, "v3 100%: contract 3.0.0 sends sender_id again; silent failures end"),
+                StoryEvent(self.improvement, 4, "v4 10%: clearer install confirmation in the prompt"),
+                StoryEvent(self.improvement + 1, 4, "v4 100%")]
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(weekly_volume=WEEKLY_VOLUME)
+
+    def calls(self, *, agent: str = "install-reminder", env: str = "production", calls_per_day: int = 1000,
+              seed: int = 0) -> Iterator[dict]:
+        return simulate_calls(agent=agent, env=env, start=self.start, days=self.days, calls_per_day=calls_per_day,
+                              seed=seed, faults=self.faults, rollout=self.rollout, profile=self.profile)
 
 
 def _call(rng: random.Random, prof: Profile, faults: list[Fault], agent: str, env: str, version: int,
@@ -158,6 +252,7 @@ def _installed(rng: random.Random, prof: Profile, faults: list[Fault], day: int,
     """Installs happen only after a delivered link; the per-link rate keeps the overall rate at the target."""
     drift = next((f for f in faults if isinstance(f, ConversionDrift) and f.field == "install_completed"), None)
     target = (drift.rate(day) if drift else None) or prof.install_rate
+    loss -= sum(f.lift for f in faults if isinstance(f, ConversionLift))
     per_link = (target - loss) / (prof.answer_rate * (1 - prof.error_rate) * prof.agree_rate)
     return sms_ok and rng.random() < per_link
 
@@ -170,20 +265,32 @@ def _tool(rng: random.Random, tool: str, version: str, status: int, body: dict, 
 
 def parse_fault(spec: str) -> Fault:
     """CLI fault syntax: silent-tool:TOOL:SHARE, slow-transcriber:FACTOR, conversion-drift:START:DAYS:FROM:TO,
-    degrade:KIND:DELTA — each optionally followed by @V1,V2 to limit it to versions."""
+    degrade:KIND:DELTA, lift:SHARE — each optionally followed by ~FIRST-END (active from day FIRST until
+    before day END, 0-based; END may be left out) and @V1,V2 to limit it to versions."""
+    import dataclasses
+
     body, _, only = spec.partition("@")
-    versions = frozenset(int(v) for v in only.split(",")) if only else None
+    body, _, span = body.partition("~")
     kind, *args = body.split(":")
     try:
+        versions = frozenset(int(v) for v in only.split(",")) if only else None
+        fault: Fault | None = None
         if kind == "silent-tool":
-            return SilentToolFailure(versions=versions, tool=args[0], share=float(args[1]))
-        if kind == "slow-transcriber":
-            return SlowTranscriber(versions=versions, factor=float(args[0]) if args else 1.8)
-        if kind == "conversion-drift":
-            return ConversionDrift(versions=versions, start_day=int(args[0]), days=int(args[1]),
-                                   from_rate=float(args[2]), to_rate=float(args[3]))
-        if kind == "degrade":
-            return StableDegradation(versions=versions, kind=args[0], delta=float(args[1]))
+            fault = SilentToolFailure(versions=versions, tool=args[0], share=float(args[1]))
+        elif kind == "slow-transcriber":
+            fault = SlowTranscriber(versions=versions, factor=float(args[0]) if args else 1.8)
+        elif kind == "conversion-drift":
+            fault = ConversionDrift(versions=versions, start_day=int(args[0]), days=int(args[1]),
+                                    from_rate=float(args[2]), to_rate=float(args[3]))
+        elif kind == "degrade":
+            fault = StableDegradation(versions=versions, kind=args[0], delta=float(args[1]))
+        elif kind == "lift":
+            fault = ConversionLift(versions=versions, lift=float(args[0]))
+        if fault is not None and span:
+            first, _, end = span.partition("-")
+            fault = dataclasses.replace(fault, start_day=int(first), end_day=int(end) if end else None)
+        if fault is not None:
+            return fault
     except (IndexError, ValueError):
         pass
     raise ValueError(f"cannot read fault '{spec}'")

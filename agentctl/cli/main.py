@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("agentctl.cli.metrics:metrics", "Show the declared metrics computed from stored calls."),
     "check": ("agentctl.cli.check:check", "Daily checks of every metric against thresholds and trend."),
     "simulate": ("agentctl.cli.simulate:simulate", "Generate seeded call records with injected faults."),
+    "report": ("agentctl.cli.report:report", "Write the monthly business review with charts and change markers."),
     "canary": ("agentctl.cli.canary:canary", "Judge a canary against stable; promote or roll back automatically."),
     "demo": ("agentctl.cli.demo:demo", "Replay the SMS-gateway incident end to end in a temporary repo (< 1 min)."),
     "deploy": ("agentctl.cli.rollout:deploy", "Deploy a released bundle to an environment as a canary."),

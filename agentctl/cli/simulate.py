@@ -16,17 +16,28 @@ from agentctl.cli.render import emit_json
 @click.option("--version", "versions", multiple=True, default=("1",), show_default=True, metavar="V[=SHARE]",
               help="Bundle version and its traffic share; repeat for a mix, e.g. --version 11=0.9 --version 12=0.1.")
 @click.option("--start", default=None, help="First day (default: --days days ago).")
-@click.option("--days", type=int, default=1, show_default=True)
+@click.option("--days", type=int, default=None, help="Days to simulate (default: 1; 91 with --story quarter).")
 @click.option("--calls-per-day", type=int, default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--fault", "faults", multiple=True, metavar="SPEC",
               help="silent-tool:TOOL:SHARE, slow-transcriber:FACTOR, conversion-drift:START:DAYS:FROM:TO, "
-                   "degrade:KIND:DELTA; add @V1,V2 to limit to versions.")
+                   "degrade:KIND:DELTA, lift:SHARE; add ~FIRST-END to bound it to days (0-based, END excluded) "
+                   "and @V1,V2 to limit it to versions.")
+@click.option("--story", type=click.Choice(["quarter"]), default=None,
+              help="quarter: weekly seasonality, v2's silent SMS failures for two weeks from the Monday on/after "
+                   "day 35, v3's fix, v4's prompt improvement (overrides --version).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="JSONL file (default stdout).")
 @json_option
-def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None, days: int, calls_per_day: int,
-             seed: int, faults: tuple[str, ...], out: Path | None, as_json: bool) -> int:
-    """Generate realistic, seeded call records with injected faults (JSONL)."""
+def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None, days: int | None, calls_per_day: int,
+             seed: int, faults: tuple[str, ...], story: str | None, out: Path | None, as_json: bool) -> int:
+    """Generate realistic, seeded call records with injected faults (JSONL).
+
+    \b
+    Examples:
+      agentctl simulate --days 14 --fault silent-tool:sms-gateway:0.3~7-14 --out calls.jsonl
+      agentctl simulate --version 11=0.9 --version 12=0.1 --fault silent-tool:sms-gateway:0.3@12
+      agentctl simulate --story quarter --start 2026-09-01 --calls-per-day 1000 --out quarter.jsonl
+    """
     from agentctl.errors import BadInputError
     from agentctl.ops.simulate import simulate_to
 
@@ -38,7 +49,7 @@ def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None,
         except ValueError:
             raise BadInputError(f"cannot read --version {spec!r}", "write VERSION or VERSION=SHARE, e.g. 12=0.1") from None
     write = partial(simulate_to, agent=agent, env=env, versions=shares, start=start, days=days,
-                    calls_per_day=calls_per_day, seed=seed, faults=list(faults))
+                    calls_per_day=calls_per_day, seed=seed, faults=list(faults), story=story)
     if out is None:
         write(sys.stdout, "-")
         return 0

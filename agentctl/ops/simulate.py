@@ -20,10 +20,19 @@ class SimulateReport:
 
 
 def simulate_to(out: IO[str], out_name: str, *, agent: str, env: str, versions: dict[int, float], start: str | None,
-                days: int, calls_per_day: int, seed: int, faults: list[str]) -> SimulateReport:
-    """Write simulated call records to `out`, one JSON object a line; `faults` use the CLI fault syntax."""
+                days: int | None, calls_per_day: int, seed: int, faults: list[str],
+                story: str | None = None) -> SimulateReport:
+    """Write simulated call records to `out`, one JSON object a line; `faults` use the CLI fault syntax.
+
+    `story="quarter"` writes the incident quarter (calls.simulate.QuarterStory, 91 days by default) instead of
+    the flat version mix; `faults` are added to the story's own.
+    """
     from agentctl import clock
-    from agentctl.calls.simulate import parse_fault, simulate_calls
+    from agentctl.calls.simulate import QuarterStory, parse_fault, simulate_calls
+
+    if story not in (None, "quarter"):
+        raise BadInputError(f"unknown story '{story}'", "use --story quarter")
+    days = days if days is not None else (91 if story else 1)
 
     try:
         parsed = [parse_fault(f) for f in faults]
@@ -39,9 +48,18 @@ def simulate_to(out: IO[str], out_name: str, *, agent: str, env: str, versions: 
         dt.date.fromisoformat(first)
     except ValueError:
         raise BadInputError(f"--start {first!r} is not a date", "write it as 2026-03-01") from None
+    if story:
+        try:
+            quarter = QuarterStory.build(first, days)
+        except ValueError as exc:
+            raise BadInputError(str(exc), "leave --days out (91)") from None
+        records = simulate_calls(agent=agent, env=env, start=first, days=days, calls_per_day=calls_per_day, seed=seed,
+                                 faults=[*quarter.faults, *parsed], rollout=quarter.rollout, profile=quarter.profile)
+    else:
+        records = simulate_calls(agent=agent, env=env, versions=versions, start=first, days=days,
+                                 calls_per_day=calls_per_day, seed=seed, faults=parsed)
     count = 0
-    for record in simulate_calls(agent=agent, env=env, versions=versions, start=first, days=days,
-                                 calls_per_day=calls_per_day, seed=seed, faults=parsed):
+    for record in records:
         out.write(json.dumps(record, separators=(",", ":")) + "\n")
         count += 1
     return SimulateReport(count, out_name)

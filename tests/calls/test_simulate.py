@@ -54,3 +54,54 @@ def test_cli_writes_jsonl(tmp_path, cli) -> None:
     assert len([json.loads(line) for line in out.read_text().splitlines()]) == 20
     bad = cli("simulate", "--fault", "loud-tool:x")
     assert bad.exit_code == 2 and bad.stderr.startswith("agentctl: cannot read fault 'loud-tool:x'")
+
+
+def test_a_fault_with_an_end_day_stops() -> None:
+    records = list(simulate_calls(days=6, calls_per_day=1500, seed=4,
+                                  faults=[SilentToolFailure(start_day=2, end_day=4, share=0.3)]))
+    silent_by_day: dict[int, int] = {}
+    for r in records:
+        day = int(r["call_id"].split("-d")[1][:4])
+        silent_by_day[day] = silent_by_day.get(day, 0) + sum(
+            1 for t in sms_calls([r]) if t["http_status"] == 200 and "message_id" not in t["response"])
+    assert silent_by_day[0] == silent_by_day[1] == silent_by_day[4] == silent_by_day[5] == 0
+    assert silent_by_day[2] > 200 and silent_by_day[3] > 200
+
+
+def test_quarter_story_has_weekly_seasonality_an_incident_a_fix_and_an_improvement() -> None:
+    import datetime as dt
+
+    from agentctl.calls.simulate import QuarterStory
+
+    story = QuarterStory.build("2026-09-01", 91)
+    assert (story.date(story.incident), story.date(story.fix)) == (dt.date(2026, 10, 12), dt.date(2026, 10, 26))
+    assert story.date(story.improvement).weekday() == 1  # a Tuesday, inside the change window
+    records = list(story.calls(calls_per_day=400, seed=5))
+    by_day: dict[str, list[dict]] = {}
+    for r in records:
+        by_day.setdefault(r["started_at"][:10], []).append(r)
+    assert len(by_day["2026-09-07"]) == 480 and len(by_day["2026-09-13"]) == 240  # Monday vs Sunday volume
+
+    def install_rate(first: str, last: str) -> float:
+        calls = [r for d, rs in by_day.items() if first <= d <= last for r in rs]
+        return sum(r["business"]["install_completed"] for r in calls) / len(calls)
+
+    assert 0.20 < install_rate("2026-09-01", "2026-10-11") < 0.24
+    assert 0.13 < install_rate("2026-10-12", "2026-10-25") < 0.17
+    assert 0.22 < install_rate("2026-11-11", "2026-11-29") < 0.26
+    assert {r["bundle_version"] for r in by_day["2026-10-12"]} == {2}
+    assert {r["bundle_version"] for r in by_day["2026-11-10"]} == {3, 4}
+
+
+def test_fault_day_range_syntax_and_story_cli(tmp_path, cli) -> None:
+    assert parse_fault("silent-tool:sms-gateway:0.3~41-55@2") == SilentToolFailure(
+        versions=frozenset({2}), start_day=41, end_day=55, tool="sms-gateway", share=0.3)
+    assert parse_fault("lift:0.02~70-").start_day == 70
+    out = tmp_path / "quarter.jsonl"
+    result = cli("simulate", "--story", "quarter", "--start", "2026-09-01", "--calls-per-day", "20", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records[0]["started_at"].startswith("2026-09-01") and records[-1]["started_at"].startswith("2026-11-30")
+    assert {r["bundle_version"] for r in records} == {1, 2, 3, 4}
+    short = cli("simulate", "--story", "quarter", "--days", "30")
+    assert short.exit_code == 2 and "a quarter story needs at least" in short.stderr
