@@ -122,19 +122,25 @@ def run_affected_suites(ctx: CiContext) -> list[Finding]:
         if agent is None or not agent.suites:
             continue
         findings += _run_suites(ctx.root, name, agent.suites)
+        # trust model (agentctl.ci.trust): what the change names that would run is reported, never executed
+        from agentctl.ci.trust import agent_trust_findings
+
+        findings += agent_trust_findings(ctx, name, agent.suites)
     return findings
 
 
 def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
-    """The one place the gate calls the suite runner: unit and boundary suites, offline by replay.
+    """The one place the gate calls the suite runner: unit and boundary suites, offline by replay only.
 
-    Returns one error Finding per failed case (naming the case), nothing when all pass.
+    Returns one error Finding per failed case (naming the case), nothing when all pass. Cases
+    skipped because they need a live provider or grader are left to agentctl.ci.trust to report.
     """
+    from agentctl.ci.trust import GATED_KINDS, skipped_for_trust
     from agentctl.errors import AgentctlError
     from agentctl.ops.test import run_tests
 
     try:
-        run = run_tests(root, agent, suites=("unit", "boundary"))
+        run = run_tests(root, agent, suites=GATED_KINDS, replay_only=True)
     except AgentctlError as exc:
         return [Finding("suites", "error", layout.agent_file(agent), None, None,
                         f"suites of '{agent}' could not run: {exc}", "suite-error", agent)]
@@ -144,7 +150,8 @@ def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
             findings.append(Finding("suites", "error", suite.path, None, None, f"{suite.name}: {suite.error}",
                                     "suite-error", agent))
         findings += [Finding("suites", "error", suite.path, None, None, f"{case.id}: {case.message}",
-                             "suite-case-failed", agent) for case in suite.cases if not case.passed]
+                             "suite-case-failed", agent) for case in suite.cases
+                     if not case.passed and not skipped_for_trust(case)]
     return findings
 
 
