@@ -157,19 +157,7 @@ def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
 
 @step("secrets")
 def secret_scan(ctx: CiContext) -> list[Finding]:
-    """Credentials and real phone numbers in any changed prompt, contract, manifest or KB document."""
-    from agentctl.ci.secrets import describe, scan_text
+    """Credentials and real phone numbers in any line the change adds, in any commit, in any text file."""
+    from agentctl.ci.secret_scan import secret_findings
 
-    files = sorted({f for paths in ctx.impact.components.values() for f in paths if (ctx.root / f).is_file()})
-    findings = []
-    for relpath in files:
-        try:
-            text = (ctx.root / relpath).read_text("utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue  # binary documents are out of scope
-        for hit in scan_text(relpath, text):
-            findings.append(Finding("secrets", "error", hit.file, hit.line, hit.col,
-                                    f"{describe(hit.pattern)} ({hit.excerpt}) — remove it, rotate it if it was real, and "
-                                    f"reference a secret by name instead (or mark an intended example with "
-                                    f"`# agentctl: allow-secret`)", hit.pattern, agent_of(relpath)))
-    return findings
+    return secret_findings(ctx)
