@@ -144,7 +144,7 @@ PATTERNS: list[Pattern] = [
     Pattern("aws-secret-access-key", "AWS secret access key (or another 40-character key)",
             re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])"), _mixed_base64),
     Pattern("base64-key", "high-entropy base64 key",
-            re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{32,}={0,2}(?![A-Za-z0-9/+=_-])"), _mixed_base64),
+            re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+]{43,}={0,2}(?![A-Za-z0-9/+=_-])"), _mixed_base64),
 ]
 
 # E.164 (+ then 8-15 digits, spaces/dashes/dots/parentheses allowed between groups) or a NANP
