@@ -1,4 +1,4 @@
-"""The secret corpus: 36 planted fake secrets of every kind the audit listed, in a real PR branch.
+"""The secret corpus: 35 planted fake secrets of every kind the audit listed, in a real PR branch.
 
 Every value is fake (made up for this file, in the right format), and each is assembled from two
 parts so that no complete credential-shaped literal sits in this repository. They are spread
