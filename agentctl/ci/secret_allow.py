@@ -82,6 +82,9 @@ def _text(value: Any) -> str | None:
 def load_allowlist(root: Path) -> tuple[list[AllowEntry], list[Diagnostic]]:
     """The working tree's allowlist (none when the file does not exist)."""
     path = root / ALLOW_FILE
+    if path.is_symlink():
+        return [], [Diagnostic(ALLOW_FILE, 1, 1, "the allowlist is a symbolic link; it is not read",
+                               "make it a regular file in the repo")]
     if not path.is_file():
         return [], []
     return parse_allowlist(path.read_text("utf-8", errors="replace"))

@@ -126,7 +126,8 @@ def final_additions(root: Path, base: str) -> AddedLines:
 
 def _read_text(path: Path) -> str | None:
     try:
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        # a link is scanned as what git stores (its target's name), never followed out of the repo
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             return None
         raw = path.read_bytes()
     except OSError:

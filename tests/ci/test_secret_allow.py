@@ -33,3 +33,16 @@ def test_bad_entries_are_diagnosed_at_their_line() -> None:
     assert entries == []
     assert {(d.line, d.col, d.severity) for d in problems} == {(3, 13, "error"), (4, 5, "error")}
     assert [d for d in problems if d.line == 4][0].message.startswith("missing required key 'path'")
+
+
+def test_a_linked_allowlist_is_not_followed(tmp_path) -> None:
+    from agentctl.ci.secret_allow import load_allowlist
+
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(TEXT)
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / ".agentctl-secrets-allow.yaml").symlink_to(outside)
+    entries, problems = load_allowlist(tmp_path / "repo")
+    assert entries == []
+    assert [(d.file, d.line, d.message) for d in problems] == [
+        (".agentctl-secrets-allow.yaml", 1, "the allowlist is a symbolic link; it is not read")]
