@@ -122,19 +122,25 @@ def run_affected_suites(ctx: CiContext) -> list[Finding]:
         if agent is None or not agent.suites:
             continue
         findings += _run_suites(ctx.root, name, agent.suites)
+        # trust model (agentctl.ci.trust): what the change names that would run is reported, never executed
+        from agentctl.ci.trust import agent_trust_findings
+
+        findings += agent_trust_findings(ctx, name, agent.suites)
     return findings
 
 
 def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
-    """The one place the gate calls the suite runner: unit and boundary suites, offline by replay.
+    """The one place the gate calls the suite runner: unit and boundary suites, offline by replay only.
 
-    Returns one error Finding per failed case (naming the case), nothing when all pass.
+    Returns one error Finding per failed case (naming the case), nothing when all pass. Cases
+    skipped because they need a live provider or grader are left to agentctl.ci.trust to report.
     """
+    from agentctl.ci.trust import GATED_KINDS, skipped_for_trust
     from agentctl.errors import AgentctlError
     from agentctl.ops.test import run_tests
 
     try:
-        run = run_tests(root, agent, suites=("unit", "boundary"))
+        run = run_tests(root, agent, suites=GATED_KINDS, replay_only=True)
     except AgentctlError as exc:
         return [Finding("suites", "error", layout.agent_file(agent), None, None,
                         f"suites of '{agent}' could not run: {exc}", "suite-error", agent)]
@@ -144,25 +150,14 @@ def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
             findings.append(Finding("suites", "error", suite.path, None, None, f"{suite.name}: {suite.error}",
                                     "suite-error", agent))
         findings += [Finding("suites", "error", suite.path, None, None, f"{case.id}: {case.message}",
-                             "suite-case-failed", agent) for case in suite.cases if not case.passed]
+                             "suite-case-failed", agent) for case in suite.cases
+                     if not case.passed and not skipped_for_trust(case)]
     return findings
 
 
 @step("secrets")
 def secret_scan(ctx: CiContext) -> list[Finding]:
-    """Credentials and real phone numbers in any changed prompt, contract, manifest or KB document."""
-    from agentctl.ci.secrets import describe, scan_text
+    """Credentials and real phone numbers in any line the change adds, in any commit, in any text file."""
+    from agentctl.ci.secret_scan import secret_findings
 
-    files = sorted({f for paths in ctx.impact.components.values() for f in paths if (ctx.root / f).is_file()})
-    findings = []
-    for relpath in files:
-        try:
-            text = (ctx.root / relpath).read_text("utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue  # binary documents are out of scope
-        for hit in scan_text(relpath, text):
-            findings.append(Finding("secrets", "error", hit.file, hit.line, hit.col,
-                                    f"{describe(hit.pattern)} ({hit.excerpt}) — remove it, rotate it if it was real, and "
-                                    f"reference a secret by name instead (or mark an intended example with "
-                                    f"`# agentctl: allow-secret`)", hit.pattern, agent_of(relpath)))
-    return findings
+    return secret_findings(ctx)

@@ -18,7 +18,8 @@ from typing import Any
 from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.yamlio import Document
 
-SCHEMA_NAMES = ("config", "prompt", "tool-contract", "kb-manifest", "agent", "bundle", "suite", "call-record")
+SCHEMA_NAMES = ("config", "prompt", "tool-contract", "kb-manifest", "agent", "bundle", "suite", "call-record",
+                "secrets-allow")
 
 
 @functools.cache

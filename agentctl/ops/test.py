@@ -55,11 +55,14 @@ class TestRun:
 
 def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str | None = None,
               provider: str | None = None, record: bool = False, jobs: int | None = None,
-              junit: Path | None = None, progress: ProgressSink | None = None) -> TestRun:
+              junit: Path | None = None, progress: ProgressSink | None = None,
+              replay_only: bool = False) -> TestRun:
     """Run the selected suites of `target` (AGENT, AGENT@latest or AGENT@vN) and return every outcome.
 
     Raises ValidationFailed (exit 2) for invalid suite files and BadInputError for unknown
     suites, agents, versions or environments. A failing case never raises: check `TestRun.ok`.
+    With `replay_only` (the CI gate) only recorded cassettes are replayed: a case whose provider
+    or grader would run a command, reach a URL or read ${VAR}s fails with `live_run_refusal`.
     """
     from agentctl.model.bundle import parse_ref
     from agentctl.suites.runner import RunContext, default_jobs, parse_provider, run_suite, units
@@ -70,7 +73,8 @@ def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str |
         _check_env(root, env)
     selected = select_suites(load_agent_suites(root, ref.agent), suites, env)
     ctx = RunContext(root, config, env=env, provider=parse_provider(provider) if provider else None, record=record,
-                     jobs=jobs or default_jobs(), progress=progress.advance if progress else None)
+                     jobs=jobs or default_jobs(), progress=progress.advance if progress else None,
+                     replay_only=replay_only)
     if progress:
         progress.start(sum(units(s) for s in selected))
     results = [run_suite(ctx, suite) for suite in selected]

@@ -34,11 +34,20 @@ class RunContext:
     provider: dict[str, Any] | None = None  # --provider: replaces every suite's and case's provider
     record: bool = False
     jobs: int = field(default_factory=default_jobs)
+    replay_only: bool = False  # the gate's mode: no command, URL, grader or ${VAR} a suite names ever runs
     progress: Progress | None = None
 
     @property
     def tools(self) -> Tools:
         return Tools(self.config.contracts)
+
+
+LIVE_RUN_NEEDED = "needs a live run by a maintainer"
+
+
+def live_run_refusal(what: str) -> str:
+    """Why a live provider or grader was not run in replay-only mode (the marker the gate looks for)."""
+    return f"not run: {what} {LIVE_RUN_NEEDED} (this run only replays recorded cassettes)"
 
 
 def parse_provider(text: str) -> dict[str, Any]:
@@ -180,6 +189,8 @@ def _provider_for(ctx: RunContext, suite: Suite, case: Case, cache: dict[str, An
             raise ProviderError(f"--record needs a live provider: pass --provider (e.g. command:CMD or "
                                 f"openai-compatible:BASE_URL) or set `live:` under suite {suite.name}'s replay provider")
         spec = live
+    if ctx.replay_only and (ctx.record or spec.get("type") != "replay"):
+        raise ProviderError(live_run_refusal(f"provider `{describe(spec)}`"))
     key = json.dumps([spec, ctx.record], sort_keys=True)
     if key not in cache:
         cache[key] = _make(ctx, suite, spec, cassettes)
@@ -218,6 +229,8 @@ def _grader(ctx: RunContext, suite: Suite) -> Callable[[str, Transcript, dict[st
         chosen = spec or suite.grader
         if not chosen:
             return False, "no grader: set `grader:` in the suite or `provider:` on the assertion"
+        if ctx.replay_only:
+            return False, live_run_refusal(f"grader `{describe(chosen)}`")
         return grade(rubric, transcript, chosen, ctx.root)
 
     return run

@@ -27,6 +27,19 @@ POSITIVE = [
     ("phone-number", 'phone_number: "+13125551234"', 16),
     ("phone-number", "call me at (312) 867-5309 tonight", 12),
     ("phone-number", "+49 151 12345678", 1),
+    ("twilio-account-sid", "account: AC" + HEX32, 10),  # no context word needed
+    ("url-password", "db: postgres://admin:Tr0ub4dor@db.internal/app", 22),
+    ("url-password", "see https://ops:Kq7vR2mX@grafana.internal/d/abc", 17),
+    ("github-fine-grained-token", "GH=github_pat_11AFAKE0123456789abcd_" + "Zx9" * 20, 4),
+    ("slack-webhook", "hook: https://hooks.slack.com/services/T0FAKE123/B0FAKE456/q8Wd2Lr5Zt7Ym1Xc4Vb9", 7),
+    ("google-api-key", "key: AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", 6),
+    ("sendgrid-api-key", "SG.fakeKey0123456789abcd.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", 1),
+    ("password-assignment", "password: hunter22", 11),
+    ("password-assignment", 'DB_PASSWORD="Winter2025"  # local only', 14),
+    ("aws-secret-access-key", "--secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ3kP9xVbT", 10),
+    ("base64-private-key", "key_b64: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ", 10),
+    ("base64-key", "blob: MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", 7),
+    ("gitlab-token", 'GITLAB = "glpat-Zq8x7Fq9Lm2Pz8Rt4WvA"', 11),  # a detect-secrets plugin
 ]
 
 NEGATIVE = [
@@ -52,6 +65,15 @@ NEGATIVE = [
     ("phone-number", "+44 7700 900456"),
     ("phone-number", "updated: 2026-11-02, size: 4771234"),
     ("phone-number", "sha256: 44468a173e9f1e9bba87e27d60df0a3b6ff758b76ac77abb94fe3bc96cba2337"),
+    ("url-password", "url: postgres://${DB_USER}:${DB_PASSWORD}@db/app"),
+    ("url-password", "https://user:<password>@example.com"),
+    ("password-assignment", "password_min_length: 12"),
+    ("password-assignment", "password_env: DB_PASSWORD"),
+    ("password-assignment", "password: ${DB_PASSWORD}"),
+    ("password-assignment", "Your password: use the one from the vault"),
+    ("password-assignment", "passwordless: true"),
+    ("hex-high-entropy-string", '"request_sha256": "44468a173e9f1e9bba87e27d60df0a3b6ff758b76ac77abb94fe3bc96cba2337"'),
+    ("aws-secret-access-key", "commit: 9fceb02d0ae598e95dc970b74767f19372d61af8"),
 ]
 
 
@@ -68,6 +90,7 @@ def test_pattern_ignores_look_alike(pattern: str, line: str) -> None:
 
 def test_allow_marker_skips_the_line() -> None:
     assert scan_text("f.yaml", "key: AKIAIOSFODNN7EXAMPLE  # agentctl: allow-secret\n") == []
+    assert scan_text("f.py", "KEY = 'AKIAIOSFODNN7EXAMPLE'  # pragma: allowlist secret\n") == []
     assert scan_text("f.md", "call (312) 867-5309 <!-- agentctl: allow-secret -->\n") == []
 
 
@@ -93,3 +116,9 @@ def test_shipped_example_is_clean() -> None:
 def test_long_hostile_lines_find_nothing(line: str) -> None:
     # these lines made an earlier, backtracking pattern run for minutes; now each is one linear pass
     assert scan_text("f.md", line) == []
+
+
+def test_same_secret_same_fingerprint_whatever_the_file() -> None:
+    (a,) = scan_text("a.md", "sk-proj-9fQ2x7LmPz8Rt4Wv1Yb6Kc3Nd5\n")
+    (b,) = scan_text("b.yaml", "x: 1\nkey: sk-proj-9fQ2x7LmPz8Rt4Wv1Yb6Kc3Nd5\n")
+    assert a.fingerprint == b.fingerprint and "9fQ2" not in a.fingerprint

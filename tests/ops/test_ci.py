@@ -122,11 +122,13 @@ def test_unchanged_note_fails(pr: RepoDir, cli) -> None:
 def test_planted_api_key_fails_with_file_and_line(pr: RepoDir, cli) -> None:
     bump_prompt(pr)
     pr.gen({TEMPLATE: pr.read(TEMPLATE) + "\nInternal: sk-proj-9fQ2x7LmPz8Rt4Wv1Yb6Kc3Nd5\n"}, commit="oops")
+    commit = pr.git("rev-parse", "--short=7", "HEAD").strip()
     result = cli("ci", cwd=pr.path)
     assert result.exit_code == 1
-    assert ("error: secrets: prompts/install-reminder/system.md:36:11: [openai-api-key] OpenAI-style API key (sk-p…d5) — "
-            "remove it, rotate it if it was real, and reference a secret by name instead (or mark an intended example "
-            "with `# agentctl: allow-secret`)") in result.stdout.splitlines()
+    assert (f"error: secrets: prompts/install-reminder/system.md:36:11: [openai-api-key] OpenAI-style API key (sk-p…d5), "
+            f"added in commit {commit} — remove it, rotate it if it was real, and reference a secret by name instead (or "
+            "mark an intended example with `# agentctl: allow-secret`, or list it in .agentctl-secrets-allow.yaml with a "
+            "reason)") in result.stdout.splitlines()
     assert "9fQ2x7LmPz8Rt4Wv1Yb6Kc3Nd5" not in result.stdout  # never echo the secret itself
 
 
