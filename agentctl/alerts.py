@@ -37,6 +37,26 @@ def mention_for(people: dict[str, dict[str, Any]]) -> Any:
     return mention
 
 
+def finding_line(finding: Any, mention: Any) -> str:
+    """One chat line per finding: what, where, owner, runbook with its owner and first steps, ack/escalation."""
+    text = (f"*{finding.metric}* · {finding.agent} · {finding.environment}: {finding.status} — "
+            f"{finding.detail or finding.status} (owner {mention(finding.owner)}")
+    if finding.runbook:
+        text += f", runbook {finding.runbook}"
+        if getattr(finding, "runbook_owner", None):
+            text += f" owned by {mention(finding.runbook_owner)}"
+    text += ")"
+    steps = getattr(finding, "first_steps", None)
+    if steps:
+        text += " — first steps: " + " ".join(steps)
+    ack = getattr(finding, "ack", None)
+    if ack:
+        text += f" — acknowledged by {mention(ack.get('by'))}: {ack.get('note')}"
+    elif getattr(finding, "repeated", False):
+        text += f" — repeated, nobody acknowledged it: {mention(getattr(finding, 'escalate_to', None))}"
+    return text
+
+
 def build_payload(title: str, body_markdown: str, lines: list[str]) -> dict[str, Any]:
     """`text` carries the whole report; blocks carry a header and one section per finding line."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]

@@ -170,6 +170,13 @@ class Finding:
     runbook: str | None
     detail: str = ""
     trend_stat: TrendStat | None = None
+    id: str = ""  # <env>/<agent>/<check>, stable across days (what `check ack` names)
+    version: int | None = None  # set on per-bundle-version findings
+    runbook_owner: str | None = None
+    first_steps: list[str] = field(default_factory=list)
+    ack: dict[str, Any] | None = None  # the on-call's acknowledgement, when there is one
+    repeated: bool = False  # open since yesterday and nobody acknowledged it
+    escalate_to: str | None = None  # who is tagged because of that
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "trend_stat"}
@@ -223,8 +230,22 @@ def render_markdown(report: DailyReport, mention: Any = lambda owner: owner or "
     for f in sorted(report.findings, key=lambda f: (f.status == "ok", f.environment, f.agent, f.metric)):
         lines.append(f"| {f.status} | {f.metric} | {f.environment} | {f.agent} | {format_value(f.value)} | {f.n} | "
                      f"{f.threshold} | {f.trend} | {mention(f.owner)} | {f.runbook or ''} |")
-    details = [f"- **{f.metric}** ({f.agent}, {f.environment}): {f.detail}" for f in breached if f.detail]
+    details = [finding_detail(f, mention) for f in breached]
     return "\n".join(lines + ([""] + details if details else [])) + "\n"
+
+
+def finding_detail(f: Finding, mention: Any = lambda owner: owner or "—") -> str:
+    """One Markdown bullet: what is wrong, who owns it, the runbook and its first steps, ack or escalation."""
+    text = f"- **{f.metric}** ({f.agent}, {f.environment}): {f.detail or f.status} — owner {mention(f.owner)}"
+    if f.runbook:
+        text += f"; runbook **{f.runbook}**" + (f" (owner {mention(f.runbook_owner)})" if f.runbook_owner else "")
+        if f.first_steps:
+            text += ": " + " ".join(f.first_steps)
+    if f.ack:
+        text += f"; acknowledged by {f.ack.get('by')} at {f.ack.get('at')}: {f.ack.get('note')}"
+    elif f.repeated:
+        text += f"; ⚠ repeated, unacknowledged — escalating to {mention(f.escalate_to)}"
+    return text + (f" · ack: `agentctl check ack {f.id} --note \"...\"`" if f.id and not f.ack else "")
 
 
 def _days(start: dt.date, end: dt.date) -> Sequence[dt.date]:

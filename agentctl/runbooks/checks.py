@@ -16,9 +16,11 @@ def runbooks_exist_and_are_owned(ws: Workspace) -> Iterator[Diagnostic]:
     books, problems = load_all(ws.root)
     yield from problems
     people = ws.config.people
-    for name, book in books.items():
+    for book in books.values():
         if people and book.owner not in people:
-            yield Diagnostic(book.path, 2, 1, f"runbook owner '{book.owner}' is not a person in agentctl.yaml",
+            text = (ws.root / book.path).read_text("utf-8").splitlines()
+            line = next((i for i, t in enumerate(text, 1) if t.startswith("owner:")), 2)
+            yield Diagnostic(book.path, line, 8, f"runbook owner '{book.owner}' is not a person in agentctl.yaml",
                              f"use one of: {', '.join(sorted(people))}")
     parsed_or_broken = set(books) | {runbook_name(d.file) for d in problems}
     doc = ws.config.doc
