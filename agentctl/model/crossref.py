@@ -199,5 +199,5 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 from agentctl.analysis import metric_checks as _metric_checks  # noqa: E402,F401
 from agentctl.canary import checks as _canary_checks  # noqa: E402,F401
 from agentctl.model import immutability as _immutability  # noqa: E402,F401
-from agentctl.suites import checks as _suite_checks  # noqa: E402,F401
 from agentctl.runbooks import checks as _runbook_checks  # noqa: E402,F401
+from agentctl.suites import checks as _suite_checks  # noqa: E402,F401

@@ -187,7 +187,7 @@ def test_ack_is_recorded_on_the_ref_and_shown_next_morning(canary_repo: RepoDir,
         f"Ines Duarte|ack {finding}: gateway wants sender_id; v2 aborted")
     next_day = cli("check", "daily", "--date", "2026-03-11", "--no-post", cwd=canary_repo.path)
     assert next_day.exit_code == 1
-    block = next_day.stdout.split(f"✗ sms_success@v2 ")[1].split("✗ ")[0]
+    block = next_day.stdout.split("✗ sms_success@v2 ")[1].split("✗ ")[0]
     assert "acknowledged by ines at " in block and block.strip().endswith(": gateway wants sender_id; v2 aborted")
     gap = next_day.stdout.split("✗ silent-gap.sms-gateway ")[1]
     assert "repeated: nobody acknowledged it — escalating to ines" in gap
