@@ -12,7 +12,18 @@ from agentctl.calls.simulate import simulate_calls
 from agentctl.model.yamlio import dump_yaml, load_file
 from agentctl.ops.calls import ingest_calls
 from tests.helpers import RepoDir
-from tests.review.builders import REVIEW, WEEK, week_jsonl, week_repo  # noqa: F401 - fixtures
+from tests.review.builders import REVIEW, WEEK, write_week
+
+
+@pytest.fixture(scope="module")
+def week_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_week(tmp_path_factory.mktemp("week") / "calls.jsonl")
+
+
+@pytest.fixture
+def week_repo(example_repo: RepoDir, week_jsonl: Path) -> RepoDir:
+    assert ingest_calls(example_repo.path, [str(week_jsonl)]).inserted == 1400
+    return example_repo
 
 
 def weekly(cli, repo: RepoDir, *extra: str):
@@ -155,7 +166,7 @@ def test_close_writes_scores_and_backlog_and_merges_a_recurring_pattern(week_rep
     assert load_file(week_repo.path / "backlog.yaml", "backlog.yaml").data["items"][0]["occurrences"] == len(faulty)
     # the next week, the same pattern recurs: the item grows instead of a new one appearing
     cli("review", "weekly", "install-reminder", "--week", "2026-W12", cwd=week_repo.path)
-    nxt = f"reviews/2026-W12/install-reminder.yaml"
+    nxt = "reviews/2026-W12/install-reminder.yaml"
     (week_repo.path / nxt).write_text((week_repo.path / REVIEW).read_text().replace(WEEK, "2026-W12")
                                       .replace("install-reminder-production-s3-d0006", "later-call-d0006"))
     assert cli("review", "close", nxt, cwd=week_repo.path).exit_code == 0

@@ -1,23 +1,18 @@
+"""A simulated week for the weekly-review tests: from Wednesday (day 2) the SMS gateway answers 200 without
+sending 30% of the time. Records carry recording_url and transcript (kept as business fields on this store)."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
 from agentctl.calls.simulate import SilentToolFailure, simulate_calls
-from agentctl.ops.calls import ingest_calls
-from tests.helpers import RepoDir
 
 WEEK = "2026-W11"  # Monday 2026-03-09 … Sunday 2026-03-15
 REVIEW = f"reviews/{WEEK}/install-reminder.yaml"
 
 
-@pytest.fixture(scope="session")
-def week_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A simulated week; from Wednesday (day 2) the SMS gateway answers 200 without sending 30% of the time.
-    Records carry recording_url and transcript (stored as business fields on this store)."""
-    path = tmp_path_factory.mktemp("week") / "calls.jsonl"
+def write_week(path: Path) -> Path:
     with path.open("w") as out:
         for record in simulate_calls(start="2026-03-09", days=7, calls_per_day=200, seed=3,
                                      faults=[SilentToolFailure(tool="sms-gateway", share=0.3, start_day=2)]):
@@ -25,9 +20,3 @@ def week_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
             record["business"]["transcript"] = f"AI: Hi, this is the Roadwise assistant ({record['call_id']})."
             out.write(json.dumps(record) + "\n")
     return path
-
-
-@pytest.fixture
-def week_repo(example_repo: RepoDir, week_jsonl: Path) -> RepoDir:
-    assert ingest_calls(example_repo.path, [str(week_jsonl)]).inserted == 1400
-    return example_repo
