@@ -105,9 +105,9 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
             series.setdefault((v.metric, v.environment, v.agent), {})[v.group] = DayPoint(v.value, v.n, v.variance)
     agents = _agents(repo.root)
     books = _runbooks(repo.root)
-    context = dict(config=repo.config, defs=defs, envs=envs, agents=agents, series=series, errors=errors, books=books)
-    findings = _evaluate(day, data[day], **context)
-    open_yesterday = {f.id: f.status for f in _evaluate(yesterday, data[yesterday], **context) if f.status != "ok"}
+    findings = _evaluate(day, data[day], repo.config, defs, envs, agents, series, errors, books)
+    open_yesterday = {f.id: f.status for f in _evaluate(yesterday, data[yesterday], repo.config, defs, envs, agents,
+                                                        series, errors, books) if f.status != "ok"}
     report = DailyReport(day.isoformat(), envs, findings)
     _annotate(repo, report, yesterday, open_yesterday)
     mention = _mention(config)
@@ -152,7 +152,7 @@ def _agents(root: Path) -> dict[str, list[str]]:
         except ValidationFailed:
             data = {}
         tools = data.get("tools") if isinstance(data, dict) else None
-        out[path.parent.name] = [t.get("contract") for t in tools or [] if isinstance(t, dict)]
+        out[path.parent.name] = [str(t.get("contract")) for t in tools or [] if isinstance(t, dict)]
     return out
 
 
@@ -162,7 +162,7 @@ def _runbooks(root: Path) -> dict[str, Runbook]:
     return load_all(root)[0]
 
 
-def _evaluate(day: dt.date, data: _DayData, *, config: Any, defs: list[Any], envs: list[str],
+def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: list[str],
               agents: dict[str, list[str]], series: dict[tuple[str, str, str], dict[dt.date, DayPoint]],
               errors: dict[tuple[str, str], str], books: dict[str, Runbook]) -> list[Finding]:
     pending = []

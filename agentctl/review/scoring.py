@@ -39,7 +39,7 @@ def completeness(doc: Document, rubric: Rubric, people: dict[str, Any]) -> list[
         scores = call.get("scores") or {}
         for criterion in rubric.criteria:
             entry = scores.get(criterion.id)
-            where = ["calls", i, "scores", criterion.id]
+            where: list[str | int] = ["calls", i, "scores", criterion.id]
             score = normalise(entry.get("score")) if isinstance(entry, dict) else None
             if score is None:
                 # a null value has no position of its own: point at its key
@@ -52,7 +52,7 @@ def completeness(doc: Document, rubric: Rubric, people: dict[str, Any]) -> list[
                                                f"call {call.get('call_id')}: '{criterion.id}' score {score!r} is not "
                                                f"on its {criterion.scale} scale", f"write {_choices(criterion)}"))
                 continue
-            if criterion.evidence_required and score != NA and not (entry.get("evidence") or "").strip():
+            if criterion.evidence_required and score != NA and not ((entry or {}).get("evidence") or "").strip():
                 problems.append(doc.diagnostic(where + ["evidence"],
                                                f"call {call.get('call_id')}: '{criterion.id}' needs evidence",
                                                "quote the transcript line or tool verdict that justifies the score"))
