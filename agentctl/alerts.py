@@ -57,6 +57,35 @@ def finding_line(finding: Any, mention: Any) -> str:
     return text
 
 
+def runbook_lines(root: Any, metrics: list[str], values: dict[str, str] | None = None) -> list[str]:
+    """For the metrics that failed: the runbook to open, its owner and first steps (once per runbook).
+
+    The runbook is the metric's `runbook:` in agentctl.yaml, else one whose triggers name the metric.
+    """
+    from pathlib import Path
+
+    from agentctl.model.yamlio import load_file
+    from agentctl.runbooks.book import load_all, runbook_name
+
+    books = load_all(Path(root))[0]
+    config = load_file(Path(root) / "agentctl.yaml", "agentctl.yaml").data.get("metrics") or {}
+    seen: dict[str, dict[str, str]] = {}  # runbook → placeholder values (the metric's tool fills {tool})
+    for metric in metrics:
+        spec = config.get(metric) or {}
+        ref = spec.get("runbook")
+        book = books.get(runbook_name(ref)) if ref else None
+        book = book or next((b for b in books.values() if b.triggered_by(metric=metric)), None)
+        if book is not None and book.name not in seen:
+            seen[book.name] = {**({"tool": spec["tool"]} if spec.get("tool") else {}), **(values or {})}
+    lines = []
+    for name, fill in seen.items():
+        steps = " ".join(books[name].first_steps(2))
+        for key, value in fill.items():
+            steps = steps.replace("{" + key + "}", value)
+        lines.append(f"↳ runbook *{name}* (owner @{books[name].owner}): {steps}")
+    return lines
+
+
 def build_payload(title: str, body_markdown: str, lines: list[str]) -> dict[str, Any]:
     """`text` carries the whole report; blocks carry a header and one section per finding line."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
