@@ -21,11 +21,12 @@ def review() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draw (same seed, same calls).")
 @click.option("--reviewer", metavar="PERSON", help="Who will score it (a person in agentctl.yaml).")
 @click.option("--force", is_flag=True, help="Draw again over an existing review file (its scores are lost).")
+@click.option("--suggest", is_flag=True, help="Pre-score calls with review.grader (written as suggestions, not scores).")
 @env_option
 @repo_option
 @json_option
-def weekly(agents: tuple[str, ...], week: str | None, seed: int, reviewer: str | None, force: bool, env: str | None,
-           repo: Path | None, as_json: bool) -> int:
+def weekly(agents: tuple[str, ...], week: str | None, seed: int, reviewer: str | None, force: bool, suggest: bool,
+           env: str | None, repo: Path | None, as_json: bool) -> int:
     """Draw the week's review sample and write reviews/<week>/<agent>.yaml.
 
     By default 10 random calls, the 5 with the longest handle time and 5 that escalated
@@ -43,7 +44,7 @@ def weekly(agents: tuple[str, ...], week: str | None, seed: int, reviewer: str |
 
     with ConfigRepo.discover(repo) as handle:
         results = weekly_review(handle, list(agents) or None, week=week, seed=seed, env=env, reviewer=reviewer,
-                                force=force)
+                                force=force, suggest=suggest)
     if as_json:
         emit_json([r.to_dict() for r in results])
         return 0

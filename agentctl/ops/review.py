@@ -39,10 +39,12 @@ def review_path(week: str, agent: str) -> str:
 
 
 def weekly_review(repo: ConfigRepo, agents: list[str] | None = None, *, week: str | None = None, seed: int = 0,
-                  env: str | None = None, reviewer: str | None = None, force: bool = False) -> list[WeeklyResult]:
+                  env: str | None = None, reviewer: str | None = None, force: bool = False,
+                  suggest: bool = False) -> list[WeeklyResult]:
     """Draw each agent's review sample for `week` (default: the week of yesterday) and write its review file.
 
-    Refuses to overwrite an existing review file (scores may be in it) unless `force`.
+    Refuses to overwrite an existing review file (scores may be in it) unless `force`. With `suggest`,
+    the grader in `review.grader` pre-scores each call with a transcript under `suggestion:` (never `scores:`).
     """
     from agentctl.fsutil import write_atomic
     from agentctl.model.yamlio import dump_yaml
@@ -62,6 +64,10 @@ def weekly_review(repo: ConfigRepo, agents: list[str] | None = None, *, week: st
         raise BadInputError(f"reviewer '{reviewer}' is not a person in agentctl.yaml",
                             f"use one of: {', '.join(sorted(config.people))}")
     counts = ((config.data.get("review") or {}).get("sample")) or {}
+    grader = (config.data.get("review") or {}).get("grader")
+    if suggest and not grader:
+        raise BadInputError("--suggest needs a grader", "add review.grader to agentctl.yaml (same shape as a "
+                            "suite's grader: {type: openai-compatible, base_url: …, model: …} or {type: command, command: […]})")
     results = []
     for agent in names:
         rubric = load_rubric(repo.root, agent)
@@ -70,6 +76,10 @@ def weekly_review(repo: ConfigRepo, agents: list[str] | None = None, *, week: st
             raise ConflictError(f"{rel} already exists (it may hold scores)",
                                 "score it with `agentctl review score`, or pass --force to draw it again")
         document = _review_document(repo, rubric, agent, environment, week, seed, counts, reviewer)
+        if suggest:
+            from agentctl.review.suggest import suggest_scores
+
+            suggest_scores(document["calls"], rubric, grader or {}, repo.root)
         write_atomic(repo.root / rel, _HEADER + dump_yaml(document))
         results.append(WeeklyResult(agent, week, rel, len(document["calls"]), document["sampling"]))
     return results

@@ -201,3 +201,32 @@ def test_interactive_scoring_is_resumable(week_repo: RepoDir, cli, monkeypatch) 
     assert second.exit_code == 0, second.stdout
     assert second.stdout.startswith("4 score(s) to go")
     assert cli("review", "close", REVIEW, cwd=week_repo.path).exit_code == 0
+
+
+GRADER = """import json, sys
+request = json.load(sys.stdin)
+tools = " ".join(t["text"] for t in request["transcript"]["turns"] if t["role"] == "tool")
+claims = "claim" in request["rubric"]
+ok = not (claims and "FAILED" in tools)
+print(json.dumps({"pass": ok, "reason": "tool said FAILED" if not ok else "nothing against it"}))
+"""
+
+
+def test_suggest_prescores_as_suggestions_not_scores(week_repo: RepoDir, cli) -> None:
+    no_grader = weekly(cli, week_repo, "--suggest")
+    assert no_grader.exit_code == 2 and "--suggest needs a grader — add review.grader" in no_grader.stderr
+    week_repo.gen({"grader.py": GRADER})
+    week_repo.edit("agentctl.yaml", "  sample: {random: 10, longest: 5, escalated: 5}\n",
+                   "  sample: {random: 6, longest: 0, escalated: 0}\n"
+                   "  grader: {type: command, command: [python, grader.py]}\n")
+    result = weekly(cli, week_repo, "--seed", "7", "--suggest")
+    assert result.exit_code == 0, result.stderr
+    calls = review_data(week_repo)["calls"]
+    assert len(calls) == 6 and any(t["verdict"] == "FAILED success criteria" for c in calls for t in c["tool_calls"])
+    for call in calls:
+        failed = any(t["verdict"] == "FAILED success criteria" for t in call["tool_calls"])
+        suggestion = call["suggestion"]
+        assert suggestion["by"].startswith("llm-rubric grader — a suggestion, not a score")
+        assert suggestion["scores"]["no-false-send-claim"]["suggested"] == ("no" if failed else "yes")
+        assert "clarity" not in suggestion["scores"]  # 1-5 criteria are left to people
+        assert {e["score"] for e in call["scores"].values()} == {None}
