@@ -4,13 +4,13 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_option
 from agentctl.cli.render import emit_json, plural, table
 
 
 @click.group()
 def check() -> None:
-    """Scheduled checks over production calls (run from cron or CI)."""
+    """Scheduled checks over production calls (run from cron or CI), and the on-call's acknowledgements."""
 
 
 @check.command()
@@ -24,16 +24,26 @@ def check() -> None:
 @json_option
 def daily(date: str | None, env: str | None, fmt: str, markdown_path: Path | None, no_post: bool, repo: Path | None,
           as_json: bool) -> int:
-    """Check every metric of every agent for one day against thresholds and trend.
+    """Check every metric of every agent for one day, pooled and per bundle version.
 
-    Findings are posted to the Slack-compatible webhook in the environment variable named
-    by alerts.webhook_env, tagging each metric's owner. Exits 1 when anything is breached
-    or has no data.
+    Also reports each tool's silent-failure gap (HTTP 2xx but the contract's success criteria
+    failed). Findings are posted to the Slack-compatible webhook in the environment variable
+    named by alerts.webhook_env, tagging each owner, with the runbook's name, owner and first
+    steps; a finding still open from yesterday without an acknowledgement tags the owner's
+    escalation contact. Exits 1 when anything is breached or has no data.
+
+    \b
+    Examples:
+      agentctl check daily
+      agentctl check daily --date 2026-03-10 --no-post
+      agentctl check daily --format markdown --markdown out/daily.md
     """
     from agentctl.analysis.daily import format_value, render_markdown
     from agentctl.ops.check import check_daily
+    from agentctl.repo import ConfigRepo
 
-    report = check_daily(root_from(repo), date=date, env=env, post=not no_post, markdown_path=markdown_path)
+    with ConfigRepo.discover(repo) as handle:
+        report = check_daily(handle, date=date, env=env, post=not no_post, markdown_path=markdown_path)
     if as_json:
         emit_json(report.to_dict())
     elif fmt == "markdown":
@@ -45,7 +55,45 @@ def daily(date: str | None, env: str | None, fmt: str, markdown_path: Path | Non
         for finding in report.breached:
             click.echo(f"✗ {finding.metric} ({finding.agent}, {finding.environment}): {finding.detail} "
                        f"— owner {finding.owner or 'nobody'}")
+            if finding.runbook:
+                steps = " ".join(finding.first_steps)
+                click.echo(f"    runbook {finding.runbook} (owner {finding.runbook_owner or '—'}){': ' + steps if steps else ''}")
+            if finding.ack:
+                click.echo(f"    acknowledged by {finding.ack.get('by')} at {finding.ack.get('at')}: {finding.ack.get('note')}")
+            elif finding.repeated:
+                click.echo(f"    repeated: nobody acknowledged it — escalating to {finding.escalate_to or 'nobody'}")
+            if not finding.ack:
+                click.echo(f"    acknowledge: agentctl check ack {finding.id} --note \"...\"")
         click.echo(f"{plural(len(report.breached), 'finding')} in {plural(len(report.findings), 'check')}")
     if report.webhook is not None and not report.webhook.get("ok"):
         click.echo(f"agentctl: webhook not delivered: {report.webhook.get('error')}", err=True)
     return 0 if report.ok else 1
+
+
+@check.command()
+@click.argument("finding")
+@click.option("--note", required=True, help="What you found or did (shown in the next morning's check).")
+@click.option("--date", "date", default=None, help="Day of the check being acknowledged (default: yesterday).")
+@repo_option
+@json_option
+def ack(finding: str, note: str, date: str | None, repo: Path | None, as_json: bool) -> int:
+    """Acknowledge a daily-check finding as the on-call (role from on_call.role in agentctl.yaml).
+
+    Recorded on the ref refs/agentctl/checks (who, when, note) and shown by the next
+    `check daily`; an unacknowledged finding is repeated there and escalated. Exits 3 when
+    you are not on call.
+
+    \b
+    Examples:
+      agentctl check ack production/install-reminder/sms_success@v2 --note "gateway needs sender_id; fix in v3"
+      AGENTCTL_ACTOR=ines agentctl check ack production/install-reminder/silent-gap.sms-gateway --note "on it"
+    """
+    from agentctl.ops.check import acknowledge
+    from agentctl.repo import ConfigRepo
+
+    record = acknowledge(ConfigRepo.discover(repo), finding, note, date=date)
+    if as_json:
+        emit_json(record)
+    else:
+        click.echo(f"✓ {record['finding']} acknowledged by {record['by']} at {record['at']}: {record['note']}")
+    return 0

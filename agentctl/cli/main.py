@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
     "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
+    "runbook": ("agentctl.cli.runbook:runbook", "Owned runbooks for failure modes; run their command steps."),
+    "review": ("agentctl.cli.review:review", "The weekly call review: sample, score, close into the backlog, trend."),
 }
 
 

@@ -200,4 +200,5 @@ from agentctl.analysis import metric_checks as _metric_checks  # noqa: E402,F401
 from agentctl.canary import checks as _canary_checks  # noqa: E402,F401
 from agentctl.model import immutability as _immutability  # noqa: E402,F401
 from agentctl.report import checks as _report_checks  # noqa: E402,F401
+from agentctl.runbooks import checks as _runbook_checks  # noqa: E402,F401
 from agentctl.suites import checks as _suite_checks  # noqa: E402,F401

@@ -209,7 +209,7 @@ def _notify(root: Path, config: Any, step: WatchStep) -> dict[str, Any] | None:
     """Post the step to the team's webhook, when `alerts.webhook_env` names a variable that is set."""
     import os
 
-    from agentctl.alerts import build_payload, mention_for, post_webhook
+    from agentctl.alerts import build_payload, mention_for, post_webhook, runbook_lines
 
     name = (config.data.get("alerts") or {}).get("webhook_env")
     url = os.environ.get(name, "").strip() if name else ""
@@ -221,6 +221,7 @@ def _notify(root: Path, config: Any, step: WatchStep) -> dict[str, Any] | None:
     lines = [f"*{title}: {ev.agent}@v{ev.canary_version} in {ev.env}* (owner {mention_for(config.people)(owner)})",
              step.message, f"judge: *{ev.overall}* — {ev.decision.reason}"]
     lines += [f"• {m.name}: {m.verdict} — {m.reason} (threshold {m.threshold})" for m in ev.decision.metrics]
+    lines += runbook_lines(root, [m.name for m in ev.decision.metrics if m.verdict == "fail"], {"agent": ev.agent})
     result = post_webhook(url, build_payload(f"{title}: {ev.agent}@v{ev.canary_version} in {ev.env}",
                                              "\n".join(lines), lines))
     return result.to_dict()

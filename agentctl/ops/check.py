@@ -1,14 +1,27 @@
-"""`agentctl check daily`: every metric of every agent for one day, against thresholds and trend."""
+"""`agentctl check daily|ack`: every metric of every agent for one day — pooled and per bundle version —
+against thresholds and trend, the silent-failure gap of every tool, and the on-call's acknowledgements.
+
+Finding ids are stable across days (`<env>/<agent>/<check>`, e.g. `production/install-reminder/sms_success@v2`),
+so an acknowledgement recorded with `check ack` is shown by the next morning's check, and a finding
+that is still open the next morning without one is repeated with the owner's escalation contact tagged.
+Acknowledgements live on the ref refs/agentctl/checks as acks/<finding-id>.json.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl import clock
 from agentctl.analysis.daily import (
+    ALPHA,
+    MIN_RELATIVE_CHANGE,
     DailyReport,
     DayPoint,
     Finding,
@@ -17,7 +30,17 @@ from agentctl.analysis.daily import (
     trend_stat,
     trend_verdict,
 )
+from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.ops.metrics import monitored_environments, parse_day, threshold_text
+
+if TYPE_CHECKING:
+    from agentctl.repo import ConfigRepo
+    from agentctl.runbooks.book import Runbook
+
+CHECKS_REF = "refs/agentctl/checks"
+DEFAULT_GAP_TOLERANCE = 0.01
+DEFAULT_ONCALL_ROLE = "oncall"
+FINDING_ID = re.compile(r"^([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/([A-Za-z0-9_.:@-]+)$")
 
 
 def default_day(config: dict[str, Any]) -> dt.date:
@@ -29,34 +52,50 @@ def default_day(config: dict[str, Any]) -> dt.date:
     return now.date() - dt.timedelta(days=1)
 
 
-def check_daily(root: Path, *, date: str | None = None, env: str | None = None, post: bool = True,
-                markdown_path: Path | None = None) -> DailyReport:
+@dataclass
+class _DayData:
+    """What the store says about one day, beyond the per-day series."""
+
+    versions: dict[tuple[str, str, str], dict[int, DayPoint]]  # (metric, env, agent) → version → point
+    unjudged: list[tuple[Any, ...]]
+    gaps: list[tuple[Any, ...]]
+
+
+def check_daily(repo: ConfigRepo | Path | str | None, *, date: str | None = None, env: str | None = None,
+                post: bool = True, markdown_path: Path | None = None) -> DailyReport:
     """Check the day `date` (default yesterday); post findings to the webhook named by alerts.webhook_env.
 
-    A metric without data for the day is a finding ("no-data"): silence is not health.
-    Tool calls nobody could judge (no contract, or no response body recorded) are findings too. The caller exits 1 when
-    `report.ok` is False; a webhook failure is recorded in `report.webhook`, never raised.
+    Every metric is judged pooled over all bundle versions and, when more than one version took
+    calls that day, per version (threshold, and for rates a test against the other versions): a 10%
+    canary's regression is a finding even when the pool looks fine. Each tool's share of calls that
+    got HTTP 2xx but failed the contract's success criteria is a finding of its own above
+    `on_call.gap_tolerance`. A metric without data is a finding ("no-data"): silence is not health.
+    Reads agentctl.yaml and the agent definitions only, not the whole workspace. The caller exits 1
+    when `report.ok` is False; a webhook failure is recorded in `report.webhook`, never raised.
     """
-    from agentctl.analysis.metrics import compute, metric_defs
-    from agentctl.calls.store import open_store
-    from agentctl.model.workspace import load_workspace
+    from agentctl.repo import as_repo
 
-    ws = load_workspace(root)
-    config = ws.config.data
+    handle = as_repo(repo)
+    try:
+        return _check(handle, date, env, post, markdown_path)
+    finally:
+        if handle is not repo:
+            handle.close()
+
+
+def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, markdown_path: Path | None) -> DailyReport:
+    from agentctl.analysis.metrics import compute, metric_defs
+
+    config = repo.config.data
     day = parse_day(date) if date else default_day(config)
     assert day is not None
+    yesterday = day - dt.timedelta(days=1)
     envs = monitored_environments(config, env)
     defs = metric_defs(config)
     longest = max([m.trend_days for m in defs], default=14)
-    store = open_store(root, config, read_only=True)
-    try:
-        values = compute(store, defs, envs, day - dt.timedelta(days=longest + 3), day, by="day")
-        # every tool call nobody could judge is reported: no contract, or no response body to judge
-        unjudged = store.query("SELECT environment, agent, tool, reasons, count(*) FROM tool_calls WHERE day = ? "
-                               f"AND contract_ok IS NULL AND environment IN ({', '.join('?' for _ in envs)}) "
-                               "GROUP BY ALL ORDER BY ALL", [day, *envs])
-    finally:
-        store.close()
+    store = repo.calls(read_only=True)
+    values = compute(store, defs, envs, day - dt.timedelta(days=longest + 3), day, by="day")
+    data = {d: _day_data(store, defs, envs, d) for d in (day, yesterday)}
     series: dict[tuple[str, str, str], dict[dt.date, DayPoint]] = {}
     errors: dict[tuple[str, str], str] = {}
     for v in values:
@@ -64,39 +103,97 @@ def check_daily(root: Path, *, date: str | None = None, env: str | None = None, 
             errors[(v.metric, v.environment)] = v.error
         elif v.value is not None:
             series.setdefault((v.metric, v.environment, v.agent), {})[v.group] = DayPoint(v.value, v.n, v.variance)
-    report = DailyReport(day.isoformat(), envs)
-    pending = []
-    for environment in envs:
-        for agent_name, agent in sorted(ws.agents.items()):
-            tools = [t.contract for t in agent.tools]
-            for metric in defs:
-                if not metric.applies_to(agent_name, tools):
-                    continue
-                points = series.get((metric.name, environment, agent_name), {})
-                pending.append((metric, environment, agent_name, points, trend_stat(metric, points, day)))
-    tests = sum(1 for *_, stat in pending if stat is not None)
-    for metric, environment, agent_name, points, stat in pending:
-        report.findings.append(_finding(metric, environment, agent_name, points.get(day), stat, tests,
-                                        errors.get((metric.name, environment))))
-    for environment, agent_name, tool, reason, count in unjudged:
-        if reason == "no contract":
-            detail = f"tool {tool} has no contract: {count} call(s) not judged"
-            owner = ws.config.owner_of("agents", agent_name)
-        else:
-            detail = (f"tool {tool}: {count} call(s) {reason} — record the response body (or the fields the success "
-                      "criteria need) so success is judged, not assumed")
-            owner = ws.config.owner_of("tools", tool) or ws.config.owner_of("agents", agent_name)
-        report.findings.append(Finding(f"contract:{tool}", environment, agent_name, None, int(count), "—", "—", "finding",
-                                       owner, None, detail))
+    agents = _agents(repo.root)
+    books = _runbooks(repo.root)
+    findings = _evaluate(day, data[day], repo.config, defs, envs, agents, series, errors, books)
+    open_yesterday = {f.id: f.status for f in _evaluate(yesterday, data[yesterday], repo.config, defs, envs, agents,
+                                                        series, errors, books) if f.status != "ok"}
+    report = DailyReport(day.isoformat(), envs, findings)
+    _annotate(repo, report, yesterday, open_yesterday)
     mention = _mention(config)
     if markdown_path is not None:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
-        markdown_path.write_text(render_markdown(report), "utf-8")
+        markdown_path.write_text(render_markdown(report, mention), "utf-8")
         report.markdown_file = str(markdown_path)
     webhook_env = (config.get("alerts") or {}).get("webhook_env")
     if post and webhook_env and not report.ok:
         report.webhook = _post(os.environ.get(webhook_env), webhook_env, report, mention)
     return report
+
+
+def _day_data(store: Any, defs: list[Any], envs: list[str], day: dt.date) -> _DayData:
+    from agentctl.analysis.metrics import compute
+
+    versions: dict[tuple[str, str, str], dict[int, DayPoint]] = {}
+    for v in compute(store, defs, envs, day, day, by="version"):
+        if v.value is not None and not v.error:
+            versions.setdefault((v.metric, v.environment, v.agent), {})[int(v.group)] = DayPoint(v.value, v.n, v.variance)
+    marks = ", ".join("?" for _ in envs)
+    # every tool call nobody could judge is reported: no contract, or no response body to judge
+    unjudged = store.query("SELECT environment, agent, tool, reasons, count(*) FROM tool_calls WHERE day = ? "
+                           f"AND contract_ok IS NULL AND environment IN ({marks}) GROUP BY ALL ORDER BY ALL",
+                           [day, *envs])
+    gaps = store.query("SELECT environment, agent, tool, bundle_version, count(contract_ok), "
+                       "count(*) FILTER (WHERE http_ok AND contract_ok = false) FROM tool_calls WHERE day = ? "
+                       f"AND environment IN ({marks}) GROUP BY ALL ORDER BY ALL", [day, *envs])
+    return _DayData(versions, unjudged, gaps)
+
+
+def _agents(root: Path) -> dict[str, list[str]]:
+    """Agent name → the tool contracts its definition uses (agent.yaml files only, not the whole workspace)."""
+    from agentctl.errors import ValidationFailed
+    from agentctl.model import layout
+    from agentctl.model.yamlio import load_file
+
+    out: dict[str, list[str]] = {}
+    for path in sorted((Path(root) / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
+        try:
+            data = load_file(path, f"{layout.BUNDLES_DIR}/{path.parent.name}/{layout.AGENT_FILE}").data
+        except ValidationFailed:
+            data = {}
+        tools = data.get("tools") if isinstance(data, dict) else None
+        out[path.parent.name] = [str(t.get("contract")) for t in tools or [] if isinstance(t, dict)]
+    return out
+
+
+def _runbooks(root: Path) -> dict[str, Runbook]:
+    from agentctl.runbooks.book import load_all
+
+    return load_all(root)[0]
+
+
+def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: list[str],
+              agents: dict[str, list[str]], series: dict[tuple[str, str, str], dict[dt.date, DayPoint]],
+              errors: dict[tuple[str, str], str], books: dict[str, Runbook]) -> list[Finding]:
+    pending = []
+    for environment in envs:
+        for agent_name, tools in sorted(agents.items()):
+            for metric in defs:
+                if metric.applies_to(agent_name, tools):
+                    points = series.get((metric.name, environment, agent_name), {})
+                    pending.append((metric, environment, agent_name, points, trend_stat(metric, points, day)))
+    tests = sum(1 for *_, stat in pending if stat is not None)
+    findings = []
+    for metric, environment, agent_name, points, stat in pending:
+        finding = _finding(metric, environment, agent_name, points.get(day), stat, tests,
+                           errors.get((metric.name, environment)))
+        findings.append(_link(finding, _metric_runbook(books, metric.name, metric.runbook), metric.tool))
+        findings += [_link(f, _metric_runbook(books, metric.name, metric.runbook), metric.tool)
+                     for f in _per_version(metric, environment, agent_name,
+                                           data.versions.get((metric.name, environment, agent_name), {}))]
+    for environment, agent_name, tool, reason, count in data.unjudged:
+        if reason == "no contract":
+            detail = f"tool {tool} has no contract: {count} call(s) not judged"
+            owner = config.owner_of("agents", agent_name)
+        else:
+            detail = (f"tool {tool}: {count} call(s) {reason} — record the response body (or the fields the success "
+                      "criteria need) so success is judged, not assumed")
+            owner = config.owner_of("tools", tool) or config.owner_of("agents", agent_name)
+        findings.append(_link(Finding(f"contract:{tool}", environment, agent_name, None, int(count), "—", "—", "finding",
+                                      owner, None, detail), _event_runbook(books, "contract-not-judged", tool), tool))
+    findings += [_link(f, _event_runbook(books, "silent-failure-gap", f.metric.split(".", 1)[1]), f.metric.split(".", 1)[1])
+                 for f in _gaps(data.gaps, config)]
+    return findings
 
 
 def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, stat: Any, tests: int,
@@ -121,6 +218,181 @@ def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, 
                    detail="; ".join(problems), **base)
 
 
+def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
+    """One finding per bundle version when several took calls: threshold, and (rates) worse than the others."""
+    from agentctl.analysis.metrics import RATE
+
+    live = {v: p for v, p in versions.items() if p.n > 0}
+    if len(live) < 2:
+        return []
+    out = []
+    threshold = threshold_text(metric.minimum, metric.maximum)
+    for version, point in sorted(live.items()):
+        name = f"{metric.name}@v{version}"
+        base = dict(metric=name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
+                    runbook=metric.runbook, version=version)
+        if point.n < metric.min_calls:
+            out.append(Finding(value=point.value, n=point.n, trend="—", status="ok",
+                               detail=f"only {point.n} observation(s) for v{version}", **base))
+            continue
+        problems = []
+        crossed = threshold_breach(metric, point.value)
+        if crossed:
+            problems.append(f"v{version}: {_fmt(point.value)} is {crossed}")
+        if metric.kind == RATE:
+            rest = [p for v, p in live.items() if v != version]
+            rest_n = sum(p.n for p in rest)
+            rest_value = sum(p.value * p.n for p in rest) / rest_n
+            p_value, relative = _versus(metric, point, rest_value, rest_n)
+            if p_value < ALPHA / len(live) and relative >= MIN_RELATIVE_CHANGE:
+                problems.append(f"v{version}: {_fmt(point.value)} vs {_fmt(rest_value)} on the other version(s) "
+                                f"({relative:+.1%} worse, p={p_value:.2g})")
+        if problems:
+            problems.append("a canary's regression, whatever the pooled value says")
+        out.append(Finding(value=point.value, n=point.n, trend="—", status="breach" if problems else "ok",
+                           detail="; ".join(problems), **base))
+    return out
+
+
+def _versus(metric: Any, point: DayPoint, rest_value: float, rest_n: int) -> tuple[float, float]:
+    """One-sided two-proportion test of one version against the others (pooled Jeffreys-smoothed null)."""
+    events = point.value * point.n + rest_value * rest_n
+    pooled = (events + 0.5) / (point.n + rest_n + 1.0)
+    sd = math.sqrt(pooled * (1 - pooled) * (1 / point.n + 1 / rest_n))
+    gap = (rest_value - point.value) if metric.direction == "higher_is_better" else (point.value - rest_value)
+    z = gap / sd if sd > 0 else 0.0
+    relative = gap / abs(rest_value) if rest_value else (math.inf if gap > 0 else 0.0)
+    return 0.5 * math.erfc(z / math.sqrt(2)), relative
+
+
+def _gaps(rows: list[tuple[Any, ...]], config: Any) -> list[Finding]:
+    """Per tool: the share of judged calls that got HTTP 2xx yet failed the success criteria."""
+    tolerance = float((config.data.get("on_call") or {}).get("gap_tolerance", DEFAULT_GAP_TOLERANCE))
+    grouped: dict[tuple[str, str, str], dict[int, tuple[int, int]]] = {}
+    for environment, agent, tool, version, judged, silent in rows:
+        grouped.setdefault((environment, agent, tool), {})[int(version)] = (int(judged), int(silent))
+    out = []
+    for (environment, agent, tool), by_version in sorted(grouped.items()):
+        judged = sum(j for j, _ in by_version.values())
+        silent = sum(s for _, s in by_version.values())
+        if not judged:
+            continue
+        share = silent / judged
+        detail = ""
+        if share > tolerance:
+            parts = [f"v{v} {s / j:.1%}" for v, (j, s) in sorted(by_version.items()) if j]
+            detail = (f"{tool}: {silent} of {judged} judged call(s) ({share:.1%}) answered HTTP 2xx but failed the "
+                      f"contract's success criteria — the silent-failure signature"
+                      + (f"; by version: {', '.join(parts)}" if len(parts) > 1 else ""))
+        out.append(Finding(f"silent-gap.{tool}", environment, agent, share, judged, f"≤ {tolerance:.0%}", "—",
+                           "breach" if detail else "ok", config.owner_of("tools", tool) or config.owner_of("agents", agent),
+                           None, detail))
+    return out
+
+
+def _metric_runbook(books: dict[str, Runbook], metric: str, ref: str | None) -> Runbook | None:
+    from agentctl.runbooks.book import runbook_name
+
+    if ref and runbook_name(ref) in books:
+        return books[runbook_name(ref)]
+    base = metric.split("@", 1)[0]
+    return next((b for b in books.values() if b.triggered_by(metric=base)), None)
+
+
+def _event_runbook(books: dict[str, Runbook], event: str, tool: str) -> Runbook | None:
+    return (next((b for b in books.values() if b.triggered_by(event=event)), None)
+            or next((b for b in books.values() if b.triggered_by(tool=tool)), None))
+
+
+def _link(finding: Finding, book: Runbook | None, tool: str | None = None) -> Finding:
+    """Give a finding its id and its runbook's name, owner and first steps (with {agent}/{tool}/{env} filled)."""
+    finding.id = f"{finding.environment}/{finding.agent}/{finding.metric}"
+    if book is not None:
+        finding.runbook = book.name
+        finding.runbook_owner = book.owner
+        values = {"agent": finding.agent, "env": finding.environment, **({"tool": tool} if tool else {})}
+        finding.first_steps = [re.sub(r"\{(agent|tool|env)\}", lambda m: values.get(m[1], m[0]), step)
+                               for step in book.first_steps(2)]
+    return finding
+
+
+def _annotate(repo: ConfigRepo, report: DailyReport, yesterday: dt.date, open_yesterday: dict[str, str]) -> None:
+    """Attach acknowledgements; mark findings open since yesterday without one, tagging the escalation contact."""
+    breached = report.breached
+    acks = read_acks(repo, [f.id for f in breached]) if breached else {}
+    escalation = (repo.config.data.get("on_call") or {}).get("escalation") or {}
+    for finding in breached:
+        ack = acks.get(finding.id)
+        if ack is not None and str(ack.get("day", "")) >= yesterday.isoformat():
+            finding.ack = ack
+            continue
+        if open_yesterday.get(finding.id) == finding.status:  # the same problem, not "no data" turning into a breach
+            finding.repeated = True
+            finding.escalate_to = escalation.get(finding.owner or "") or escalation.get("default")
+
+
+def read_acks(repo: ConfigRepo, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """finding id → its latest acknowledgement on refs/agentctl/checks (none when the repo has no such ref)."""
+    from agentctl.errors import GitError
+    from agentctl.store.refstore import RefStore
+
+    try:
+        snapshot = RefStore(repo.root, CHECKS_REF).snapshot()
+    except GitError:
+        return {}
+    if snapshot.commit is None:
+        return {}
+    raw = snapshot.store.read_many_at(snapshot.commit, [ack_path(i) for i in ids])
+    out = {}
+    for finding_id in ids:
+        blob = raw.get(ack_path(finding_id))
+        if blob:
+            out[finding_id] = json.loads(blob)
+    return out
+
+
+def ack_path(finding_id: str) -> str:
+    return f"acks/{finding_id}.json"
+
+
+def acknowledge(repo: ConfigRepo, finding_id: str, note: str, *, date: str | None = None) -> dict[str, Any]:
+    """Record that the on-call has seen finding `finding_id` (who, when, note) on refs/agentctl/checks.
+
+    Only people with the on-call role (`on_call.role`, default `oncall`) may acknowledge. The
+    acknowledgement covers the checked day (default yesterday) and the next morning's check.
+    """
+    from agentctl.store.refstore import Author, Change, RefStore
+
+    config = repo.config
+    match = FINDING_ID.match(finding_id)
+    if not match:
+        raise BadInputError(f"'{finding_id}' is not a finding id",
+                            "copy it from `agentctl check daily` (ENV/AGENT/CHECK, e.g. production/install-reminder/sms_success@v2)")
+    if match[1] not in config.environments:
+        raise BadInputError(f"'{finding_id}' names environment '{match[1]}', which does not exist",
+                            f"use one of: {', '.join(sorted(config.environments))}")
+    if not note.strip():
+        raise BadInputError("the acknowledgement needs a note", "say what you found or did: --note \"...\"")
+    role = (config.data.get("on_call") or {}).get("role", DEFAULT_ONCALL_ROLE)
+    actor = repo.actor
+    person = actor.person(config.people)
+    allowed = config.people_with_role(role)
+    if person is None or person not in allowed:
+        who = f"'{person}'" if person else str(actor)
+        raise PolicyRefused(f"{who} is not on call: only people with role '{role}' ({', '.join(allowed) or 'nobody'}) "
+                            "may acknowledge daily findings",
+                            "ask the on-call, or act as them with AGENTCTL_ACTOR=<person>")
+    day = parse_day(date) if date else default_day(config.data)
+    assert day is not None
+    record = {"finding": finding_id, "by": person, "at": repo.now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+              "day": day.isoformat(), "note": note.strip()}
+    payload = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode()
+    RefStore(repo.root, CHECKS_REF).update(
+        lambda _snapshot: Change({ack_path(finding_id): payload}, f"ack {finding_id}: {note.strip()}"),
+        Author(actor.name or person, actor.email or f"{person}@localhost"), retries=3)
+    return record
+
+
 def _fmt(value: float) -> str:
     from agentctl.analysis.daily import format_value
 
@@ -134,11 +406,10 @@ def _mention(config: dict[str, Any]) -> Any:
 
 
 def _post(url: str | None, env_name: str, report: DailyReport, mention: Any) -> dict[str, Any]:
-    from agentctl.alerts import build_payload, post_webhook
+    from agentctl.alerts import build_payload, finding_line, post_webhook
 
     if not url:
         return {"ok": False, "status": None, "error": f"{env_name} is not set; nothing was posted"}
     title = f"agentctl daily check {report.date}: {len(report.breached)} finding(s)"
-    lines = [f"*{f.metric}* · {f.agent} · {f.environment}: {f.status} — {f.detail or f.status} "
-             f"(owner {mention(f.owner)}{', runbook ' + f.runbook if f.runbook else ''})" for f in report.breached]
+    lines = [finding_line(f, mention) for f in report.breached]
     return post_webhook(url, build_payload(title, render_markdown(report, mention), lines)).to_dict()

@@ -107,5 +107,34 @@ def test_healthy_month_end_to_end_raises_nothing(example_repo: RepoDir, tmp_path
     for day in range(17, 30, 2):
         report = check_daily(example_repo.path, date=(FIRST + dt.timedelta(days=day)).isoformat(), post=False)
         raised += [(report.date, f.metric, f.status, f.detail) for f in report.breached]
-        assert all(f.trend == "ok" for f in report.findings)
+        assert all(f.trend in ("ok", "—") for f in report.findings)  # "—": checks without a trend (gap, versions)
     assert raised == []
+
+
+ERROR_RATE = compile_metric("error_rate", {"builtin": "error_rate", "direction": "lower_is_better"})
+
+
+def test_one_error_after_an_error_free_fortnight_is_not_drift() -> None:
+    """0 errors in 14 × 300 calls, then 1 in 300: Fisher's exact test gives p ≈ 0.18 — no news."""
+    series = {FIRST + dt.timedelta(days=i): DayPoint(0.0, 300, 0.0) for i in range(16)}
+    day = FIRST + dt.timedelta(days=16)
+    series[day] = DayPoint(1 / 300, 300, (1 / 300) * (299 / 300))
+    stat = trend_stat(ERROR_RATE, series, day)
+    assert stat is not None and stat.z < 3 and stat.p > 0.005  # before: z = inf, p = 0
+    assert trend_verdict(ERROR_RATE, stat, TESTS_PER_RUN) == "ok"
+
+
+def test_ten_errors_after_an_error_free_fortnight_still_are() -> None:
+    series = {FIRST + dt.timedelta(days=i): DayPoint(0.0, 300, 0.0) for i in range(16)}
+    day = FIRST + dt.timedelta(days=16)
+    series[day] = DayPoint(10 / 300, 300, None)
+    assert trend_verdict(ERROR_RATE, trend_stat(ERROR_RATE, series, day), TESTS_PER_RUN) == "drift"
+
+
+@pytest.mark.parametrize(("t", "df"), [(0.0, 5), (1.3, 3), (2.5, 13), (-1.7, 8), (6.0, 40), (0.4, 1)])
+def test_t_tail_matches_scipy(t: float, df: int) -> None:
+    from scipy import stats
+
+    from agentctl.analysis.daily import t_upper_tail
+
+    assert t_upper_tail(t, df) == pytest.approx(stats.t.sf(t, df), rel=1e-9, abs=1e-15)

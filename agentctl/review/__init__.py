@@ -1,0 +1,1 @@
+"""The weekly call review: rubrics, reproducible samples, scoring, findings → backlog."""
