@@ -154,11 +154,13 @@ def acknowledgements(root: Path) -> tuple[dict[str, Ack], str]:
     for path, raw in store.read_many_at(head, paths).items():
         try:
             data = json.loads(raw or b"")
-            ack = Ack(str(data.get("finding") or Path(path).stem), str(data.get("by") or "?"), parse_iso(data["at"]),
-                      str(data.get("note") or ""))
+            finding = str(data.get("finding") or Path(path).stem)
+            # `check ack` records ENV/AGENT/CHECK plus the day it covers; the report's findings are per day
+            key = f"{data['day']}/{finding}" if data.get("day") else finding
+            ack = Ack(key, str(data.get("by") or "?"), parse_iso(data["at"]), str(data.get("note") or ""))
         except (ValueError, KeyError, TypeError, AttributeError):
             continue
-        acks[ack.finding] = ack
+        acks[key] = ack
     return acks, "" if acks else "no acknowledgements recorded yet"
 
 

@@ -204,10 +204,11 @@ def test_reviews_backlog_and_acks_feed_the_report(quarter: Path, tmp_path: Path,
         "  - {id: B-2, agent: install-reminder, pattern: wrong number loop, occurrences: 2, impact: low, "
         "priority: p2, owner: ines, status: done}\n", "utf-8")
     day = read_csv(quarter / "reports" / MONTH / "checks.csv")[0]
-    ack = {"finding": day["id"], "by": "ines", "at": f"{dt.date.fromisoformat(day['day']) + dt.timedelta(days=1)}"
-           "T17:30:00-06:00", "note": "looked at it"}
+    finding = day["id"].split("/", 1)[1]  # as `check ack` records it: ENV/AGENT/CHECK plus the day it covers
+    ack = {"finding": finding, "day": day["day"], "by": "ines", "note": "looked at it",
+           "at": f"{dt.date.fromisoformat(day['day']) + dt.timedelta(days=1)}T17:30:00-06:00"}
     RefStore(quarter, CHECKS_REF).update(
-        lambda snap: Change({f"acks/{day['id'].replace('/', '_')}.json": json.dumps(ack).encode()}, "ack"),
+        lambda snap: Change({f"acks/{finding}.json": json.dumps(ack).encode()}, "ack"),
         Author("Ines Duarte", "ines@roadwise.example"))
     try:
         result = cli("report", "monthly", "--month", MONTH, "--repo", str(quarter), "--out", str(tmp_path / "r"),
