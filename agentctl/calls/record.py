@@ -151,11 +151,20 @@ def _tool_row(seq: int, tool: Any, ctx: IngestContext) -> dict[str, Any]:
     rule = ctx.contracts.get(name)
     has_body = "response" in tool or fields is not None
     body = tool.get("response", fields)
-    http_ok = status is not None and 200 <= status < 300
+    error = tool.get("error")
+    # a platform that relays the tool's answer but not its HTTP status (Vapi, Retell): answered, status unknown
+    answered_without_status = status is None and has_body and not error
+    http_ok = (status is not None and 200 <= status < 300) or answered_without_status
     if rule is None:
         contract_ok, reasons, judged_by, tool_name = None, "no contract", None, name
     elif not has_body and status is not None and http_ok:
         contract_ok, reasons, judged_by, tool_name = None, "not judged: no response body recorded", rule.version, rule.name
+    elif status is None and error:
+        contract_ok, reasons, judged_by, tool_name = False, str(error), rule.version, rule.name
+    elif answered_without_status:
+        criteria_only = {k: v for k, v in rule.success.items() if k != "status"}
+        verdict = judge_response(criteria_only, 200, body)
+        contract_ok, reasons, judged_by, tool_name = verdict.ok, "; ".join(verdict.reasons), rule.version, rule.name
     else:
         verdict = judge_response(rule.success, status, body)
         contract_ok, reasons, judged_by, tool_name = verdict.ok, "; ".join(verdict.reasons), rule.version, rule.name

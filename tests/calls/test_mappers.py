@@ -41,8 +41,9 @@ def test_vapi_report() -> None:
     record = from_vapi(VAPI, {})
     assert (record["call_id"], record["bundle_version"], record["outcome"], record["caller_key"]) == (
         "vapi-1", 12, "completed", "+15555550142")
+    # Vapi relays the tool's answer, not its backend's HTTP status: none is invented
     assert record["tool_calls"] == [{"tool": "send_install_link", "arguments": {"driver_id": "drv_1"},
-                                     "http_status": 200, "response": {"status": "failed"}}]
+                                     "response": {"status": "failed"}}]
     assert record["business"] == {"install_completed": True}
     normalize(record, CTX)
 
