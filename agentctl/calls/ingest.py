@@ -54,9 +54,9 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
             try:
                 if isinstance(parsed, RecordError):
                     raise parsed
-                record = _map(parsed, fmt, defaults or {})
+                record = map_record(parsed, fmt, defaults or {})
                 rows = normalize(record, ctx)
-                _check_business_types(rows, store)
+                check_business_types(rows, store)
             except RecordError as exc:
                 _reject(stats, rejects, source, line_no, str(exc), parsed)
                 continue
@@ -75,7 +75,8 @@ def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: An
         batch.clear()
 
 
-def _map(parsed: Any, fmt: str, defaults: Defaults) -> Any:
+def map_record(parsed: Any, fmt: str, defaults: Defaults) -> Any:
+    """A parsed line as a call record: platform payloads go through their mapper."""
     kind = detect(parsed) if fmt in ("auto", "csv") else fmt
     if kind in MAPPERS:
         if not isinstance(parsed, dict):
@@ -84,7 +85,7 @@ def _map(parsed: Any, fmt: str, defaults: Defaults) -> Any:
     return parsed
 
 
-def _check_business_types(rows: CallRows, store: CallStore) -> None:
+def check_business_types(rows: CallRows, store: CallStore) -> None:
     known = store.business_columns()
     for name, value in rows.business.items():
         wanted = sql_type_of(value)

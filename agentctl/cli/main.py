@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "window": ("agentctl.cli.window:window", "Say whether the change window is open and when it next opens."),
     "resolve": ("agentctl.cli.resolve:resolve", "Show which bundle a call key gets, with its config."),
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
+    "serve": ("agentctl.cli.serve:serve", "Serve live calls: route Vapi/Retell calls to bundles, ingest their records."),
 }
 
 
