@@ -91,7 +91,7 @@ class Service:
         if kind == "end-of-call-report":
             from agentctl.calls.mappers import from_vapi
 
-            stored = await self.ingest([from_vapi(payload, {})], "serve:vapi")
+            stored = await self.ingest([_mapped(from_vapi, payload)], "serve:vapi")
             return {"stored": stored}
         return {}
 
@@ -121,7 +121,7 @@ class Service:
 
             if not isinstance(payload.get("call"), dict):
                 raise Refused(400, f"{event} event without a call object")
-            stored = await self.ingest([from_retell(payload, {})], f"serve:retell:{event}")
+            stored = await self.ingest([_mapped(from_retell, payload)], f"serve:retell:{event}")
             return {"stored": stored}
         return {}
 
@@ -180,6 +180,18 @@ class Service:
             raise Refused(404, f"unknown agent '{agent}'", f"agents: {', '.join(self.agents)}")
         resolution = self.resolve("api", Route(agent, env), key)
         return render(fmt, resolution, retell_bundles=self.settings.retell_bundles)
+
+
+def _mapped(mapper: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]], payload: dict[str, Any]) -> Any:
+    """The platform payload as a call record; a payload of the wrong shape is the sender's problem (422)."""
+    from agentctl.calls.record import RecordError
+
+    try:
+        return mapper(payload, {})
+    except RecordError as exc:
+        raise Refused(422, f"call record refused: {exc}") from None
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise Refused(422, f"cannot read this payload: {type(exc).__name__}: {exc}") from None
 
 
 def _parse_records(body: bytes) -> list[tuple[int, Any]]:
