@@ -74,8 +74,8 @@ class Service:
             raise Refused(400, "not a Vapi server message: expected {\"message\": {\"type\": ...}}")
         kind = message["type"]
         if kind == "assistant-request":
-            call = message.get("call") if isinstance(message.get("call"), dict) else {}
-            phone = message.get("phoneNumber") if isinstance(message.get("phoneNumber"), dict) else {}
+            call: dict[str, Any] = message["call"] if isinstance(message.get("call"), dict) else {}
+            phone: dict[str, Any] = message["phoneNumber"] if isinstance(message.get("phoneNumber"), dict) else {}
             route = self.pick(self.settings.vapi_numbers, [phone.get("number"), phone.get("id"), call.get("phoneNumberId")],
                               "vapi.numbers")
             customer = call.get("customer") if isinstance(call.get("customer"), dict) else message.get("customer")

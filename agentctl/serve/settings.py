@@ -75,7 +75,7 @@ def load_settings(config: Any, *, envs: list[str] | None = None, allow_unsigned:
         raise BadInputError(f"no secret set for {', '.join(missing)}: refusing to accept unsigned requests",
                             "export the variable(s), or for local testing pass --allow-unsigned PLATFORM")
 
-    def routes(mapping: dict[str, Any]) -> dict[str, Route]:
+    def routes(mapping: Any) -> dict[str, Route]:
         out = {}
         for key, value in (mapping or {}).items():
             agent, env = (value, served[0]) if isinstance(value, str) else (value["agent"], value.get("env") or served[0])

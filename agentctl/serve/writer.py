@@ -96,8 +96,8 @@ class CallWriter:
             accepted: list[_Item] = []
             for item in items:
                 try:
-                    for rows in item.rows:
-                        check_business_types(rows, store)
+                    for row in item.rows:
+                        check_business_types(row, store)
                     accepted.append(item)
                 except RecordError as exc:
                     item.future.set_exception(exc)

@@ -73,7 +73,8 @@ def start_server(root: Any, **options: Any) -> LiveServer:
 @pytest.fixture
 def canary_repo(example_repo: RepoDir, monkeypatch: pytest.MonkeyPatch) -> RepoDir:
     production_canary(example_repo)
-    example_repo.gen({"agentctl.yaml": example_repo.read("agentctl.yaml") + SERVE_SECTION}, commit="serve config")
+    config = example_repo.read("agentctl.yaml").split("\nserve:")[0].rstrip() + "\n"
+    example_repo.gen({"agentctl.yaml": config + SERVE_SECTION}, commit="serve config")
     monkeypatch.setenv("VAPI_WEBHOOK_SECRET", VAPI_SECRET)
     monkeypatch.setenv("RETELL_API_KEY", RETELL_KEY)
     monkeypatch.setenv("AGENTCTL_SERVE_TOKEN", TOKEN)
