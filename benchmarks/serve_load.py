@@ -101,7 +101,7 @@ async def closed_loop(url: str, clients: int, bodies: list[bytes]) -> tuple[floa
         return time.perf_counter() - start, latencies
 
 
-async def open_loop(url: str, rate: float, seconds: float) -> list[float]:
+async def open_loop(url: str, rate: float, seconds: float) -> tuple[float, list[float]]:
     import httpx
 
     latencies: list[float] = []
@@ -121,7 +121,7 @@ async def open_loop(url: str, rate: float, seconds: float) -> list[float]:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(i)))
         await asyncio.gather(*tasks)
-    return latencies
+        return time.perf_counter() - begin, latencies
 
 
 def line(name: str, count: int, seconds: float, latencies: list[float], unit: str = "req/s") -> None:
@@ -159,10 +159,10 @@ def main() -> None:
             seconds, lat = asyncio.run(closed_loop(serve_url, args.clients, bodies))
             line("agentctl serve /webhooks/vapi", len(bodies), seconds, lat)
             print(f"assistant-request paced at {args.rate:g}/s for {args.seconds:g} s (open loop):")
-            lat = asyncio.run(open_loop(floor_url, args.rate, args.seconds))
-            line("floor: bare Starlette hello endpoint", len(lat), args.seconds, lat)
-            lat = asyncio.run(open_loop(serve_url, args.rate, args.seconds))
-            line("agentctl serve /webhooks/vapi", len(lat), args.seconds, lat)
+            seconds, lat = asyncio.run(open_loop(floor_url, args.rate, args.seconds))
+            line("floor: bare Starlette hello endpoint", len(lat), seconds, lat)
+            seconds, lat = asyncio.run(open_loop(serve_url, args.rate, args.seconds))
+            line("agentctl serve /webhooks/vapi", len(lat), seconds, lat)
             print(f"ingest, {args.calls:,} calls (durable before each 200):")
             reports = [json.dumps(report(i)).encode() for i in range(args.calls)]
             seconds, lat = asyncio.run(closed_loop(serve_url, 50, reports))

@@ -2,8 +2,9 @@
 
 Nothing is held beyond one batch, so memory stays flat however large the input. A bad
 line never stops the run: it is counted and written, with its line number and reason, to a
-rejects file. Good records are never lost and never counted twice: the store keeps the
-first copy of each call_id, so re-ingesting a file changes nothing.
+rejects file. Good records are never lost and never counted twice: the store upserts by
+call_id, merging a later event of a call into the stored record (what it states wins, what it
+leaves out is kept), so re-ingesting a file changes nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ class IngestStats:
     read: int = 0
     inserted: int = 0
     duplicates: int = 0
+    updated: int = 0  # later events merged into a call already stored (Retell call_analyzed after call_ended)
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     first_rejects: list[dict[str, Any]] = field(default_factory=list)  # a few, for the summary
 
     def to_dict(self) -> dict[str, Any]:
-        return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates,
+        return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates, "updated": self.updated,
                 "rejected": self.rejected, "reject_reasons": dict(self.reasons.most_common()),
                 "first_rejects": self.first_rejects}
 
@@ -72,6 +74,7 @@ def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: An
         result = store.append(batch, source, ingested_at)
         stats.inserted += result.inserted
         stats.duplicates += result.duplicates
+        stats.updated += result.updated
         batch.clear()
 
 

@@ -3,8 +3,9 @@
 - Vapi sends the server-URL secret as the `X-Vapi-Secret` header (or as a Bearer credential):
   https://docs.vapi.ai/server-url/server-authentication
 - Retell signs every webhook with the account's API key: `X-Retell-Signature: v=<unix ms>,d=<hex
-  HMAC-SHA256(body + timestamp)>`, as its SDK's `verify()` checks (https://docs.retellai.com/features/secure-webhook);
-  a timestamp older than the tolerance is refused, so a captured request cannot be replayed later.
+  HMAC-SHA256(body + timestamp)>`, exactly what its SDK's `verify()` checks (https://docs.retellai.com/features/secure-webhook,
+  https://github.com/RetellAI/retell-python-sdk/blob/main/src/retell/lib/webhook_auth.py: 5-minute window);
+  a timestamp outside the tolerance is refused, so a captured request cannot be replayed later.
 """
 
 from __future__ import annotations
