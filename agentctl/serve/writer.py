@@ -6,8 +6,9 @@ each waiting request. So a webhook is answered 2xx only once its call is committ
 after the answer loses nothing), and under load many webhooks share one commit.
 
 The embedded DuckDB file admits one writing process at a time, and `canary evaluate` or
-`check` open it too; the writer therefore opens the store per batch and closes it after, and
-waits (up to `retry_s`) while another process holds it.
+`check` open it too; the writer therefore closes the store whenever its queue runs dry (and at
+least every `HOLD_S` under continuous load), and waits (up to `retry_s`) while another process
+holds it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from agentctl.calls.record import CallRows, RecordError
 
 MAX_BATCH = 5000
+HOLD_S = 1.0  # longest the writer keeps the store open while busy, so readers get their turn
 
 
 @dataclass
@@ -47,6 +49,8 @@ class CallWriter:
         self._thread = threading.Thread(target=self._run, name="agentctl-call-writer", daemon=True)
         self.batches = 0
         self.stored = 0
+        self._store: Any = None
+        self._opened_at = 0.0
         self._thread.start()
 
     def submit(self, rows: list[CallRows], source: str) -> concurrent.futures.Future[int]:
@@ -79,6 +83,9 @@ class CallWriter:
                     break
                 items.append(nxt)
             self._write(items)
+            if self._store is not None and (stop or self._queue.empty()
+                                            or time.monotonic() - self._opened_at > HOLD_S):
+                self._release()
             if stop:
                 return
 
@@ -87,13 +94,15 @@ class CallWriter:
         from agentctl.clock import now
 
         try:
-            store = self._open_with_retry()
+            if self._store is None:
+                self._store, self._opened_at = self._open_with_retry(), time.monotonic()
+            store = self._store
         except Exception as exc:  # noqa: BLE001 - every waiting request learns why
             for item in items:
                 item.future.set_exception(exc)
             return
+        accepted: list[_Item] = []
         try:
-            accepted: list[_Item] = []
             for item in items:
                 try:
                     for row in item.rows:
@@ -108,12 +117,11 @@ class CallWriter:
             for source, rows in by_source.items():
                 store.append(rows, source, when)
         except Exception as exc:  # noqa: BLE001 - the transaction rolled back; nothing of this batch is stored
+            self._release()
             for item in accepted:
                 if not item.future.done():
                     item.future.set_exception(exc)
             return
-        finally:
-            store.close()
         self.batches += 1
         stored = [r for item in accepted for r in item.rows]
         self.stored += len(stored)
@@ -121,6 +129,11 @@ class CallWriter:
             self._on_stored(stored)
         for item in accepted:
             item.future.set_result(len(item.rows))
+
+    def _release(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
 
     def _open_with_retry(self) -> Any:
         deadline = time.monotonic() + self.retry_s
