@@ -2,8 +2,9 @@
 
 Nothing is held beyond one batch, so memory stays flat however large the input. A bad
 line never stops the run: it is counted and written, with its line number and reason, to a
-rejects file. Good records are never lost and never counted twice: the store keeps the
-first copy of each call_id, so re-ingesting a file changes nothing.
+rejects file. Good records are never lost and never counted twice: the store upserts by
+call_id, merging a later event of a call into the stored record (what it states wins, what it
+leaves out is kept), so re-ingesting a file changes nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ class IngestStats:
     read: int = 0
     inserted: int = 0
     duplicates: int = 0
+    updated: int = 0  # later events merged into a call already stored (Retell call_analyzed after call_ended)
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     first_rejects: list[dict[str, Any]] = field(default_factory=list)  # a few, for the summary
 
     def to_dict(self) -> dict[str, Any]:
-        return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates,
+        return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates, "updated": self.updated,
                 "rejected": self.rejected, "reject_reasons": dict(self.reasons.most_common()),
                 "first_rejects": self.first_rejects}
 
@@ -54,9 +56,9 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
             try:
                 if isinstance(parsed, RecordError):
                     raise parsed
-                record = _map(parsed, fmt, defaults or {})
+                record = map_record(parsed, fmt, defaults or {})
                 rows = normalize(record, ctx)
-                _check_business_types(rows, store)
+                check_business_types(rows, store)
             except RecordError as exc:
                 _reject(stats, rejects, source, line_no, str(exc), parsed)
                 continue
@@ -72,10 +74,12 @@ def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: An
         result = store.append(batch, source, ingested_at)
         stats.inserted += result.inserted
         stats.duplicates += result.duplicates
+        stats.updated += result.updated
         batch.clear()
 
 
-def _map(parsed: Any, fmt: str, defaults: Defaults) -> Any:
+def map_record(parsed: Any, fmt: str, defaults: Defaults) -> Any:
+    """A parsed line as a call record: platform payloads go through their mapper."""
     kind = detect(parsed) if fmt in ("auto", "csv") else fmt
     if kind in MAPPERS:
         if not isinstance(parsed, dict):
@@ -84,7 +88,7 @@ def _map(parsed: Any, fmt: str, defaults: Defaults) -> Any:
     return parsed
 
 
-def _check_business_types(rows: CallRows, store: CallStore) -> None:
+def check_business_types(rows: CallRows, store: CallStore) -> None:
     known = store.business_columns()
     for name, value in rows.business.items():
         wanted = sql_type_of(value)

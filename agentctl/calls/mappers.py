@@ -1,20 +1,30 @@
 """Map the end-of-call payloads of common voice platforms onto agentctl's call record.
 
-Platforms do not know which agentctl agent, bundle version and environment served a call,
-so the mappers read them from the call's metadata (`agentctl_agent`, `agentctl_version`,
-`agentctl_env` — set them when starting the call) and fall back to the defaults given on the
-command line. Business outcomes come from the platform's structured analysis fields.
+Platforms do not know which agentctl agent, bundle and environment served a call, so the
+mappers read them from the metadata `agentctl serve` (or `resolve --format`) attached to the
+call: `agentctl_bundle` ("install-reminder@v2") and `agentctl_env` — for Vapi in
+`call.assistantOverrides.metadata`, `assistant.metadata` or `call.metadata`, for Retell in the
+call's `metadata`. The older `agentctl_agent`/`agentctl_version` keys still work, and the
+command line's defaults fill any gap. A platform's own agent version (Retell's
+`agent_version`) is kept apart as `platform_agent_version`, never taken for the bundle version.
+
+Field names follow the platforms' published references: Vapi's ServerMessageEndOfCallReport
+(https://docs.vapi.ai/server-url/end-of-call-report, performanceMetrics from
+https://docs.vapi.ai/changelog/2025/8/9) and Retell's call object and disconnection reasons
+(https://docs.retellai.com/api-references/get-call, https://docs.retellai.com/reliability/debug-call-disconnect).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from agentctl.calls.record import RecordError
 
 Defaults = dict[str, Any]  # agent, environment, bundle_version
+BUNDLE_TAG = re.compile(r"^(?P<agent>[a-z0-9][a-z0-9-]*)@v(?P<version>[0-9]+)$")
 
 
 def detect(obj: Any) -> str:
@@ -25,23 +35,30 @@ def detect(obj: Any) -> str:
             return "vapi"
         if obj.get("type") == "end-of-call-report":
             return "vapi"
-        if "start_timestamp" in obj and "call_id" in obj and "call_status" in obj:
+        if "call_id" in obj and "call_status" in obj and ("start_timestamp" in obj or "end_timestamp" in obj):
             return "retell"
-        if isinstance(obj.get("call"), dict) and "start_timestamp" in obj["call"]:
+        if isinstance(obj.get("call"), dict) and "call_status" in obj["call"]:
             return "retell"
     return "record"
 
 
 def _identity(meta: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
-    version = meta.get("agentctl_version", defaults.get("bundle_version"))
+    agent, version = meta.get("agentctl_agent"), meta.get("agentctl_version")
+    tag = meta.get("agentctl_bundle")
+    if isinstance(tag, str):
+        found = BUNDLE_TAG.match(tag)
+        if not found:
+            raise RecordError(f"metadata agentctl_bundle is {tag!r}, not a bundle tag like install-reminder@v2")
+        agent, version = found["agent"], int(found["version"])
     if isinstance(version, str) and version.lstrip("v").isdigit():
         version = int(version.lstrip("v"))
-    out = {"agent": meta.get("agentctl_agent", defaults.get("agent")),
-           "environment": meta.get("agentctl_env", defaults.get("environment")), "bundle_version": version}
+    out = {"agent": agent if agent is not None else defaults.get("agent"),
+           "environment": meta.get("agentctl_env", defaults.get("environment")),
+           "bundle_version": version if version is not None else defaults.get("bundle_version")}
     missing = [k for k, v in out.items() if v is None]
     if missing:
-        raise RecordError(f"cannot tell the {', '.join(missing)} of this call: set agentctl_agent/agentctl_version/"
-                          "agentctl_env in the call metadata or pass --agent/--version/--env")
+        raise RecordError(f"cannot tell the {', '.join(missing)} of this call: set agentctl_bundle and agentctl_env "
+                          "in the call metadata (agentctl serve does) or pass --agent/--version/--env")
     return out
 
 
@@ -62,43 +79,52 @@ def from_vapi(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
     """A Vapi server message of type end-of-call-report → call record."""
     report = obj.get("message", obj)
     call = report.get("call") or {}
-    meta = {**((report.get("assistant") or {}).get("metadata") or {}), **(call.get("metadata") or {})}
-    artifact = report.get("artifact") or {}
+    meta = {**((report.get("assistant") or {}).get("metadata") or {}),
+            **((call.get("assistant") or {}).get("metadata") or {}),
+            **((call.get("assistantOverrides") or {}).get("metadata") or {}),
+            **(call.get("metadata") or {})}
+    artifact = report.get("artifact") or call.get("artifact") or {}
     messages = artifact.get("messages") or report.get("messages") or []
     results = {m.get("toolCallId"): m for m in messages if m.get("role") == "tool_call_result"}
-    tools, latencies = [], []
+    tools = []
     for m in messages:
-        if m.get("role") == "bot" and isinstance(m.get("duration"), (int, float)) and m.get("secondsFromStart"):
-            latencies.append(float(m["duration"]))
         for tc in m.get("toolCalls") or [] if m.get("role") == "tool_calls" else []:
             fn = tc.get("function") or {}
-            result = results.get(tc.get("id")) or {}
             args = fn.get("arguments")
-            entry = {"tool": fn.get("name") or "unknown", "arguments": _body(args) if args else None}
-            if result:
-                meta_result = result.get("metadata") or {}
-                entry["http_status"] = meta_result.get("http_status", 200)
-                entry["response"] = _body(result.get("result"))
-                if "latency_ms" in meta_result:
-                    entry["latency_ms"] = meta_result["latency_ms"]
-            else:
-                entry["http_status"] = None
+            entry: dict[str, Any] = {"tool": fn.get("name") or "unknown", "arguments": _args(args)}
+            result = results.get(tc.get("id"))
+            if result is None:
                 entry["error"] = "no tool result in the report"
+            else:
+                # Vapi records what the tool returned, not the HTTP status of the tool's backend: the status
+                # stays unknown unless the tool server put it in the result's metadata
+                status = (result.get("metadata") or {}).get("http_status")
+                if isinstance(status, int):
+                    entry["http_status"] = status
+                if result.get("error"):
+                    entry["error"] = str(result["error"])
+                else:
+                    entry["response"] = _body(result.get("result"))
             tools.append(entry)
-    ended = report.get("endedReason") or ""
-    analysis = report.get("analysis") or {}
+    ended = report.get("endedReason") or call.get("endedReason") or ""
+    analysis = report.get("analysis") or call.get("analysis") or {}
+    turns = (artifact.get("performanceMetrics") or {}).get("turnLatencies") or []
+    latencies = [t["turnLatency"] for t in turns if isinstance(t, dict) and isinstance(t.get("turnLatency"), (int, float))]
+    ended_at = report.get("endedAt") or call.get("endedAt") or _ms(report.get("timestamp"))
     record = {
         "call_id": call.get("id") or report.get("id"), **_identity(meta, defaults),
-        "caller_key": (call.get("customer") or {}).get("number"),
-        "started_at": report.get("startedAt") or call.get("startedAt"),
-        "ended_at": report.get("endedAt") or call.get("endedAt"),
+        "caller_key": (call.get("customer") or report.get("customer") or {}).get("number"),
+        "started_at": report.get("startedAt") or call.get("startedAt") or call.get("createdAt") or ended_at,
+        "ended_at": ended_at,
         "outcome": _vapi_outcome(ended), "ended_reason": ended or None,
-        "escalated": "forward" in ended or "transfer" in ended,
-        "cost_usd": report.get("cost"), "tool_calls": tools,
+        "escalated": _vapi_outcome(ended) == "escalated",
+        "cost_usd": report.get("cost", call.get("cost")), "tool_calls": tools,
         "business": _business(analysis.get("structuredData") or {}),
+        "transcript": artifact.get("transcript") or report.get("transcript"),
+        "recording_url": artifact.get("recordingUrl") or report.get("recordingUrl")
+        or ((artifact.get("recording") or {}).get("mono") or {}).get("combinedUrl"),
+        "turn_latencies_ms": latencies or None,
     }
-    if latencies:
-        record["turn_latencies_ms"] = latencies
     return {k: v for k, v in record.items() if v is not None}
 
 
@@ -107,68 +133,87 @@ def _vapi_outcome(reason: str) -> str:
         return "escalated"
     if "voicemail" in reason:
         return "voicemail"
-    if "no-answer" in reason or "busy" in reason:
+    if reason in ("customer-did-not-answer", "customer-busy") or "no-answer" in reason:
         return "no_answer"
-    if "error" in reason or "failed" in reason:
+    if "error" in reason or "failed" in reason or "fault" in reason:
         return "error"
-    if "silence" in reason or "customer-did-not" in reason:
+    if "silence" in reason or reason.startswith("customer-did-not"):
         return "abandoned"
     return "completed"
 
 
 def from_retell(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
-    """A Retell call object (or a call_ended/call_analyzed webhook with a `call` field) → call record."""
+    """A Retell call object, or a call_ended/call_analyzed webhook (`{"event", "call"}`) → call record."""
     call = obj.get("call", obj)
     meta = {**(call.get("metadata") or {})}
-    if "agentctl_version" not in meta and call.get("agent_version") is not None and defaults.get("bundle_version") is None:
-        meta["agentctl_version"] = call["agent_version"]
     analysis = call.get("call_analysis") or {}
-    tools, pending = [], {}
+    tools: list[dict[str, Any]] = []
+    pending: dict[Any, dict[str, Any]] = {}
     for item in call.get("transcript_with_tool_calls") or []:
         if item.get("role") == "tool_call_invocation":
-            entry = {"tool": item.get("name") or "unknown", "arguments": _body(item.get("arguments")),
-                     "http_status": None, "error": "no tool result in the transcript"}
+            entry = {"tool": item.get("name") or "unknown", "arguments": _args(item.get("arguments")),
+                     "error": "no tool result in the transcript"}
             pending[item.get("tool_call_id")] = entry
             tools.append(entry)
         elif item.get("role") == "tool_call_result" and item.get("tool_call_id") in pending:
             entry = pending.pop(item["tool_call_id"])
             entry.pop("error", None)
-            entry["http_status"] = item.get("http_status", 200)
-            entry["response"] = _body(item.get("content"))
+            if item.get("successful") is False:  # Retell says the call to the tool's endpoint failed
+                entry["error"] = "Retell reports the tool call unsuccessful"
+                entry["response"] = _body(item.get("content"))
+            else:
+                entry["response"] = _body(item.get("content"))
+            if isinstance(item.get("http_status"), int):
+                entry["http_status"] = item["http_status"]
     reason = call.get("disconnection_reason") or ""
     latency = ((call.get("latency") or {}).get("e2e") or {}).get("values")
     cost = (call.get("call_cost") or {}).get("combined_cost")
+    outcome = _retell_outcome(reason, call.get("call_status"))
+    ended_at = _ms(call.get("end_timestamp"))
     record = {
         "call_id": call.get("call_id"), **_identity(meta, defaults),
         "caller_key": call.get("from_number") if call.get("direction") == "inbound" else call.get("to_number"),
-        "started_at": _ms(call.get("start_timestamp")), "ended_at": _ms(call.get("end_timestamp")),
-        "outcome": _retell_outcome(reason, call.get("call_status")), "ended_reason": reason or None,
-        "escalated": reason == "call_transfer", "tool_calls": tools,
+        "started_at": _ms(call.get("start_timestamp")) or ended_at, "ended_at": ended_at,
+        "outcome": outcome, "ended_reason": reason or None,
+        "escalated": outcome == "escalated", "tool_calls": tools,
         "cost_usd": cost / 100 if isinstance(cost, (int, float)) else None,  # Retell reports cents
         "business": _business(analysis.get("custom_analysis_data") or {}),
+        "transcript": call.get("transcript"), "recording_url": call.get("recording_url"),
+        "platform_agent_version": call.get("agent_version"),
     }
     if isinstance(latency, list):
         record["turn_latencies_ms"] = latency
     return {k: v for k, v in record.items() if v is not None}
 
 
+RETELL_OUTCOMES = {
+    "call_transfer": "escalated", "transfer_bridged": "escalated",
+    "voicemail_reached": "voicemail", "machine_detected": "voicemail",
+    "ivr_reached": "no_answer", "dial_no_answer": "no_answer", "dial_busy": "no_answer", "dial_failed": "no_answer",
+    "invalid_destination": "no_answer", "user_declined": "no_answer", "marked_as_spam": "no_answer",
+    "inactivity": "abandoned",
+}
+
+
 def _retell_outcome(reason: str, status: str | None) -> str:
-    if reason == "call_transfer":
-        return "escalated"
-    if reason == "voicemail_reached":
-        return "voicemail"
-    if reason in ("dial_no_answer", "dial_busy", "dial_failed"):
-        return "no_answer"
-    if status == "error" or reason.startswith("error"):
+    if reason in RETELL_OUTCOMES:
+        return RETELL_OUTCOMES[reason]
+    if status == "error" or reason.startswith("error") or reason.startswith("telephony_provider") \
+            or reason in ("sip_routing_error", "concurrency_limit_reached", "no_valid_payment"):
         return "error"
-    if reason == "inactivity":
-        return "abandoned"
+    if status == "not_connected":
+        return "no_answer"
     return "completed"
 
 
+def _args(value: Any) -> Any:
+    parsed = _body(value) if value else None
+    return parsed if isinstance(parsed, dict) else None
+
+
 def _ms(value: Any) -> str | None:
-    if not isinstance(value, (int, float)):
-        return value
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return value if isinstance(value, str) else None
     return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc).isoformat()
 
 

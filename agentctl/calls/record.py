@@ -20,14 +20,15 @@ from agentctl.contracts.success import judge_response
 OUTCOMES = ("completed", "escalated", "no_answer", "voicemail", "abandoned", "error")
 REQUIRED = ("call_id", "agent", "bundle_version", "environment", "started_at", "ended_at", "outcome")
 KNOWN_KEYS = frozenset(REQUIRED + ("caller_key", "ended_reason", "escalated", "turn_latencies_ms",
-                                   "transcription_confidence", "cost_usd", "business", "tool_calls"))
+                                   "transcription_confidence", "cost_usd", "business", "tool_calls",
+                                   "transcript", "recording_url", "platform_agent_version"))
 TOOL_KEYS = frozenset(("tool", "contract_version", "arguments", "http_status", "latency_ms", "response",
                        "response_digest", "response_fields", "error"))
 BUSINESS_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_COLUMNS = frozenset(("call_id", "agent", "bundle_version", "environment", "caller_key", "started_at",
                               "ended_at", "day", "handle_time_s", "outcome", "ended_reason", "escalated", "is_error",
                               "turn_latencies_ms", "transcription_confidence", "cost_usd", "tool_call_count",
-                              "source", "ingested_at"))
+                              "source", "ingested_at", "transcript", "recording_url", "platform_agent_version"))
 UTC = dt.timezone.utc
 
 
@@ -117,6 +118,8 @@ def normalize(record: Any, ctx: IngestContext) -> CallRows:
         "is_error": outcome == "error", "turn_latencies_ms": latencies,
         "transcription_confidence": _optional_number(record, "transcription_confidence", 0.0, 1.0),
         "cost_usd": _optional_number(record, "cost_usd", 0.0, None), "tool_call_count": len(tools),
+        "transcript": _optional_string(record, "transcript"), "recording_url": _optional_string(record, "recording_url"),
+        "platform_agent_version": _platform_version(record),
     }
     return CallRows(call, _business(record), tools)
 
@@ -148,11 +151,20 @@ def _tool_row(seq: int, tool: Any, ctx: IngestContext) -> dict[str, Any]:
     rule = ctx.contracts.get(name)
     has_body = "response" in tool or fields is not None
     body = tool.get("response", fields)
-    http_ok = status is not None and 200 <= status < 300
+    error = tool.get("error")
+    # a platform that relays the tool's answer but not its HTTP status (Vapi, Retell): answered, status unknown
+    answered_without_status = status is None and has_body and not error
+    http_ok = (status is not None and 200 <= status < 300) or answered_without_status
     if rule is None:
         contract_ok, reasons, judged_by, tool_name = None, "no contract", None, name
     elif not has_body and status is not None and http_ok:
         contract_ok, reasons, judged_by, tool_name = None, "not judged: no response body recorded", rule.version, rule.name
+    elif status is None and error:
+        contract_ok, reasons, judged_by, tool_name = False, str(error), rule.version, rule.name
+    elif answered_without_status:
+        criteria_only = {k: v for k, v in rule.success.items() if k != "status"}
+        verdict = judge_response(criteria_only, 200, body)
+        contract_ok, reasons, judged_by, tool_name = verdict.ok, "; ".join(verdict.reasons), rule.version, rule.name
     else:
         verdict = judge_response(rule.success, status, body)
         contract_ok, reasons, judged_by, tool_name = verdict.ok, "; ".join(verdict.reasons), rule.version, rule.name
@@ -178,6 +190,15 @@ def _business(record: dict[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, (bool, int, float, str)):
             raise RecordError(f"'business.{key}' must be true/false, a number or a string, got {_kind(value)}")
     return business
+
+
+def _platform_version(record: dict[str, Any]) -> str | None:
+    value = record.get("platform_agent_version")
+    if value is None or isinstance(value, str):
+        return value
+    if _is_int(value):
+        return str(value)
+    raise RecordError(f"'platform_agent_version' must be a string, a whole number or null, got {_kind(value)}")
 
 
 def _string(record: dict[str, Any], key: str) -> str:

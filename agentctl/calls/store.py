@@ -1,7 +1,9 @@
 """Where call records live: a `CallStore` protocol and its embedded DuckDB implementation.
 
-The protocol is small on purpose — append batches idempotently, run an aggregate query —
-so a server-backed warehouse can stand in later. Aggregation happens in SQL inside the
+The protocol is small on purpose — upsert batches by call id, run an aggregate query — so a
+server-backed warehouse can stand in later. An upsert merges: a later event of a stored call
+(Retell's call_analyzed after call_ended) fills in and overrides what it states, keeps what it
+leaves out, and an event that changes nothing counts as a duplicate. Aggregation happens in SQL inside the
 store; Python only ever sees one row per (agent, day, …) group.
 """
 
@@ -22,7 +24,9 @@ CALL_COLUMNS: list[tuple[str, str]] = [
     ("outcome", "VARCHAR NOT NULL"), ("ended_reason", "VARCHAR"), ("escalated", "BOOLEAN NOT NULL"),
     ("is_error", "BOOLEAN NOT NULL"), ("turn_latencies_ms", "DOUBLE[]"), ("transcription_confidence", "DOUBLE"),
     ("cost_usd", "DOUBLE"), ("tool_call_count", "INTEGER"), ("source", "VARCHAR"), ("ingested_at", "TIMESTAMP"),
+    ("transcript", "VARCHAR"), ("recording_url", "VARCHAR"), ("platform_agent_version", "VARCHAR"),
 ]
+ADDED_COLUMNS = ("transcript", "recording_url", "platform_agent_version")  # added to stores made before them
 TOOL_COLUMNS: list[tuple[str, str]] = [
     ("call_id", "VARCHAR NOT NULL"), ("seq", "INTEGER NOT NULL"), ("agent", "VARCHAR NOT NULL"),
     ("environment", "VARCHAR NOT NULL"), ("bundle_version", "INTEGER NOT NULL"), ("day", "DATE NOT NULL"),
@@ -35,8 +39,9 @@ SQL_TYPES = {bool: "BOOLEAN", int: "DOUBLE", float: "DOUBLE", str: "VARCHAR"}
 
 @dataclass
 class BatchResult:
-    inserted: int
-    duplicates: int
+    inserted: int  # calls new to the store
+    duplicates: int  # events that changed nothing
+    updated: int = 0  # events merged into a call already stored (or earlier in the batch)
 
 
 class CallStore(Protocol):
@@ -49,7 +54,7 @@ class CallStore(Protocol):
     def add_business_column(self, name: str, sql_type: str) -> None: ...
 
     def append(self, rows: Sequence[CallRows], source: str, ingested_at: Any) -> BatchResult:
-        """Store calls whose call_id is new (with their tool calls); count the rest as duplicates."""
+        """Upsert by call_id: new calls are stored, later events merge into stored ones (see merge_rows)."""
         ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
@@ -80,6 +85,9 @@ class DuckDBCallStore:
         self.con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR)")
         if not self.con.execute("SELECT 1 FROM store_meta WHERE key = 'schema_version'").fetchall():
             self.con.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        types = dict(CALL_COLUMNS)
+        for name in ADDED_COLUMNS:
+            self.con.execute(f"ALTER TABLE calls ADD COLUMN IF NOT EXISTS {name} {types[name]}")
 
     def _load_business(self) -> dict[str, str]:
         fixed = {n for n, _ in CALL_COLUMNS}
@@ -99,13 +107,23 @@ class DuckDBCallStore:
 
     def append(self, rows: Sequence[CallRows], source: str, ingested_at: Any) -> BatchResult:
         unique: dict[str, CallRows] = {}
-        for row in rows:
-            unique.setdefault(row.call["call_id"], row)
+        duplicates = updated = 0
+        for row in rows:  # several events of one call in a batch merge in arrival order
+            call_id = row.call["call_id"]
+            earlier = unique.get(call_id)
+            if earlier is None:
+                unique[call_id] = row
+                continue
+            merged = merge_rows(earlier, row)
+            if merged == earlier:
+                duplicates += 1
+            else:
+                unique[call_id], updated = merged, updated + 1
         batch = list(unique.values())
         if not batch:
-            return BatchResult(0, len(rows))
-        call_names = [n for n, _ in CALL_COLUMNS]
-        calls = {n: [r.call.get(n) for r in batch] for n in call_names if n not in ("source", "ingested_at")}
+            return BatchResult(0, duplicates, updated)
+        fixed = [n for n, _ in CALL_COLUMNS if n not in ("source", "ingested_at")]
+        calls = {n: [r.call.get(n) for r in batch] for n in fixed}
         for name in self._business:
             calls[name] = [r.business.get(name) for r in batch]
         tool_rows = [(r.call, t) for r in batch for t in r.tools]
@@ -114,20 +132,36 @@ class DuckDBCallStore:
         types = {**{n: t for n, t in CALL_COLUMNS}, **self._business, **{f"tool.{n}": t for n, t in TOOL_COLUMNS}}
         con = self.con
         _stage(con, "batch_calls", calls, {n: types[n] for n in calls})
+        merged_cols = [n for n in fixed if n not in ("call_id", "tool_call_count")] + [f'"{n}"' for n in self._business]
+        pick = ", ".join(f"COALESCE(b.{n}, c.{n}) AS {n}" for n in merged_cols)
+        changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
         con.begin()
         try:
-            # only calls whose id is new; the day filter lets zone maps skip most of a large table
-            con.execute("CREATE OR REPLACE TEMP TABLE new_ids AS SELECT b.call_id FROM batch_calls b "
-                        "WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = b.call_id "
-                        "AND c.day BETWEEN (SELECT min(day) FROM batch_calls) AND (SELECT max(day) FROM batch_calls))")
-            business = "".join(f', "{n}"' for n in self._business)
-            fixed = ", ".join(n for n in call_names if n not in ("source", "ingested_at"))
-            inserted = con.execute(
-                f"INSERT INTO calls ({fixed}, source, ingested_at{business}) SELECT {fixed}, ?, ?{business} "
-                "FROM batch_calls WHERE call_id IN (SELECT call_id FROM new_ids)", [source, ingested_at]).fetchall()[0][0]
+            # the day filter lets zone maps skip most of a large table (a call's day never changes)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE batch_merged AS SELECT b.call_id, c.call_id IS NOT NULL AS existed, "
+                "b.tool_call_count > 0 AS has_tools, "
+                "CASE WHEN b.tool_call_count = 0 AND c.call_id IS NOT NULL THEN c.tool_call_count "
+                f"ELSE b.tool_call_count END AS tool_call_count, {pick}, "
+                f"c.call_id IS NULL OR b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
+                f"OR {changed} AS changed "
+                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id "
+                "AND c.day BETWEEN (SELECT min(day) FROM batch_calls) AND (SELECT max(day) FROM batch_calls)")
+            new, changed_existing, unchanged = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
+                "count(*) FILTER (WHERE existed AND NOT changed) FROM batch_merged").fetchall()[0]
+            if changed_existing:
+                con.execute("DELETE FROM calls WHERE call_id IN (SELECT call_id FROM batch_merged WHERE existed AND changed)")
+                con.execute("DELETE FROM tool_calls WHERE call_id IN "
+                            "(SELECT call_id FROM batch_merged WHERE existed AND changed AND has_tools)")
+            names = ["call_id", "tool_call_count", *merged_cols]
+            columns = ", ".join(names)
+            con.execute(f"INSERT INTO calls ({columns}, source, ingested_at) SELECT {columns}, ?, ? "
+                        "FROM batch_merged WHERE changed", [source, ingested_at])
             if tool_rows:
                 _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
-                con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN (SELECT call_id FROM new_ids)")
+                con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN "
+                            "(SELECT call_id FROM batch_merged WHERE changed AND (NOT existed OR has_tools))")
             con.commit()
         except BaseException:
             con.rollback()
@@ -136,7 +170,7 @@ class DuckDBCallStore:
             _unstage(con, "batch_calls")
             if tool_rows:
                 _unstage(con, "batch_tools")
-        return BatchResult(int(inserted), len(rows) - int(inserted))
+        return BatchResult(int(new), duplicates + int(unchanged), updated + int(changed_existing))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
@@ -193,6 +227,16 @@ def _column(values: list[Any]) -> Any:
     for i, value in enumerate(values):  # element-wise, so list values stay lists instead of becoming dimensions
         array[i] = value
     return array
+
+
+def merge_rows(earlier: CallRows, later: CallRows) -> CallRows:
+    """One call from two events: what the later one states wins, what it leaves out (null) is kept,
+    and its tool calls replace the earlier ones only when it has any."""
+    call = {**earlier.call, **{k: v for k, v in later.call.items() if v is not None}}
+    tools = later.tools or earlier.tools
+    call["tool_call_count"] = len(tools)
+    business = {**earlier.business, **{k: v for k, v in later.business.items() if v is not None}}
+    return CallRows(call, business, tools)
 
 
 def sql_type_of(value: Any) -> str | None:

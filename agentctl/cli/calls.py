@@ -31,8 +31,15 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     """Ingest call records from FILES (JSONL or CSV; - reads stdin).
 
     Tool calls are judged against the tool contracts' success criteria. Bad records are
-    rejected with their line number and reason; re-ingesting a file adds nothing twice.
-    Exits 1 when any record was rejected.
+    rejected with their line number and reason. Records are upserted by call_id: a later
+    event of the same call (Retell call_analyzed after call_ended) merges into the stored
+    record; re-ingesting a file adds nothing twice. Exits 1 when any record was rejected.
+
+    \b
+    Examples:
+      agentctl calls ingest calls.jsonl
+      agentctl calls ingest --format retell retell-webhooks.jsonl --json
+      cat vapi-reports.jsonl | agentctl calls ingest - --env production
     """
     from agentctl.ops.calls import ingest_calls
 
@@ -42,7 +49,8 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     if as_json:
         emit_json(report.to_dict())
         return 1 if report.rejected else 0
-    click.echo(f"read {report.read:,}, stored {report.inserted:,} new, {report.duplicates:,} already stored, "
+    merged = f"merged {report.updated:,} into stored calls, " if report.updated else ""
+    click.echo(f"read {report.read:,}, stored {report.inserted:,} new, {merged}{report.duplicates:,} already stored, "
                f"{plural(report.rejected, 'rejected record')} → {report.store}")
     if report.rejected:
         table(["source", "line", "reason"], [(r["source"], r["line"], r["reason"]) for r in report.first_rejects],

@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("agentctl.cli.resolve:export", "Write an environment's resolved state as JSON for runtimes."),
     "runbook": ("agentctl.cli.runbook:runbook", "Owned runbooks for failure modes; run their command steps."),
     "review": ("agentctl.cli.review:review", "The weekly call review: sample, score, close into the backlog, trend."),
+    "serve": ("agentctl.cli.serve:serve", "Serve live calls: route Vapi/Retell calls to bundles, ingest their records."),
 }
 
 

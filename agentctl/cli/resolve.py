@@ -14,10 +14,26 @@ from agentctl.cli.render import emit_json
 @click.argument("agent")
 @env_option
 @click.option("--key", required=True, metavar="CALL_OR_CALLER_ID", help="Sticky routing key (call or caller id).")
+@click.option("--format", "fmt", type=click.Choice(["agentctl", "vapi", "retell", "openai"]), default=None,
+              help="Print the payload a platform expects (JSON): vapi = POST /call body with a transient assistant, "
+                   "retell = create-phone-call overrides, openai = chat-completions body, agentctl = same as --json.")
 @repo_option
 @json_option
-def resolve(agent: str, env: str | None, key: str, repo: Path | None, as_json: bool) -> int:
-    """Which bundle a call gets (sticky by key) and its rendered config."""
+def resolve(agent: str, env: str | None, key: str, fmt: str | None, repo: Path | None, as_json: bool) -> int:
+    """Which bundle a call gets (sticky by key) and its rendered config.
+
+    \b
+    Examples:
+      agentctl resolve install-reminder --env production --key +15555550142
+      agentctl resolve install-reminder --env production --key +15555550142 --json
+      agentctl resolve install-reminder --env production --key +15555550142 --format vapi
+    """
+    if fmt is not None:
+        from agentctl.ops.resolve import resolve_payload
+        from agentctl.repo import ConfigRepo
+
+        emit_json(resolve_payload(ConfigRepo.discover(repo), agent, key=key, env=env, fmt=fmt))
+        return 0
     from agentctl.ops.resolve import resolve as run
 
     found = run(root_from(repo), agent, key=key, env=env, with_config=as_json)

@@ -21,6 +21,7 @@ class IngestReport:
     inserted: int
     duplicates: int
     rejected: int
+    updated: int
     rejects_file: str | None
     reject_reasons: dict[str, int]
     first_rejects: list[dict[str, Any]]
@@ -37,7 +38,8 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     Each record is checked against the call-record schema and the repo (known agent and
     environment); its tool calls are judged against the working tree's tool contracts.
     Rejected lines go to `rejects_path` (default .agentctl/rejects/<time>.jsonl) with line
-    number and reason. Re-ingesting the same records is a no-op (idempotent by call_id).
+    number and reason. An upsert by call_id: a later event of a stored call (Retell's call_analyzed
+    after call_ended) merges into it; re-ingesting the same records changes nothing.
     """
     from agentctl.calls.ingest import DEFAULT_BATCH, FORMATS, ingest_files
     from agentctl.calls.record import IngestContext
@@ -69,5 +71,5 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     if stats.rejected == 0 and rejects_path.stat().st_size == 0:
         rejects_path.unlink()
     return IngestReport(str(store.path), list(paths), stats.read, stats.inserted, stats.duplicates, stats.rejected,
-                        str(rejects_path) if stats.rejected else None, dict(stats.reasons.most_common()),
+                        stats.updated, str(rejects_path) if stats.rejected else None, dict(stats.reasons.most_common()),
                         stats.first_rejects)

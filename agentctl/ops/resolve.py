@@ -38,9 +38,20 @@ class Resolution:
 class Router:
     """One snapshot of an environment's deployment state; resolves keys without touching git again."""
 
-    def __init__(self, root: Path, env: str, salt: str, states: dict[str, AgentState], commit: str | None) -> None:
+    def __init__(self, root: Path, env: str, salt: str, states: dict[str, AgentState], commit: str | None,
+                 configs: dict[tuple[str, int], dict[str, Any]] | None = None) -> None:
         self.root, self.env, self.salt, self.states, self.commit = root, env, salt, states, commit
-        self._configs: dict[tuple[str, int], dict[str, Any]] = {}
+        # bundles are immutable, so a long-running service shares one cache across state reloads
+        self._configs: dict[tuple[str, int], dict[str, Any]] = configs if configs is not None else {}
+
+    @classmethod
+    def from_snapshot(cls, root: Path, env: str, spec: dict[str, Any], snapshot: Any,
+                      configs: dict[tuple[str, int], dict[str, Any]] | None = None) -> Router:
+        """A router over one deployment-ref snapshot (agentctl serve re-reads it when the ref moves)."""
+        from agentctl.deploy.state import agents_in, read_state
+
+        states = {a: read_state(snapshot, env, a) for a in agents_in(snapshot, env)}
+        return cls(Path(root), env, default_salt(env, spec), states, snapshot.commit, configs)
 
     @classmethod
     def load(cls, root: Path | str, env: str | None = None) -> Router:
@@ -98,6 +109,22 @@ class Router:
 def resolve(root: Path | str, agent: str, *, key: str, env: str | None = None, with_config: bool = True) -> Resolution:
     """The bundle (and its rendered config: prompt, tools as function schemas, KB manifest) call `key` gets."""
     return Router.load(root, env).resolve(agent, key, with_config=with_config)
+
+
+def resolve_payload(repo: Any, agent: str, *, key: str, env: str | None = None, fmt: str = "agentctl") -> dict[str, Any]:
+    """The routed bundle for `key` as a platform payload: agentctl (resolve --json), vapi (POST /call body
+    with a transient assistant), retell (create-phone-call overrides) or openai (chat-completions body)."""
+    from agentctl.errors import BadInputError
+    from agentctl.platforms import FORMATS, render
+    from agentctl.repo import as_repo
+
+    if fmt not in FORMATS:
+        raise BadInputError(f"unknown format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
+    handle = as_repo(repo)
+    found = resolve(handle.root, agent, key=key, env=env, with_config=True)
+    serve = handle.config.data.get("serve") or {}
+    bundles = ((serve.get("platforms") or {}).get("retell") or {}).get("bundles")
+    return render(fmt, found.to_dict(), retell_bundles=bundles)
 
 
 @dataclass

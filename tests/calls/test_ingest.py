@@ -131,3 +131,33 @@ def test_cli_exit_codes(example_repo: RepoDir, tmp_path: Path, cli) -> None:
     data = json.loads(bad.stdout)
     assert (data["inserted"], data["rejected"], data["first_rejects"][0]["line"]) == (1, 1, 2)
     assert Path(data["rejects_file"]).is_file()
+
+
+def test_later_events_of_a_call_merge_into_one_record_across_runs_and_within_a_file(example_repo: RepoDir,
+                                                                                    tmp_path: Path) -> None:
+    from tests.serve.payloads import retell_call_analyzed, retell_call_ended
+
+    bundle = "install-reminder@v2"
+    ended = retell_call_ended("r-1", "+15555550142", bundle)
+    ended["call"]["metadata"]["agentctl_env"] = "production"
+    analyzed = retell_call_analyzed("r-1", "+15555550142", bundle, installed=True)
+    first = ingest_calls(example_repo.path, [str(write_jsonl(tmp_path / "a.jsonl", [ended]))])
+    second = ingest_calls(example_repo.path, [str(write_jsonl(tmp_path / "b.jsonl", [analyzed]))])
+    again = ingest_calls(example_repo.path, [str(tmp_path / "b.jsonl")])
+    assert [(r.inserted, r.updated, r.duplicates) for r in (first, second, again)] == [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
+    both = write_jsonl(tmp_path / "both.jsonl", [retell_call_ended("r-2", "+1555", bundle),
+                                                 retell_call_analyzed("r-2", "+1555", bundle, installed=False)])
+    assert (lambda r: (r.inserted, r.updated))(ingest_calls(example_repo.path, [str(both)])) == (1, 1)
+    assert rows(example_repo, "SELECT call_id, bundle_version, platform_agent_version, install_completed, tool_call_count "
+                              "FROM calls ORDER BY 1") == [("r-1", 2, "4", True, 1), ("r-2", 2, "4", False, 1)]
+    assert rows(example_repo, "SELECT count(*) FROM tool_calls") == [(2,)]
+
+
+def test_a_later_event_without_tool_calls_keeps_the_stored_ones(example_repo: RepoDir, tmp_path: Path) -> None:
+    later = {k: v for k, v in good(1).items() if k != "tool_calls"}
+    later["business"] = {"install_completed": False}
+    ingest_calls(example_repo.path, [str(write_jsonl(tmp_path / "a.jsonl", [good(1)]))])
+    report = ingest_calls(example_repo.path, [str(write_jsonl(tmp_path / "b.jsonl", [later]))])
+    assert (report.inserted, report.updated) == (0, 1)
+    assert rows(example_repo, "SELECT install_completed, tool_call_count FROM calls") == [(False, 1)]
+    assert rows(example_repo, "SELECT count(*) FROM tool_calls") == [(1,)]

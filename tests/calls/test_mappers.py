@@ -41,8 +41,9 @@ def test_vapi_report() -> None:
     record = from_vapi(VAPI, {})
     assert (record["call_id"], record["bundle_version"], record["outcome"], record["caller_key"]) == (
         "vapi-1", 12, "completed", "+15555550142")
+    # Vapi relays the tool's answer, not its backend's HTTP status: none is invented
     assert record["tool_calls"] == [{"tool": "send_install_link", "arguments": {"driver_id": "drv_1"},
-                                     "http_status": 200, "response": {"status": "failed"}}]
+                                     "response": {"status": "failed"}}]
     assert record["business"] == {"install_completed": True}
     normalize(record, CTX)
 
@@ -68,3 +69,55 @@ def test_platform_payload_without_identity_is_rejected(example_repo: RepoDir, tm
     path.write_text(json.dumps(RETELL) + "\n")
     report = ingest_calls(example_repo.path, [str(path)], rejects_path=tmp_path / "r.jsonl")
     assert report.first_rejects[0]["reason"].startswith("cannot tell the agent, environment, bundle_version of this call")
+
+
+def test_vapi_report_served_by_agentctl_serve() -> None:
+    from tests.serve.payloads import vapi_end_of_call_report
+
+    report = vapi_end_of_call_report("v-9", "+15555550142", "install-reminder@v2", sms_response={"status": "queued"})
+    record = from_vapi(report, {})
+    assert (record["agent"], record["bundle_version"], record["environment"]) == ("install-reminder", 2, "production")
+    assert record["turn_latencies_ms"] == [950, 1030]  # artifact.performanceMetrics.turnLatencies[].turnLatency
+    assert record["recording_url"] == "https://storage.vapi.ai/v-9-mono.wav" and record["transcript"].startswith("AI:")
+    rows = normalize(record, IngestContext.from_workspace(_workspace()))
+    # no HTTP status is invented: answered (the platform relayed a body), judged on the contract's criteria
+    assert (rows.tools[0]["tool"], rows.tools[0]["http_status"], rows.tools[0]["http_ok"], rows.tools[0]["contract_ok"],
+            rows.tools[0]["reasons"]) == ("sms-gateway", None, True, False, "message_id is missing")
+
+
+def _workspace():  # type: ignore[no-untyped-def]
+    from agentctl.model.workspace import load_workspace
+    from tests.helpers import REPO_ROOT
+
+    return load_workspace(REPO_ROOT)
+
+
+def test_vapi_ended_reasons_and_bundle_from_assistant_overrides() -> None:
+    from agentctl.calls.mappers import _vapi_outcome
+
+    assert [_vapi_outcome(r) for r in ("customer-did-not-answer", "customer-busy", "voicemail", "assistant-forwarded-call",
+                                       "silence-timed-out", "pipeline-error-openai-llm-failed", "customer-ended-call")] == [
+        "no_answer", "no_answer", "voicemail", "escalated", "abandoned", "error", "completed"]
+    outbound = {"message": {"type": "end-of-call-report", "endedReason": "customer-did-not-answer",
+                            "endedAt": "2026-03-10T15:00:30Z",
+                            "call": {"id": "v-out", "createdAt": "2026-03-10T15:00:00Z", "customer": {"number": "+1555"},
+                                     "assistantOverrides": {"metadata": {"agentctl_bundle": "install-reminder@v3",
+                                                                         "agentctl_env": "production"}}}}}
+    record = from_vapi(outbound, {})
+    assert (record["bundle_version"], record["outcome"], record["started_at"]) == (3, "no_answer", "2026-03-10T15:00:00Z")
+
+
+def test_retell_outcomes_successful_flag_and_own_agent_version() -> None:
+    from tests.serve.payloads import retell_call
+
+    outcomes = {reason: from_retell(retell_call("x", "+1", "install-reminder@v2", reason=reason), {})["outcome"]
+                for reason in ("transfer_bridged", "machine_detected", "ivr_reached", "voicemail_reached", "user_hangup",
+                               "dial_no_answer", "error_llm_websocket_open")}
+    assert outcomes == {"transfer_bridged": "escalated", "machine_detected": "voicemail", "ivr_reached": "no_answer",
+                        "voicemail_reached": "voicemail", "user_hangup": "completed", "dial_no_answer": "no_answer",
+                        "error_llm_websocket_open": "error"}
+    failed = from_retell(retell_call("x", "+1", "install-reminder@v2", successful=False), {})
+    assert failed["bundle_version"] == 2 and failed["platform_agent_version"] == 4  # Retell's own version, apart
+    rows = normalize(failed, IngestContext.from_workspace(_workspace()))
+    assert (rows.tools[0]["http_ok"], rows.tools[0]["contract_ok"], rows.tools[0]["reasons"]) == (
+        False, False, "Retell reports the tool call unsuccessful")

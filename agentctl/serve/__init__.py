@@ -1,0 +1,11 @@
+"""`agentctl serve`: the HTTP service that closes the loop between deployments and live calls.
+
+    deploy → (ref moves) → LiveState re-reads it → a platform asks which assistant to use →
+    sticky-routed bundle → the call runs → end-of-call webhook → CallWriter → call store →
+    canary evaluate / daily checks
+
+Modules: settings (the `serve:` section and secrets), signatures (Vapi secret, Retell HMAC),
+live (deployment state that follows refs/agentctl/deployments), writer (durable, batched
+ingest), metrics (Prometheus), app (the Starlette routes), runner (uvicorn). Starlette, uvicorn
+and prometheus_client are imported only here, so no other command pays for them.
+"""

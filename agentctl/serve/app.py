@@ -1,0 +1,348 @@
+"""The Starlette application: platform webhooks, /v1 API, metrics and health.
+
+Every answer to bad input is a 4xx with a JSON `error` (and `fix` where there is one); nothing
+from a refused request is stored. Payload shapes: Vapi server messages
+(https://docs.vapi.ai/server-url/events), Retell webhooks (https://docs.retellai.com/features/webhook,
+https://docs.retellai.com/features/inbound-call-webhook).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from agentctl.serve.settings import Route, ServeSettings
+
+log = logging.getLogger("agentctl.serve")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, error: str, fix: str | None = None) -> None:
+        super().__init__(error)
+        self.status, self.error, self.fix = status, error, fix
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, **({"fix": self.fix} if self.fix else {})}
+
+
+class Service:
+    """Routing and ingest behind the HTTP layer (no Starlette types here)."""
+
+    def __init__(self, repo: Any, settings: ServeSettings, live: Any, writer: Any, metrics: Any, ctx: Any) -> None:
+        self.repo, self.settings, self.live, self.writer, self.metrics, self.ctx = repo, settings, live, writer, metrics, ctx
+        self.agents = sorted(ctx.agents)
+
+    # -- routing ------------------------------------------------------------------------------------------
+    def pick(self, routes: dict[str, Route], keys: list[Any], where: str) -> Route:
+        for key in keys:
+            if isinstance(key, str) and key in routes:
+                return routes[key]
+        if len(self.agents) == 1:
+            return Route(self.agents[0], self.settings.environments[0])
+        shown = next((k for k in keys if isinstance(k, str)), None)
+        raise Refused(404, f"no agent is mapped to {shown or 'this call'}",
+                      f"map it under serve.platforms.{where} in agentctl.yaml")
+
+    def resolve(self, platform: str, route: Route, key: str) -> dict[str, Any]:
+        from agentctl.errors import NotFoundError
+
+        router = self.live.routers.get(route.env)
+        if router is None:
+            raise Refused(404, f"environment '{route.env}' is not served here",
+                          f"serve it: agentctl serve --env {route.env}")
+        started = time.perf_counter()
+        try:
+            resolution = router.resolve(route.agent, key).to_dict()
+        except NotFoundError as exc:
+            raise Refused(404, exc.message, exc.fix) from None
+        except Exception as exc:  # noqa: BLE001 - a bundle git cannot give us: not the caller's fault
+            raise Refused(503, f"cannot load the routed bundle: {exc}", "see /readyz") from None
+        self.metrics.resolve_seconds.labels(platform).observe(time.perf_counter() - started)
+        self.metrics.routed.labels(platform, route.agent, route.env, resolution["bundle"] or "none",
+                                   resolution["track"]).inc()
+        return resolution
+
+    # -- Vapi ---------------------------------------------------------------------------------------------
+    async def vapi(self, payload: Any) -> dict[str, Any]:
+        from agentctl.platforms import vapi_assistant
+
+        message = payload.get("message") if isinstance(payload, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise Refused(400, "not a Vapi server message: expected {\"message\": {\"type\": ...}}")
+        kind = message["type"]
+        if kind == "assistant-request":
+            call: dict[str, Any] = message["call"] if isinstance(message.get("call"), dict) else {}
+            phone: dict[str, Any] = message["phoneNumber"] if isinstance(message.get("phoneNumber"), dict) else {}
+            route = self.pick(self.settings.vapi_numbers, [phone.get("number"), phone.get("id"), call.get("phoneNumberId")],
+                              "vapi.numbers")
+            customer = call.get("customer") if isinstance(call.get("customer"), dict) else message.get("customer")
+            key = (customer or {}).get("number") if isinstance(customer, dict) else None
+            key = key or call.get("id")
+            if not isinstance(key, str) or not key:
+                raise Refused(400, "assistant-request without message.call.customer.number or call id to route by")
+            resolution = self.resolve("vapi", route, key)
+            if resolution["track"] == "disabled":
+                # Vapi speaks `error` to the caller and does not start the assistant
+                return {"error": "Sorry, this line is not taking calls right now. Please try again later."}
+            return {"assistant": vapi_assistant(resolution)}
+        if kind == "end-of-call-report":
+            from agentctl.calls.mappers import from_vapi
+
+            stored = await self.ingest([_mapped(from_vapi, payload)], "serve:vapi")
+            return {"stored": stored}
+        return {}
+
+    # -- Retell -------------------------------------------------------------------------------------------
+    async def retell(self, payload: Any) -> dict[str, Any]:
+        from agentctl.platforms import metadata, retell_inbound
+
+        if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+            raise Refused(400, "not a Retell webhook: expected {\"event\": ...}")
+        event = payload["event"]
+        if event == "call_inbound":
+            inbound = payload.get("call_inbound")
+            if not isinstance(inbound, dict):
+                raise Refused(400, "call_inbound event without a call_inbound object")
+            keys = [inbound.get("to_number"), inbound.get("agent_id")]
+            routes = {**self.settings.retell_agents, **self.settings.retell_numbers}
+            route = self.pick(routes, keys, "retell.numbers (or retell.agents)")
+            caller = inbound.get("from_number")
+            if not isinstance(caller, str) or not caller:
+                raise Refused(400, "call_inbound without from_number to route by")
+            resolution = self.resolve("retell", route, caller)
+            if resolution["track"] == "disabled":
+                return {"call_inbound": {"metadata": metadata(resolution)}}
+            return retell_inbound(resolution, self.settings.retell_bundles)
+        if event in ("call_ended", "call_analyzed"):
+            from agentctl.calls.mappers import from_retell
+
+            if not isinstance(payload.get("call"), dict):
+                raise Refused(400, f"{event} event without a call object")
+            stored = await self.ingest([_mapped(from_retell, payload)], f"serve:retell:{event}")
+            return {"stored": stored}
+        return {}
+
+    # -- records ------------------------------------------------------------------------------------------
+    async def ingest(self, records: list[Any], source: str) -> int:
+        from agentctl.calls.record import RecordError, normalize
+        from agentctl.serve.writer import StoreBusy
+
+        try:
+            rows = [normalize(r, self.ctx) for r in records]
+        except RecordError as exc:
+            raise Refused(422, f"call record refused: {exc}") from None
+        try:
+            return await self.writer.write(rows, source)
+        except RecordError as exc:
+            raise Refused(422, f"call record refused: {exc}") from None
+        except StoreBusy as exc:
+            raise Refused(503, str(exc), "retry; the store frees up when the other process closes it") from None
+
+    async def post_calls(self, body: bytes) -> dict[str, Any]:
+        from agentctl.calls.ingest import map_record
+        from agentctl.calls.record import RecordError, normalize
+
+        records = _parse_records(body)
+        rows, rejects = [], []
+        for line, parsed in records:
+            try:
+                if isinstance(parsed, RecordError):
+                    raise parsed
+                rows.append(normalize(map_record(parsed, "auto", {}), self.ctx))
+            except RecordError as exc:
+                rejects.append({"line": line, "reason": str(exc)})
+        if rejects:
+            raise_body = Refused(422, f"{len(rejects)} of {len(records)} records refused; nothing stored")
+            raise_body.rejects = rejects[:50]  # type: ignore[attr-defined]
+            raise raise_body
+        if not rows:
+            raise Refused(400, "no call records in the body", "send a JSON object, a JSON array or JSON lines")
+        try:
+            stored = await self.writer.write(rows, "serve:api")
+        except RecordError as exc:
+            raise Refused(422, f"call records refused: {exc}; nothing stored") from None
+        return {"stored": stored}
+
+    def v1_resolve(self, params: dict[str, str]) -> dict[str, Any]:
+        from agentctl.platforms import FORMATS, render
+
+        agent, key = params.get("agent"), params.get("key")
+        if not agent or not key:
+            raise Refused(400, "agent and key are required", "GET /v1/resolve?agent=NAME&key=CALLER&env=ENV")
+        env = params.get("env") or self.settings.environments[0]
+        fmt = params.get("format") or "agentctl"
+        if fmt not in FORMATS:
+            raise Refused(400, f"unknown format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
+        if agent not in self.ctx.agents:
+            raise Refused(404, f"unknown agent '{agent}'", f"agents: {', '.join(self.agents)}")
+        resolution = self.resolve("api", Route(agent, env), key)
+        return render(fmt, resolution, retell_bundles=self.settings.retell_bundles)
+
+
+def _mapped(mapper: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]], payload: dict[str, Any]) -> Any:
+    """The platform payload as a call record; a payload of the wrong shape is the sender's problem (422)."""
+    from agentctl.calls.record import RecordError
+
+    try:
+        return mapper(payload, {})
+    except RecordError as exc:
+        raise Refused(422, f"call record refused: {exc}") from None
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise Refused(422, f"cannot read this payload: {type(exc).__name__}: {exc}") from None
+
+
+def _parse_records(body: bytes) -> list[tuple[int, Any]]:
+    from agentctl.calls.record import RecordError
+
+    text = body.decode("utf-8", errors="replace")
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        whole = None
+    else:
+        if isinstance(whole, list):
+            return [(i + 1, r) for i, r in enumerate(whole)]
+        return [(1, whole)]
+    out: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append((number, json.loads(line)))
+        except ValueError as exc:
+            out.append((number, RecordError(f"bad JSON: {exc}")))
+    return out
+
+
+def create_app(service: Service) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route as Path
+
+    settings = service.settings
+    metrics = service.metrics
+
+    async def read_body(request: Request) -> bytes:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            raise Refused(413, f"request body over {settings.max_body_bytes} bytes")
+        size, chunks = 0, []
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > settings.max_body_bytes:
+                raise Refused(413, f"request body over {settings.max_body_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def parse_json(body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise Refused(400, f"malformed JSON: {exc}") from None
+
+    def handler(endpoint: str, run: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
+        async def respond(request: Request) -> Response:
+            try:
+                result = await run(request)
+                response: Response = result if isinstance(result, Response) else JSONResponse(result)
+            except Refused as exc:
+                body = exc.body()
+                if hasattr(exc, "rejects"):
+                    body["rejects"] = exc.rejects
+                response = JSONResponse(body, status_code=exc.status)
+            except Exception as exc:  # noqa: BLE001 - a bug, not input: one JSON line, full trace in the log
+                log.exception("unexpected error on %s", endpoint)
+                response = JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
+            metrics.requests.labels(endpoint, str(response.status_code)).inc()
+            return response
+        return respond
+
+    def headers_of(request: Request) -> dict[str, str]:
+        return {k.lower(): v for k, v in request.headers.items()}
+
+    async def vapi(request: Request) -> Any:
+        from agentctl.serve.signatures import check_vapi
+
+        body = await read_body(request)
+        secret = settings.secrets.get("vapi")
+        if secret is not None:
+            problem = check_vapi(headers_of(request), secret)
+            if problem:
+                raise Refused(401, problem)
+        return await service.vapi(parse_json(body))
+
+    async def retell(request: Request) -> Any:
+        from agentctl.serve.signatures import check_retell
+
+        body = await read_body(request)
+        secret = settings.secrets.get("retell")
+        if secret is not None:
+            problem = check_retell(headers_of(request), body, secret, settings.retell_tolerance_s)
+            if problem:
+                raise Refused(401, problem)
+        return await service.retell(parse_json(body))
+
+    def check_token(request: Request) -> None:
+        from agentctl.serve.signatures import check_bearer
+
+        token = settings.secrets.get("api")
+        if token is not None:
+            problem = check_bearer(headers_of(request), token)
+            if problem:
+                raise Refused(401, problem)
+
+    async def v1_resolve(request: Request) -> Any:
+        check_token(request)
+        return service.v1_resolve(dict(request.query_params))
+
+    async def v1_calls(request: Request) -> Any:
+        body = await read_body(request)
+        check_token(request)
+        return await service.post_calls(body)
+
+    async def metrics_endpoint(request: Request) -> Any:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return Response(metrics.exposition(service.live), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(request: Request) -> Any:
+        return {"status": "ok"}
+
+    async def readyz(request: Request) -> Any:
+        status = service.live.status()
+        if not service.live.loaded:
+            return JSONResponse({"status": "not ready", **status}, status_code=503)
+        # a broken fetch keeps serving the last good state: still ready, but it says so
+        return {"status": "stale" if status["error"] else "ready", **status, "settings": settings.to_dict()}
+
+    async def lifespan_start() -> None:
+        service.live.start()
+
+    async def lifespan_stop() -> None:
+        service.live.stop()
+        service.writer.close()
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        await lifespan_start()
+        try:
+            yield
+        finally:
+            await lifespan_stop()
+
+    routes = [
+        Path("/webhooks/vapi", handler("vapi", vapi), methods=["POST"]),
+        Path("/webhooks/retell", handler("retell", retell), methods=["POST"]),
+        Path("/v1/resolve", handler("resolve", v1_resolve), methods=["GET"]),
+        Path("/v1/calls", handler("calls", v1_calls), methods=["POST"]),
+        Path("/metrics", handler("metrics", metrics_endpoint), methods=["GET"]),
+        Path("/healthz", handler("healthz", healthz), methods=["GET"]),
+        Path("/readyz", handler("readyz", readyz), methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

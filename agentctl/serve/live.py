@@ -1,0 +1,102 @@
+"""Deployment state that follows `refs/agentctl/deployments` while the service runs.
+
+A poller looks at the ref every `poll_interval_s` (fetching it from origin first when the
+repo has a remote). When the commit moves — a deploy, promote, abort, or a judge rollback —
+it builds new routers from that commit and swaps them in whole, so the very next call sees
+the new state and no call ever sees half of one. A failing fetch keeps the last good state,
+and /readyz says since when and why.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from typing import Any
+
+from agentctl.ops.resolve import Router
+
+
+class LiveState:
+    def __init__(self, repo: Any, environments: list[str], interval_s: float) -> None:
+        self.repo = repo
+        self.environments = environments
+        self.interval_s = interval_s
+        self.routers: dict[str, Router] = {}
+        self.commit: str | None = None
+        self.loaded = False
+        self.loaded_at: float | None = None
+        self.checked_at: float | None = None
+        self.error: str | None = None
+        self.reloads = 0
+        self._configs: dict[tuple[str, int], dict[str, Any]] = {}  # bundles are immutable: cached for good
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Look at the ref once; rebuild the routers when it moved. True when the state changed."""
+        from agentctl.errors import AgentctlError
+        from agentctl.store.refstore import Snapshot
+
+        with self._lock:
+            store = self.repo.deployments
+            try:
+                head = store.fetch() if store.remote else store.head()
+                fetch_error = None
+            except AgentctlError as exc:
+                head, fetch_error = (self.commit if self.loaded else store.head()), str(exc)
+            self.checked_at = time.time()
+            if self.loaded and head == self.commit:
+                self.error = fetch_error
+                return False
+            try:
+                if store.remote and self.loaded:
+                    # bundles released elsewhere arrive as tags; best effort, the state itself is already here
+                    subprocess.run(["git", "fetch", "--quiet", "--tags", store.remote], cwd=self.repo.root,
+                                   capture_output=True, timeout=30)
+                snapshot = Snapshot(store, head)
+                routers = {env: Router.from_snapshot(self.repo.root, env, self.repo.config.environments[env],
+                                                     snapshot, self._configs) for env in self.environments}
+                problems = _prewarm(routers)
+            except Exception as exc:  # noqa: BLE001 - keep serving the last good state, say why on /readyz
+                self.error = f"cannot read deployment state at {str(head)[:12]}: {exc}"
+                return False
+            self.routers, self.commit, self.loaded, self.loaded_at = routers, head, True, time.time()
+            self.reloads += 1
+            self.error = fetch_error or ("; ".join(problems) if problems else None)
+            return True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="agentctl-state-poller", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.refresh()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def status(self) -> dict[str, Any]:
+        now = time.time()
+        return {"state_commit": self.commit, "environments": self.environments,
+                "state_age_s": None if self.loaded_at is None else round(now - self.loaded_at, 1),
+                "checked_s_ago": None if self.checked_at is None else round(now - self.checked_at, 1),
+                "poll_interval_s": self.interval_s, "reloads": self.reloads, "error": self.error}
+
+
+def _prewarm(routers: dict[str, Router]) -> list[str]:
+    """Load every live bundle's config now, so the first call after a deploy does not wait on git."""
+    problems = []
+    for router in routers.values():
+        for agent, state in router.states.items():
+            versions = [s["version"] for s in (state.stable, state.canary) if s and not state.disabled]
+            for version in versions:
+                try:
+                    router.config(agent, version)
+                except Exception as exc:  # noqa: BLE001 - reported on /readyz; that bundle answers 503
+                    problems.append(f"{agent}@v{version}: {exc}")
+    return problems

@@ -1,0 +1,54 @@
+"""Prometheus metrics of one service process (its own registry; exposed on GET /metrics).
+
+Tool calls are counted twice over — by HTTP verdict and by contract verdict — so a dashboard
+shows the founding incident as it happens: HTTP "ok" climbing while contract "fail" climbs too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentctl.calls.record import CallRows
+
+
+def _verdict(value: bool | None) -> str:
+    return "unknown" if value is None else ("ok" if value else "fail")
+
+
+class ServeMetrics:
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.routed = Counter("agentctl_routed_calls", "Calls routed to a bundle",
+                              ["platform", "agent", "env", "bundle", "track"], registry=self.registry)
+        self.calls = Counter("agentctl_calls", "Call records stored", ["agent", "env", "bundle", "outcome"],
+                             registry=self.registry)
+        self.tools = Counter("agentctl_tool_calls", "Tool calls stored, by HTTP and by contract-judged verdict",
+                             ["agent", "env", "bundle", "tool", "http_verdict", "contract_verdict"],
+                             registry=self.registry)
+        self.resolve_seconds = Histogram("agentctl_resolve_seconds", "Time to route a call and render its answer",
+                                         ["platform"], registry=self.registry,
+                                         buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+        self.requests = Counter("agentctl_http_requests", "Requests by endpoint and status", ["endpoint", "status"],
+                                registry=self.registry)
+        self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
+                                   registry=self.registry)
+        self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
+                                 registry=self.registry)
+
+    def stored(self, rows: list[CallRows]) -> None:
+        for row in rows:
+            call = row.call
+            bundle = f"{call['agent']}@v{call['bundle_version']}"
+            self.calls.labels(call["agent"], call["environment"], bundle, call["outcome"]).inc()
+            for tool in row.tools:
+                self.tools.labels(call["agent"], call["environment"], bundle, tool["tool"],
+                                  _verdict(tool["http_ok"]), _verdict(tool["contract_ok"])).inc()
+
+    def exposition(self, live: Any) -> bytes:
+        from prometheus_client import generate_latest
+
+        self.state_reloads.set(live.reloads)
+        self.state_stale.set(1 if live.error else 0)
+        return bytes(generate_latest(self.registry))
