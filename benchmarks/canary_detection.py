@@ -397,8 +397,12 @@ def main(argv: list[str] | None = None) -> int:
         assert family is not None
         print(f"| all five above in one policy (α = {args.alpha:g} family-wise, {args.alpha / len(AA):g} each) | "
               f"{_interval(int(family.sum()), args.runs)} |")
-        for stratified, name in ((True, "judged per rollout step"), (False, "steps pooled (before)")):
-            tasks = [(n, [args.seed, 77, int(stratified), i], args.alpha, stratified)
+        outage_rows = ((True, args.alpha, f"judged per rollout step, one metric at α = {args.alpha:g}"),
+                       (True, args.alpha / len(AA), f"judged per rollout step, α = {args.alpha / len(AA):g} "
+                                                    f"(one of {len(AA)} metrics)"),
+                       (False, args.alpha, f"steps pooled (before), one metric at α = {args.alpha:g}"))
+        for stratified, alpha, name in outage_rows:
+            tasks = [(n, [args.seed, 77, int(stratified), i], alpha, stratified)
                      for i, n in enumerate(_chunks(args.runs))]
             rolled = np.concatenate(list(pool.map(outage_task, tasks)))
             print(f"| shared SMS outage after promotion (80% for 30 min at 50%), {name} | "
