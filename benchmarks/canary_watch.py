@@ -36,14 +36,16 @@ START = dt.datetime(2026, 3, 3, 16, 0, tzinfo=dt.timezone.utc)
 
 
 def _setup():
-    from agentctl.analysis.metrics import compile_metric
     from agentctl.calls.record import IngestContext
+    from agentctl.canary.judging import judged_definition
     from agentctl.canary.policy import load_policy
     from agentctl.model.workspace import load_workspace
 
     ws = load_workspace(ROOT)
     policy = load_policy(ws, AGENT)
-    defs = [compile_metric(m.name, ws.config.metrics[m.name]) for m in policy.metrics]
+    # What the judge compares (latency as the mean of log latency). Delayed metrics (install_rate matures
+    # after 48 h) have no matured call within a run's few hours, so they are left out: no data.
+    defs = [judged_definition(m.name, ws.config.metrics[m.name])[0] for m in policy.metrics if not m.matures_after_s]
     return IngestContext.from_workspace(ws), policy, defs
 
 
@@ -102,7 +104,7 @@ def main() -> None:
     caught = [r for r in detect if r[1] is not None]
     _, policy, _ = _setup()
     print(f"command: `python {shlex.join(['benchmarks/canary_watch.py', *sys.argv[1:]])}`  ")
-    print(f"policy: {policy.source} (alpha {policy.alpha:g} per metric, {len(policy.metrics)} metrics: "
+    print(f"policy: {policy.source} (alpha {policy.alpha:g} family-wise, {len(policy.metrics)} metrics: "
           f"{', '.join(m.name for m in policy.metrics)}); 10% canary; a look after every {opts.batch} calls\n")
     print("| scenario | runs | looks per run | median canary calls | p90 canary calls | median canary SMS sends "
           "| rolled back | metric named |")

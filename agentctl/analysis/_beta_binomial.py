@@ -28,7 +28,7 @@ class BinomialArm:
         s, f = float(successes), float(n) - float(successes)
         p_hat = s / n if n > 0 else 0.5
         log_mix = _log_beta(BETA_PRIOR + s, BETA_PRIOR + f) - _log_beta(BETA_PRIOR, BETA_PRIOR)
-        log_ml = _xlogy(s, p_hat) + _xlogy(f, 1.0 - p_hat)
+        log_ml = xlogy(s, p_hat) + xlogy(f, 1.0 - p_hat)
         return cls(s, f, p_hat, max(0.0, log_ml - log_mix))
 
     def cost(self, p: float) -> float:
@@ -56,12 +56,18 @@ class BinomialArm:
         return 2.0 * self.s / (total + math.sqrt(max(0.0, total * total - 4.0 * g * self.s)))
 
 
+def log_mixture(successes: float, n: int) -> float:
+    """log of the Jeffreys beta-binomial mixture likelihood of one arm (binomial coefficient left out)."""
+    return _log_beta(BETA_PRIOR + successes, BETA_PRIOR + n - successes) - _log_beta(BETA_PRIOR, BETA_PRIOR)
+
+
+def xlogy(x: float, y: float) -> float:
+    """x * log(y) with 0 * log(0) = 0."""
+    return 0.0 if x == 0 else x * math.log(y)
+
+
 def _log_beta(a: float, b: float) -> float:
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-def _xlogy(x: float, y: float) -> float:
-    return 0.0 if x == 0 else x * math.log(y)
 
 
 def _xlog_ratio(x: float, num: float, den: float) -> float:

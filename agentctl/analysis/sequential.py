@@ -53,10 +53,11 @@ __all__ = [
     "rate_difference_cs",
 ]
 
-# The normal mixture is tuned to be tightest around this many observations per arm (rho = sigma^2 * m,
-# the target-sample-size tuning discussed by Howard et al. 2021). Canary decisions on means come after tens to
-# hundreds of calls; the boundary loses little elsewhere because it depends on rho only through a log.
-MEAN_MIX_CALLS = 50.0
+# The normal mixture's boundary, in z units sqrt((1 + rho/V) (2 log(1/alpha) + log(1 + V/rho))), is
+# tightest where V / rho = x*(alpha), about 11.7 at alpha = 0.01 (not at V = rho). So rho = sigma^2 * n / x*
+# puts the tightest point at n observations per arm (the target-sample-size tuning of Howard et al. 2021):
+# the mean CS is used for absolute bounds and for promoting a step, decided after a few hundred calls.
+MEAN_DECISION_CALLS = 200.0
 
 RATE_METHOD = "beta-binomial mixture CS (Howard et al. 2021)"
 RATE_DIFF_METHOD = "joint beta-binomial mixture CS of the difference (Howard et al. 2021)"
@@ -189,9 +190,25 @@ def _mean_of(arm: ArmStats) -> float:
     return arm.total / arm.n
 
 
-def _mixture_terms(n: int, variance: float) -> tuple[float, float]:
+def tightest_ratio(alpha: float) -> float:
+    """x* = V / rho where the two-sided normal-mixture boundary in z units is smallest, at level alpha."""
+    budget = _check_alpha(alpha)
+
+    def width(log_x: float) -> float:
+        x = math.exp(log_x)
+        return (1.0 + 1.0 / x) * (2.0 * budget + math.log1p(x))
+
+    lo, hi = 0.0, math.log(1e4)  # golden-section search: the width is unimodal in log x
+    golden = (math.sqrt(5.0) - 1.0) / 2.0
+    for _ in range(80):
+        a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
+        lo, hi = (lo, b) if width(a) < width(b) else (a, hi)
+    return math.exp(0.5 * (lo + hi))
+
+
+def _mixture_terms(n: int, variance: float, alpha: float) -> tuple[float, float]:
     """(log((V + rho) / rho) / 2, (V + rho) / n^2) of the normal-mixture boundary for one arm."""
-    rho = variance * MEAN_MIX_CALLS
+    rho = variance * MEAN_DECISION_CALLS / tightest_ratio(alpha)
     v = variance * n
     return 0.5 * math.log((v + rho) / rho), (v + rho) / (n * n)
 
@@ -213,7 +230,7 @@ def mean_cs(arm: ArmStats, alpha: float = 0.01, *, scale: float | None = None) -
     if arm.n == 0 or (scale is None and arm.n < 2):
         return Interval(-math.inf, math.inf, 0.0, alpha, _mean_method(scale))
     variance = _arm_variance(arm, scale, pooled=0.0, floor=_variance_floor(arm))
-    log_term, spread = _mixture_terms(arm.n, variance)
+    log_term, spread = _mixture_terms(arm.n, variance, alpha)
     half = math.sqrt(2.0 * (budget + log_term) * spread)
     mean = _mean_of(arm)
     return Interval(mean - half, mean + half, mean, alpha, _mean_method(scale))
@@ -239,7 +256,7 @@ def mean_difference_cs(
     floor = _variance_floor(canary, stable)
     log_sum, spread_sum = budget, 0.0
     for arm in (canary, stable):
-        log_term, spread = _mixture_terms(arm.n, _arm_variance(arm, scale, pooled, floor))
+        log_term, spread = _mixture_terms(arm.n, _arm_variance(arm, scale, pooled, floor), alpha)
         log_sum += log_term
         spread_sum += spread
     half = math.sqrt(2.0 * log_sum * spread_sum)

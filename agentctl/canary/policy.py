@@ -3,7 +3,12 @@
 An agent's `analysis:` (bundles/<agent>/agent.yaml) wins; agentctl.yaml's `analysis:` is the
 default for agents without one (its alpha and min_duration_minutes also fill gaps in an agent's
 policy). Each entry names a metric from agentctl.yaml `metrics:`; its kind (rate or mean) and
-direction come from there, so a metric is defined once for the daily checks and the judge.
+direction come from there, so a metric is defined once for the daily checks and the judge. Latency
+percentiles are judged on the mean of log latency (agentctl.canary.judging).
+
+`alpha` is the family-wise false-rollback budget: each of the policy's m metrics gets alpha / m.
+`tolerance` is both the change tolerated in the bad direction and the smallest change that should
+roll back: set it from the minimum detectable effect the team cares about.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from agentctl.errors import BadInputError
 DEFAULT_ALPHA = 0.01
 DEFAULT_TOLERANCE = 0.05
 DEFAULT_MIN_CALLS = 20
-JUDGED_KINDS = ("rate", "mean")
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ def policy_source(ws: Any, agent: str) -> tuple[Any, list[Any]] | None:
 
 def load_policy(ws: Any, agent: str) -> CanaryPolicy:
     """`agent`'s policy as MetricPolicy objects; exit 2 when none is declared or a metric cannot be judged."""
-    from agentctl.analysis.metrics import compile_metric
+    from agentctl.canary.judging import judged_definition, metric_policy
 
     if agent not in ws.agents:
         raise BadInputError(f"unknown agent '{agent}'", f"use one of: {', '.join(sorted(ws.agents)) or 'none'}")
@@ -62,21 +66,18 @@ def load_policy(ws: Any, agent: str) -> CanaryPolicy:
     defaults = ws.config.data.get("analysis") or {}
     own = ws.agents[agent].doc.data.get("analysis") or {}
     metrics = []
+    fallback = {"tolerance": DEFAULT_TOLERANCE, "min_calls": DEFAULT_MIN_CALLS}
     for entry in (doc.data.get("analysis") or {})["metrics"]:
-        spec = ws.config.metrics[entry["metric"]]
-        compiled = compile_metric(entry["metric"], spec)
-        metrics.append(MetricPolicy(
-            name=entry["metric"], kind=compiled.kind, direction=compiled.direction,
-            tolerance=float(entry.get("tolerance", DEFAULT_TOLERANCE)), critical=bool(entry.get("critical", False)),
-            min_calls=int(entry.get("min_calls", DEFAULT_MIN_CALLS)), absolute_min=entry.get("absolute_min"),
-            absolute_max=entry.get("absolute_max"), scale=entry.get("scale")))
+        judged = judged_definition(entry["metric"], ws.config.metrics[entry["metric"]])
+        assert judged is not None  # policy_problems said so otherwise
+        metrics.append(metric_policy(entry, *judged, fallback))
     alpha = float(own.get("alpha", defaults.get("alpha", DEFAULT_ALPHA)))
     minutes = float(own.get("min_duration_minutes", defaults.get("min_duration_minutes", 0)))
     return CanaryPolicy(alpha, minutes, metrics, doc.relpath)
 
 
 def policy_problems(ws: Any, agent: str) -> Iterator[Any]:
-    """Diagnostics for `agent`'s policy: every metric must exist and be a rate or a mean."""
+    """Diagnostics for `agent`'s policy: every metric must exist and be a rate, a mean or a latency."""
     found = policy_source(ws, agent)
     if found is None:
         return
@@ -86,9 +87,10 @@ def policy_problems(ws: Any, agent: str) -> Iterator[Any]:
 
 def _entries_problems(ws: Any, doc: Any, path: list[Any]) -> Iterator[Any]:
     from agentctl.analysis.metrics import compile_metric
+    from agentctl.canary.judging import judged_definition
 
     known = ws.config.metrics
-    judged = sorted(n for n, s in known.items() if compile_metric(n, s).kind in JUDGED_KINDS)
+    judged = sorted(n for n, s in known.items() if judged_definition(n, s) is not None)
     seen: set[str] = set()
     for i, entry in enumerate((doc.data.get("analysis") or {}).get("metrics") or []):
         name = entry.get("metric")
@@ -97,11 +99,11 @@ def _entries_problems(ws: Any, doc: Any, path: list[Any]) -> Iterator[Any]:
             yield doc.diagnostic(where, f"canary metric '{name}' is not declared under `metrics:` in agentctl.yaml",
                                  f"use one of: {', '.join(judged) or 'none'}")
             continue
-        kind = compile_metric(name, known[name]).kind
-        if kind not in JUDGED_KINDS:
+        if judged_definition(name, known[name]) is None:
+            kind = compile_metric(name, known[name]).kind
             yield doc.diagnostic(where, f"canary metric '{name}' is a {kind} (e.g. a percentile); the judge compares "
-                                        "rates and means only",
-                                 f"use a rate or mean metric: {', '.join(judged) or 'none'}")
+                                        "rates, means and latencies only",
+                                 f"use a rate, mean or latency metric: {', '.join(judged) or 'none'}")
         if name in seen:
             yield doc.diagnostic(where, f"canary metric '{name}' is listed twice", "keep one entry")
         seen.add(name)

@@ -77,10 +77,8 @@ def evaluate(root: Path, agent: str, env: str | None = None) -> CanaryEvaluation
 
     Without `env`: the environment where the agent has a canary, if exactly one has; else default_environment.
     """
-    from agentctl.analysis.judge import judge
-    from agentctl.analysis.metrics import compile_metric
     from agentctl.calls.store import open_store
-    from agentctl.canary.arms import arm_stats
+    from agentctl.canary.judging import judge_canary
     from agentctl.canary.policy import load_policy
     from agentctl.deploy.context import load_context
     from agentctl.deploy.state import read_state, store
@@ -100,18 +98,13 @@ def evaluate(root: Path, agent: str, env: str | None = None) -> CanaryEvaluation
     aborted = canary.get("aborted")
     until = parse_iso(aborted["at"]) if aborted else ctx.now
     stable_version = state.stable["version"] if state.stable else None
-    versions = [canary["version"], *([stable_version] if stable_version is not None else [])]
-    defs = [compile_metric(m.name, ctx.config.metrics[m.name]) for m in policy.metrics]
+    elapsed = max(0.0, (until - since).total_seconds())
     calls = open_store(root, ctx.config.data, read_only=True)
-    try:
-        per_version, errors = arm_stats(calls, defs, agent=agent, env=env, versions=versions,
-                                        since=since, until=until + dt.timedelta(seconds=1))
+    try:  # judged per rollout step, delayed metrics on matured calls only (agentctl.canary.judging)
+        decision, errors = judge_canary(calls, store(root), ctx.config.metrics, policy, env=env, state=state,
+                                        until=until, elapsed_s=elapsed)
     finally:
         calls.close()
-    elapsed = max(0.0, (until - since).total_seconds())
-    decision = judge(policy.metrics, per_version.get(canary["version"], {}),
-                     per_version.get(stable_version, {}) if stable_version is not None else {},
-                     alpha=policy.alpha, elapsed_s=elapsed, min_duration_s=policy.min_duration_minutes * 60)
     steps = steps_of(spec)
     step = f"{canary['step_index'] + 1}/{len(steps)} ({state.weight}%)" if state.live_canary else "aborted (0%)"
     in_step = max(0.0, (until - parse_iso(canary["step_started"])).total_seconds() / 60)

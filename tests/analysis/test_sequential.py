@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 
 from agentctl.analysis.sequential import (
     BETA_PRIOR,
+    MEAN_DECISION_CALLS,
     ArmStats,
     mean_cs,
     mean_difference_cs,
     rate_cs,
     rate_difference_cs,
+    tightest_ratio,
 )
 
 LOOK_EVERY = 10
@@ -249,9 +251,24 @@ def test_constant_small_sample_borrows_the_pooled_variance():
 def test_mean_cs_with_scale_matches_the_normal_mixture_formula():
     arm = ArmStats(100, total=40.0)
     interval = mean_cs(arm, 0.05, scale=0.5)
-    v, rho = 100 * 0.25, 0.25 * 50
+    v, rho = 100 * 0.25, 0.25 * MEAN_DECISION_CALLS / tightest_ratio(0.05)
     half = math.sqrt((v + rho) * (2 * math.log(1 / 0.05) + math.log((v + rho) / rho))) / 100
     assert (interval.lower, interval.upper) == (pytest.approx(0.4 - half), pytest.approx(0.4 + half))
+
+
+@pytest.mark.parametrize("alpha", [0.001, 0.01, 0.05])
+def test_the_mean_cs_is_tightest_at_the_decision_sample_size(alpha):
+    # In z units (half-width / standard error) the boundary is smallest at MEAN_DECISION_CALLS calls, not at
+    # the n where V = rho (at alpha = 0.01 that point lies ~11.7x lower).
+    def z_width(n: int) -> float:
+        interval = mean_cs(ArmStats(n, total=0.0), alpha, scale=1.0)
+        return interval.upper * math.sqrt(n)
+
+    widths = {n: z_width(n) for n in range(20, 2000, 5)}
+    best = min(widths, key=widths.__getitem__)
+    assert abs(best - MEAN_DECISION_CALLS) <= 5
+    assert z_width(round(MEAN_DECISION_CALLS / tightest_ratio(alpha))) > widths[best] * 1.05
+    assert 11.5 < tightest_ratio(0.01) < 12.0
 
 
 def test_mean_requires_sums():

@@ -23,10 +23,21 @@ def test_the_example_policy_judges_sms_success_first_and_critical(example_repo) 
     first = policy.metrics[0]
     assert (first.name, first.kind, first.direction, first.tolerance, first.critical, first.min_calls) == (
         "sms_success", "rate", "higher_is_better", 0.02, True, 20)
-    kinds = {m.name: (m.kind, m.direction) for m in policy.metrics}
-    assert kinds == {"sms_success": ("rate", "higher_is_better"), "escalation_rate": ("rate", "lower_is_better"),
-                     "install_rate": ("rate", "higher_is_better"),
-                     "transcription_confidence": ("mean", "higher_is_better")}
+    kinds = {m.name: (m.kind, m.direction, m.transform, m.matures_after_s) for m in policy.metrics}
+    assert kinds == {"sms_success": ("rate", "higher_is_better", None, 0.0),
+                     "escalation_rate": ("rate", "lower_is_better", None, 0.0),
+                     "install_rate": ("rate", "higher_is_better", None, 48 * 3600.0),
+                     "transcription_confidence": ("mean", "higher_is_better", None, 0.0),
+                     "turn_latency_p95_ms": ("mean", "lower_is_better", "log", 0.0)}
+
+
+def test_example_tolerances_are_the_stated_minimum_detectable_effects(example_repo) -> None:
+    # The effects the team cares about (the incident: installs 22% -> 16%; escalations 8% -> 12%) must be
+    # at least the tolerance, which is also the smallest change the judge is tuned to roll back on.
+    tolerance = {m.name: m.tolerance for m in load_policy(load_workspace(example_repo.path), AGENT).metrics}
+    assert (0.22 - 0.16) / 0.22 >= tolerance["install_rate"] == 0.25
+    assert round((0.12 - 0.08) / 0.08, 9) >= tolerance["escalation_rate"] == 0.5
+    assert tolerance["turn_latency_p95_ms"] == 0.2
 
 
 def test_agents_without_a_policy_use_agentctl_yaml(example_repo) -> None:
@@ -46,14 +57,18 @@ def test_no_policy_anywhere_is_bad_input_with_the_fix(example_repo) -> None:
 
 
 def test_validate_names_unknown_and_percentile_metrics_with_positions(example_repo) -> None:
-    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_sucess}\n    - {metric: turn_latency_p95_ms}\n"
+    config = example_repo.read("agentctl.yaml").replace(
+        "\nmetrics:\n", "\nmetrics:\n  handle_p90:\n    sql: quantile_cont(handle_time_s, 0.9)\n"
+                         "    direction: lower_is_better\n", 1)
+    example_repo.gen({"agentctl.yaml": config}, commit="a percentile metric")
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_sucess}\n    - {metric: handle_p90}\n"
                              "    - {metric: sms_success, absolute_min: 0.9, absolute_max: 0.5}\n")
     line = example_repo.read(f"bundles/{AGENT}/agent.yaml").splitlines().index("analysis:") + 1
     messages = _messages(example_repo)
     assert (f"bundles/install-reminder/agent.yaml:{line + 2}:16: canary metric 'sms_sucess' is not declared under "
             "`metrics:` in agentctl.yaml") in messages
-    assert (f"bundles/install-reminder/agent.yaml:{line + 3}:16: canary metric 'turn_latency_p95_ms' is a value "
-            "(e.g. a percentile); the judge compares rates and means only") in messages
+    assert (f"bundles/install-reminder/agent.yaml:{line + 3}:16: canary metric 'handle_p90' is a value "
+            "(e.g. a percentile); the judge compares rates, means and latencies only") in messages
     assert f"bundles/install-reminder/agent.yaml:{line + 4}:7: absolute_min 0.9 is above absolute_max 0.5" in messages
     with pytest.raises(BadInputError, match="canary metric 'sms_sucess' is not declared"):
         load_policy(load_workspace(example_repo.path, strict=False), AGENT)
