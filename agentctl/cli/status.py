@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 
 
@@ -19,7 +19,7 @@ def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool)
     """Stable and canary bundles, weight, step, time in step, and whether the change window is open."""
     from agentctl.ops.status import status as run
 
-    report = run(root_from(repo), agent, env)
+    report = run(repo_from(repo), agent, env)
     if as_json:
         emit_json(report.to_dict())
         return 0
@@ -44,7 +44,7 @@ def log(agent: str, env: str | None, limit: int | None, repo: Path | None, as_js
     """Every deployment action on an agent: who, when, what and why, newest first."""
     from agentctl.ops.status import deployment_log
 
-    records = deployment_log(root_from(repo), agent, env, limit=limit)
+    records = deployment_log(repo_from(repo), agent, env, limit=limit)
     if as_json:
         emit_json([r.to_dict() for r in records])
         return 0

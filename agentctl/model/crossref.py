@@ -21,7 +21,10 @@ def check(fn: Check) -> Check:
 
 
 def check_workspace(ws: Workspace) -> list[Diagnostic]:
-    """Run every cross-file check; each yields diagnostics and none stops the others."""
+    """Run every registered cross-file check; each yields diagnostics and none stops the others.
+
+    Subsystems register theirs (see agentctl.validation, which `ConfigRepo.workspace` loads).
+    """
     return [d for fn in CHECKS for d in fn(ws)]
 
 
@@ -193,10 +196,3 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-# Subsystems register their own cross-file checks on import; importing them here makes `validate` see them.
-from agentctl.analysis import metric_checks as _metric_checks  # noqa: E402,F401
-from agentctl.canary import checks as _canary_checks  # noqa: E402,F401
-from agentctl.model import immutability as _immutability  # noqa: E402,F401
-from agentctl.suites import checks as _suite_checks  # noqa: E402,F401

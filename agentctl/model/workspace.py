@@ -56,17 +56,32 @@ class _Loader:
         return True
 
 
-def load_workspace(root: Path, *, strict: bool = True) -> Workspace:
+def load_agents(root: Path, config: Config) -> Workspace:
+    """The config and the agent definitions only (no prompts, contracts, KBs or released bundles):
+    what commands that act on deployed agents need (canary, check). Invalid definitions are
+    left out and their diagnostics kept on the Workspace."""
+    loader = _Loader(root)
+    ws = Workspace(root=root, config=config)
+    for folder in _sorted_dirs(root / layout.BUNDLES_DIR):
+        if (folder / layout.AGENT_FILE).is_file():
+            doc = loader.load(layout.agent_file(folder.name), "agent")
+            if doc is not None and loader.names_match(doc, folder.name, "agent"):
+                ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
+    ws.diagnostics = loader.diagnostics
+    return ws
+
+
+def load_workspace(root: Path, *, strict: bool = True, config: Config | None = None) -> Workspace:
     """Load and validate everything under `root`.
 
     With strict=True (the default for commands that act on the repo) any error raises
     ValidationFailed carrying every diagnostic; strict=False returns them on the Workspace.
+    `config`, when the caller already validated agentctl.yaml, is used instead of parsing it again.
     """
-    import agentctl.contracts.lifecycle  # noqa: F401 - registers the contract lifecycle checks
     from agentctl.model.crossref import check_workspace
 
     loader = _Loader(root)
-    config_doc = loader.load(layout.CONFIG_FILE, "config")
+    config_doc = config.doc if config is not None else loader.load(layout.CONFIG_FILE, "config")
     if config_doc is None:
         if strict:
             raise ValidationFailed(loader.diagnostics)
