@@ -18,7 +18,6 @@ from agentctl.model.crossref import check
 from agentctl.model.diagnostics import Diagnostic
 
 PREFIX = "EXPLAIN SELECT agent, "
-MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
 
 
 @check
@@ -89,6 +88,8 @@ def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagno
 def _explain(con, sql: str) -> tuple[str, int | None] | None:
     """None when `sql` binds as an aggregate; else (first line of DuckDB's message, offset into sql)."""
     import duckdb
+
+    from agentctl.analysis.metrics import MISSING_COLUMN
 
     added: set[str] = set()
     query = f"{PREFIX}{sql} FROM calls GROUP BY agent"
