@@ -27,6 +27,7 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     from agentctl.ci.report import junit_xml, markdown_report
     from agentctl.ci.scoped import load_scoped_workspace
     from agentctl.ci.steps import STEPS
+    from agentctl.ops.test import run_tests
     from agentctl.store.changes import changed_files, resolve_base
 
     env = os.environ if environ is None else environ
@@ -34,7 +35,7 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     changes = changed_files(root, resolved.commit)
     impact = analyse(root, changes)
     workspace = load_scoped_workspace(root, impact, [c.path for c in changes if c.status != "D"])
-    ctx = CiContext(root, resolved, changes, impact, workspace)
+    ctx = CiContext(root, resolved, changes, impact, workspace, run_tests=run_tests)
     report = CiReport(str(root), resolved.ref, resolved.commit,
                       [{"status": c.status, "path": c.path} for c in changes], impact.to_dict())
     for name, run_step in STEPS:
