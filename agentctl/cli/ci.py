@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
 
 
@@ -24,7 +24,7 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
     from agentctl.ci.github import annotation_lines, in_actions
     from agentctl.ops.ci import run_ci
 
-    report = run_ci(root_from(repo), base, junit=junit)
+    report = run_ci(repo_from(repo), base, junit=junit)
     if in_actions():
         for line in annotation_lines(report.findings):
             click.echo(line, err=as_json)

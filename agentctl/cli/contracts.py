@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, optional_root, repo_option, root_from
+from agentctl.cli.options import json_option, optional_root, repo_from, repo_option
 from agentctl.cli.render import emit_json, plural, table
 
 
@@ -41,7 +41,7 @@ def diff(targets: tuple[str, ...], from_rev: str | None, to_rev: str | None, ope
     else:
         if operation:
             raise click.UsageError("--operation needs two OpenAPI files")
-        result = diff_tool(root_from(repo), targets[0], from_rev, to_rev)
+        result = diff_tool(repo_from(repo), targets[0], from_rev, to_rev)
     if as_json:
         emit_json(result.to_dict())
         return 1 if result.breaking else 0
@@ -66,7 +66,7 @@ def history(tool: str, repo: Path | None, as_json: bool) -> int:
     """List each version of a tool contract: date, author, commit and what changed."""
     from agentctl.ops.contracts import contract_history
 
-    result = contract_history(root_from(repo), tool)
+    result = contract_history(repo_from(repo), tool)
     if as_json:
         emit_json(result.to_dict())
         return 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
 
 
@@ -21,7 +21,7 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
     """
     from agentctl.ops.diff import diff_bundles
 
-    found = diff_bundles(root_from(repo), before, after)
+    found = diff_bundles(repo_from(repo), before, after)
     if as_json:
         emit_json(found.to_dict())
         return 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 
 
@@ -16,11 +16,11 @@ from agentctl.cli.render import emit_json, table
 @json_option
 def history(name: str, kind: str, repo: Path | None, as_json: bool) -> int:
     """List the releases of agent NAME (or the versions of an artifact), oldest first."""
-    root = root_from(repo)
+    handle = repo_from(repo)
     if kind == "agent":
         from agentctl.ops.history import agent_history
 
-        found = agent_history(root, name)
+        found = agent_history(handle, name)
         if as_json:
             emit_json(found.to_dict())
             return 0
@@ -33,7 +33,7 @@ def history(name: str, kind: str, repo: Path | None, as_json: bool) -> int:
         return 0
     from agentctl.ops.history import artifact_history
 
-    versions = artifact_history(root, kind, name)
+    versions = artifact_history(handle, kind, name)
     if as_json:
         emit_json(versions.to_dict())
         return 0

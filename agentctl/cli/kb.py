@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
 
 
@@ -24,7 +24,7 @@ def snapshot(name: str, source: Path, note: str | None, repo: Path | None, as_js
     """Hash every document under SOURCE_DIR into kb-manifests/KB.yaml and print what changed."""
     from agentctl.ops.kb import snapshot_kb
 
-    result = snapshot_kb(root_from(repo), name, source, note)
+    result = snapshot_kb(repo_from(repo), name, source, note)
     if as_json:
         emit_json(result.to_dict())
         return 0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 
 
@@ -27,7 +27,7 @@ def metrics(agent: str | None, env: str | None, since: str, until: str | None, b
     from agentctl.analysis.daily import format_value
     from agentctl.ops.metrics import show_metrics
 
-    report = show_metrics(root_from(repo), agent, env=env, since=since, until=until, by=by)
+    report = show_metrics(repo_from(repo), agent, env=env, since=since, until=until, by=by)
     if as_json:
         emit_json(report.to_dict())
         return 0

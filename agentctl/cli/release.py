@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
 
 
@@ -22,7 +22,7 @@ def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.release import release_bundle
 
-    bundle = release_bundle(root_from(repo), agent, note)
+    bundle = release_bundle(repo_from(repo), agent, note)
     if as_json:
         emit_json(bundle.to_dict())
         return 0

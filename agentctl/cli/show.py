@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 
 
@@ -20,7 +20,7 @@ def show(ref: str, repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.show import show_bundle
 
-    view = show_bundle(root_from(repo), ref)
+    view = show_bundle(repo_from(repo), ref)
     if as_json:
         emit_json(view.to_dict())
         return 0

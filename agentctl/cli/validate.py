@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
 
 
@@ -20,7 +20,8 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.validate import validate_repo
 
-    report = validate_repo(root_from(repo), paths)
+    handle = repo_from(repo)  # one handle: the workspace is loaded once for the report and the summary
+    report = validate_repo(handle, paths)
     if as_json:
         emit_json(report.to_dict())
         return 0 if report.ok else 2
@@ -31,7 +32,7 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
         return 2
     from agentctl.ops.summary import summarize_repo
 
-    summary = summarize_repo(Path(report.root))
+    summary = summarize_repo(handle)
     table(["agent", "prompt", "tools", "KB", "owner"],
           [(a.name, a.prompt, "\n".join(a.tools), a.kb, a.owner) for a in summary.agents],
           title=f"{summary.root}")

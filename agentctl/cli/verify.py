@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
 
 
@@ -16,7 +16,7 @@ def verify(ref: str, repo: Path | None, as_json: bool) -> int:
     """Re-read every file a bundle pins from git objects and check its hashes (exit 1 on any mismatch)."""
     from agentctl.ops.verify import verify_bundle
 
-    result = verify_bundle(root_from(repo), ref)
+    result = verify_bundle(repo_from(repo), ref)
     if as_json:
         emit_json(result.to_dict())
         return 0 if result.ok else 1

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from agentctl.ci.report import CiReport, StepResult
 from agentctl.fsutil import write_atomic
+from agentctl.repo import RepoLike, as_repo
 
 
-def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = None,
+def run_ci(repo: RepoLike, base: str | None = None, *, junit: str | Path | None = None,
            environ: Mapping[str, str] | None = None) -> CiReport:
     """Judge the change between `base` (default: see below) and the working tree of the repo at `root`.
 
@@ -22,6 +23,8 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     appends a Markdown report to `$GITHUB_STEP_SUMMARY` when that is set. Raises BadInputError
     (exit 2) for an unknown base or a folder outside git.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.ci.context import CiContext
     from agentctl.ci.impact import analyse
     from agentctl.ci.report import junit_xml, markdown_report

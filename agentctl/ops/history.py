@@ -14,6 +14,7 @@ from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle
 from agentctl.ops.bundles import list_bundles, suite_status
+from agentctl.repo import RepoLike, as_repo
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
 
@@ -51,8 +52,10 @@ def component_summary(bundle: Bundle) -> list[str]:
     return parts
 
 
-def agent_history(root: Path, agent: str) -> AgentHistory:
+def agent_history(repo: RepoLike, agent: str) -> AgentHistory:
     """Every release of `agent`, oldest first: version, date, author, components, note and test status."""
+    repo = as_repo(repo)
+    root = repo.root
     bundles = list_bundles(root, agent)
     if not bundles and not (root / layout.agent_file(agent)).is_file():
         known = sorted(p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}"))
@@ -100,11 +103,13 @@ def artifact_path(kind: str, name: str) -> str:
     raise BadInputError(f"unknown artifact kind '{kind}'", f"use one of: {', '.join(ARTIFACT_KINDS)}")
 
 
-def artifact_history(root: Path, kind: str, name: str) -> ArtifactHistory:
+def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     """Versions of one prompt, tool contract or KB manifest, oldest first: one row per commit that changed `version`.
 
     Each row links to the bundles that pinned that version and their test results.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.yamlio import parse_text
     from agentctl.store import history
 

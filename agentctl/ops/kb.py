@@ -18,6 +18,7 @@ from agentctl.errors import BadInputError
 from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 from agentctl.model.yamledit import edit_yaml, set_keys
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -93,12 +94,14 @@ def _committed_version(root: Path, relpath: str) -> int | None:
         return None
 
 
-def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = None) -> KbSnapshot:
+def snapshot_kb(repo: RepoLike, kb: str, source_dir: str | Path, note: str | None = None) -> KbSnapshot:
     """Hash every file under `source_dir` into the manifest of `kb` and report what changed.
 
     When documents changed and the manifest's version is already committed, the version is
     bumped (released versions are immutable); `note` becomes `changes:`, else a summary is written.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl import clock
     from agentctl.model.crossref import sha256_file
     from agentctl.model.notes import document_changes

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from agentctl import __version__
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
 from agentctl.model import layout
+from agentctl.repo import RepoLike, as_repo
 from agentctl.suites.outcome import SuiteResult, pass_hat_k
 
 
@@ -53,7 +54,7 @@ class TestRun:
                 "suites": [s.to_dict() for s in self.suites]}
 
 
-def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str | None = None,
+def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: str | None = None,
               provider: str | None = None, record: bool = False, jobs: int | None = None,
               junit: Path | None = None, progress: ProgressSink | None = None) -> TestRun:
     """Run the selected suites of `target` (AGENT, AGENT@latest or AGENT@vN) and return every outcome.
@@ -61,6 +62,8 @@ def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str |
     Raises ValidationFailed (exit 2) for invalid suite files and BadInputError for unknown
     suites, agents, versions or environments. A failing case never raises: check `TestRun.ok`.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.bundle import parse_ref
     from agentctl.suites.runner import RunContext, default_jobs, parse_provider, run_suite, units
 
