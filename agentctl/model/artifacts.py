@@ -148,6 +148,7 @@ class Workspace:
     kbs: dict[str, KbManifest] = field(default_factory=dict)
     agents: dict[str, AgentDef] = field(default_factory=dict)
     diagnostics: list[Any] = field(default_factory=list)
+    released: list[Any] | None = None  # agentctl.model.released.ReleasedFile, when the loader read them
 
     @property
     def errors(self) -> list[Any]:

@@ -8,6 +8,7 @@ from agentctl.errors import NotARepositoryError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.released import load_released
 from agentctl.model.schema import validate_document
 from agentctl.model.yamlio import Document, load_file
 
@@ -147,7 +148,10 @@ def _load_agents(loader: _Loader, ws: Workspace) -> None:
         doc = loader.load(layout.agent_file(folder.name), "agent")
         if doc is not None and loader.names_match(doc, folder.name, "agent"):
             ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
-        for bundle in sorted(folder.glob("v*.yaml")):
-            relpath = f"{layout.agent_dir(folder.name)}/{bundle.name}"
-            if layout.kind_of(relpath) == "bundle":
-                loader.load(relpath, "bundle")
+    # released bundles: parsed and validated once, then known by blob id (see agentctl.model.released)
+    ws.released = load_released(ws.root)
+    defined = {f"{layout.agent_dir(f.name)}/" for f in _sorted_dirs(ws.root / layout.BUNDLES_DIR)
+               if (f / layout.AGENT_FILE).is_file()}
+    for released in ws.released:
+        if released.relpath.rsplit("/", 1)[0] + "/" in defined:
+            loader.diagnostics.extend(released.diagnostics)
