@@ -8,9 +8,10 @@ from agentctl.errors import NotARepositoryError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.doccache import DocumentCache, schema_stamp
 from agentctl.model.released import load_released
 from agentctl.model.schema import validate_document
-from agentctl.model.yamlio import Document, load_file
+from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_file
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -32,12 +33,27 @@ def resolve_root(repo: str | Path | None) -> Path:
     return path
 
 
+CACHED_SCHEMAS = ("config", "prompt", "tool-contract", "kb-manifest", "agent")
+
+
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, cache: bool = True) -> None:
         self.root = root
         self.diagnostics: list[Diagnostic] = []
+        self.cache = DocumentCache(root, stamp=schema_stamp(*CACHED_SCHEMAS)) if cache else None
 
     def load(self, relpath: str, schema: str) -> Document | None:
+        key = None
+        if self.cache is not None:
+            try:
+                raw = (self.root / relpath).read_bytes()
+            except OSError:
+                raw = None
+            if raw is not None and len(raw) <= MAX_FILE_BYTES:
+                key = DocumentCache.key(raw, schema)
+                hit = self.cache.get(key)
+                if hit is not None:  # parsed and validated clean before: same content, same answer
+                    return Document(relpath, hit, raw.decode("utf-8"))
         try:
             doc = load_file(self.root / relpath, relpath)
         except ValidationFailed as exc:
@@ -45,7 +61,13 @@ class _Loader:
             return None
         findings = validate_document(doc, schema)
         self.diagnostics.extend(findings)
+        if key is not None and not findings and self.cache is not None:
+            self.cache.put(key, doc.data)
         return None if any(d.is_error for d in findings) else doc
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
 
     def names_match(self, doc: Document, expected: str, what: str) -> bool:
         actual = doc.data.get("name")
@@ -68,6 +90,7 @@ def load_agents(root: Path, config: Config) -> Workspace:
             doc = loader.load(layout.agent_file(folder.name), "agent")
             if doc is not None and loader.names_match(doc, folder.name, "agent"):
                 ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
+    loader.save()
     ws.diagnostics = loader.diagnostics
     return ws
 
@@ -94,6 +117,7 @@ def load_workspace(root: Path, *, strict: bool = True, config: Config | None = N
     _load_named(loader, ws, layout.KB_DIR, "kb-manifest", "KB manifest",
                 lambda name, doc: ws.kbs.__setitem__(name, KbManifest(name, doc)))
     _load_agents(loader, ws)
+    loader.save()
     ws.diagnostics = loader.diagnostics
     if config_doc.data:
         ws.diagnostics += check_workspace(ws)
