@@ -38,7 +38,7 @@ class StatusReport:
 def status(repo: RepoLike, agent: str | None = None, env: str | None = None) -> StatusReport:
     """Stable, canary, weight, step and time in step for each agent in `env`, and whether the window is open."""
     repo = as_repo(repo)
-    from agentctl.deploy.state import agents_in, read_state
+    from agentctl.deploy.state import agents_in, read_state, state_path
     from agentctl.deploy.windows import WindowPolicy, enforced
     from agentctl.errors import NotFoundError
     from agentctl.ops.rollout import steps_of
@@ -51,6 +51,7 @@ def status(repo: RepoLike, agent: str | None = None, env: str | None = None) -> 
         window.reason = f"change windows are not enforced in {env}"
     snapshot = repo.deployment_state()
     names = [agent] if agent else agents_in(snapshot, env)
+    snapshot.read_many([state_path(env, name) for name in names])  # one git process for every agent
     report = StatusReport(env, window.to_dict())
     steps = steps_of(spec)
     for name in names:

@@ -54,6 +54,15 @@ class Snapshot:
             self._cache[path] = self.store.read_at(self.commit, path) if self.commit else None
         return self._cache[path]
 
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        """Several files through one `git cat-file --batch` (and remembered for later `read`s)."""
+        wanted = [p for p in paths if p not in self._cache]
+        if wanted and self.commit:
+            self._cache.update(self.store.read_many_at(self.commit, wanted))
+        elif wanted:
+            self._cache.update(dict.fromkeys(wanted))
+        return {p: self._cache[p] for p in paths}
+
     def list(self, prefix: str = "") -> list[str]:
         return self.store.list_at(self.commit, prefix) if self.commit else []
 
