@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed
+from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed, unknown_environment
 from agentctl.model import layout
 from agentctl.model.artifacts import Config
 
@@ -85,9 +85,7 @@ class Context:
         name = env or self.config.default_environment
         spec = self.config.environments.get(name)
         if spec is None:
-            known = ", ".join(sorted(self.config.environments))
-            raise BadInputError(f"unknown environment '{name}' (agentctl.yaml declares: {known})",
-                                "pass --env with one of those names")
+            raise unknown_environment(name, self.config.environments)
         return name, spec
 
     def has_any(self, roles: Iterable[str]) -> bool:

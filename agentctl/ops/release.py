@@ -24,6 +24,7 @@ from agentctl.ops.bundles import (
     working_config,
 )
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store.gitcmd import not_a_repository
 
 
 def _sha256(path: Path) -> str:
@@ -96,7 +97,7 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         raise BadInputError(problem)
     note = " ".join(note.split())
     if not history.is_work_tree(root):
-        raise BadInputError(f"{root} is not a git repository", "run `git init` and commit the config first")
+        raise not_a_repository("release")
     head = history.head_commit(root)
     if head is None:
         raise BadInputError("the repository has no commits yet", "commit the config first")
