@@ -18,6 +18,7 @@ EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
 EXIT_CONFLICT = 4
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # an unexpected bug; a log with the traceback is written
 
 
 class AgentctlError(Exception):

@@ -9,6 +9,7 @@ import click
 
 from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import console, emit_json, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 ENV_HELP = "Environment (default: the one where AGENT has a canary)."
 
@@ -39,9 +40,9 @@ def evaluate(agent: str, env: str | None, repo: Path | None, as_json: bool) -> i
     evaluation = run(repo_from(repo), agent, env)
     if as_json:
         emit_json(evaluation.to_dict())
-        return 0
+        return EXIT_OK
     render_evaluation(evaluation)
-    return 0
+    return EXIT_OK
 
 
 @canary.command()
@@ -68,7 +69,7 @@ def watch(agent: str, env: str | None, interval: str, until: str, once: bool, re
                  on_step=None if as_json else render_watch_step)
     if as_json:
         emit_json(report.to_dict())
-    return 1 if report.rolled_back else 0
+    return EXIT_GATE_FAILED if report.rolled_back else EXIT_OK
 
 
 def render_evaluation(ev: Any) -> None:

@@ -6,6 +6,7 @@ import click
 
 from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 
 @click.command()
@@ -30,7 +31,7 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
             click.echo(line, err=as_json)
     if as_json:
         emit_json(report.to_dict())
-        return 0 if report.ok else 1
+        return EXIT_OK if report.ok else EXIT_GATE_FAILED
     table(["step", "result", "findings"],
           [(s.name, s.status, len(s.findings)) for s in report.steps],
           title=f"agentctl ci: {len(report.changed)} changed file(s) since {report.base_ref} ({report.base_commit[:12]})")
@@ -41,6 +42,6 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
     counts = count_line(len(report.errors), len(report.warnings))
     if report.ok:
         click.echo(f"✓ gate passed: {counts}; affected agents: {agents}")
-        return 0
+        return EXIT_OK
     click.echo(f"✗ gate failed: {counts}; affected agents: {agents} ({plural(len(report.changed), 'changed file')})")
-    return 1
+    return EXIT_GATE_FAILED

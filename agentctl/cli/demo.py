@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from agentctl.cli.render import console, emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -28,7 +29,7 @@ def demo(directory: Path | None, seed: int, as_json: bool) -> int:
     report = run_demo(directory, emit=None if as_json else _render, seed=seed)
     if as_json:
         emit_json(report.to_dict())
-    return 0
+    return EXIT_OK
 
 
 def _render(event: Any) -> None:

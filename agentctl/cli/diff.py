@@ -6,6 +6,7 @@ import click
 
 from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -24,11 +25,11 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
     found = diff_bundles(repo_from(repo), before, after)
     if as_json:
         emit_json(found.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"{found.before} → {found.after}")
     if not found.changed:
         click.echo("no changes")
-        return 0
+        return EXIT_OK
     for item in found.items:
         click.echo(f"  {item['component']} {item['name']}: {item['summary']}")
         for line in item.get("lines_removed") or []:
@@ -39,4 +40,4 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
         click.echo("files:")
         for change in found.files:
             click.echo(f"  {change.status:8} {change.path}")
-    return 0
+    return EXIT_OK

@@ -9,6 +9,7 @@ import click
 from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 from agentctl.cli.rollout import override_option, reason_option, show_outcome
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -59,7 +60,7 @@ def approve(request_id: str | None, list_only: bool, reason: str, repo: Path | N
             table(["request", "action", "env", "agents", "requested by", "needs", "created"],
                   [(r["id"], r["action"], r["env"], ", ".join(r["agents"]), r["requester"],
                     " or ".join(r["approver_roles"]), r["created"]) for r in found.requests])
-        return 0
+        return EXIT_OK
     from agentctl.ops.approve import approve as run
 
     return show_outcome(run(repo_from(repo), request_id, reason=reason), as_json)

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 import click
 
 from agentctl import __version__
-from agentctl.errors import EXIT_INTERRUPTED, AgentctlError
-
-EXIT_INTERNAL = 70  # unexpected bug; a log with the traceback is written
+from agentctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AgentctlError
 
 # name → (module:attribute, short help). Groups are registered the same way.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -113,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = write_crash_log(exc, argv)
         click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
         return EXIT_INTERNAL
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def entrypoint() -> None:

@@ -6,6 +6,7 @@ import click
 
 from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -25,9 +26,9 @@ def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
     bundle = release_bundle(repo_from(repo), agent, note)
     if as_json:
         emit_json(bundle.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"released {bundle.ref} (commit {bundle.commit[:12]}, tag {bundle.ref})")
     click.echo(f"  note: {bundle.human_note}")
     for item in bundle.notes.get("generated") or []:
         click.echo(f"  - {item['component']} {item['name']}: {item['summary']}")
-    return 0
+    return EXIT_OK

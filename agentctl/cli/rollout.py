@@ -10,6 +10,7 @@ import click
 
 from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +31,7 @@ def show_outcome(outcome: Any, as_json: bool) -> int:
         click.echo(f"✓ {outcome.summary} (commit {outcome.commit[:10]})")
     else:
         click.echo(f"· {outcome.summary}; nothing changed")
-    return 0
+    return EXIT_OK
 
 
 @click.command()

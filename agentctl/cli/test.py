@@ -8,6 +8,7 @@ import click
 
 from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import console, emit_json, plural, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 
 @click.command()
@@ -38,9 +39,9 @@ def test(target: str, suites: tuple[str, ...], env: str | None, provider: str | 
                         jobs=jobs, junit=junit, progress=progress)
     if as_json:
         emit_json(run.to_dict())
-        return 0 if run.ok else 1
+        return EXIT_OK if run.ok else EXIT_GATE_FAILED
     _render(run)
-    return 0 if run.ok else 1
+    return EXIT_OK if run.ok else EXIT_GATE_FAILED
 
 
 def _render(run: Any) -> None:

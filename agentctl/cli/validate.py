@@ -6,6 +6,7 @@ import click
 
 from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
+from agentctl.errors import EXIT_BAD_INPUT, EXIT_OK
 
 
 @click.command()
@@ -24,12 +25,12 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
     report = validate_repo(handle, paths)
     if as_json:
         emit_json(report.to_dict())
-        return 0 if report.ok else 2
+        return EXIT_OK if report.ok else EXIT_BAD_INPUT
     for diagnostic in report.diagnostics:
         click.echo(str(diagnostic), err=True)
     if not report.ok:
         click.echo(count_line(len(report.errors), len(report.warnings)), err=True)
-        return 2
+        return EXIT_BAD_INPUT
     from agentctl.ops.summary import summarize_repo
 
     summary = summarize_repo(handle)
@@ -38,4 +39,4 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
           title=f"{summary.root}")
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     click.echo(f"✓ valid: {counts}; {plural(len(report.warnings), 'warning')}")
-    return 0
+    return EXIT_OK

@@ -9,6 +9,7 @@ import click
 
 from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK, EXIT_REFUSED
 
 
 @click.command()
@@ -33,4 +34,4 @@ def window(at: str | None, env: str | None, repo: Path | None, as_json: bool) ->
     else:
         click.echo(f"closed: {status.reason}")
         click.echo(f"next window opens {status.next_open}" if status.next_open else "no window opens in the next two years")
-    return 0 if status.open else 3
+    return EXIT_OK if status.open else EXIT_REFUSED
