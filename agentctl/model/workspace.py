@@ -36,7 +36,9 @@ def resolve_root(repo: str | Path | None) -> Path:
 CACHED_SCHEMAS = ("config", "prompt", "tool-contract", "kb-manifest", "agent")
 
 
-class _Loader:
+class Loader:
+    """Loads config files one by one, collecting every diagnostic (and remembering clean files by blob id)."""
+
     def __init__(self, root: Path, *, cache: bool = True) -> None:
         self.root = root
         self.diagnostics: list[Diagnostic] = []
@@ -83,7 +85,7 @@ def load_agents(root: Path, config: Config) -> Workspace:
     """The config and the agent definitions only (no prompts, contracts, KBs or released bundles):
     what commands that act on deployed agents need (canary, check). Invalid definitions are
     left out and their diagnostics kept on the Workspace."""
-    loader = _Loader(root)
+    loader = Loader(root)
     ws = Workspace(root=root, config=config)
     for folder in _sorted_dirs(root / layout.BUNDLES_DIR):
         if (folder / layout.AGENT_FILE).is_file():
@@ -104,7 +106,7 @@ def load_workspace(root: Path, *, strict: bool = True, config: Config | None = N
     """
     from agentctl.model.crossref import check_workspace
 
-    loader = _Loader(root)
+    loader = Loader(root)
     config_doc = config.doc if config is not None else loader.load(layout.CONFIG_FILE, "config")
     if config_doc is None:
         if strict:
@@ -131,7 +133,7 @@ def _sorted_dirs(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
 
 
-def _load_prompts(loader: _Loader, ws: Workspace) -> None:
+def _load_prompts(loader: Loader, ws: Workspace) -> None:
     for folder in _sorted_dirs(ws.root / layout.PROMPTS_DIR):
         relpath = layout.prompt_meta(folder.name)
         if not (folder / layout.PROMPT_META).is_file():
@@ -152,7 +154,7 @@ def _load_prompts(loader: _Loader, ws: Workspace) -> None:
         ws.prompts[folder.name] = Prompt(folder.name, doc, text_path.read_text("utf-8"), text_rel)
 
 
-def _load_named(loader: _Loader, ws: Workspace, directory: str, schema: str, what: str, put) -> None:
+def _load_named(loader: Loader, ws: Workspace, directory: str, schema: str, what: str, put) -> None:
     folder = ws.root / directory
     if not folder.is_dir():
         return
@@ -162,7 +164,7 @@ def _load_named(loader: _Loader, ws: Workspace, directory: str, schema: str, wha
             put(path.stem, doc)
 
 
-def _load_agents(loader: _Loader, ws: Workspace) -> None:
+def _load_agents(loader: Loader, ws: Workspace) -> None:
     for folder in _sorted_dirs(ws.root / layout.BUNDLES_DIR):
         if not (folder / layout.AGENT_FILE).is_file():
             loader.diagnostics.append(Diagnostic(
@@ -179,3 +181,6 @@ def _load_agents(loader: _Loader, ws: Workspace) -> None:
     for released in ws.released:
         if released.relpath.rsplit("/", 1)[0] + "/" in defined:
             loader.diagnostics.extend(released.diagnostics)
+
+
+_Loader = Loader  # the earlier private name
