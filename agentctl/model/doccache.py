@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-CACHE_FILE = ".agentctl/cache/documents.json"
+CACHE_DIR = ".agentctl/cache"
+CACHE_FILE = f"{CACHE_DIR}/documents.json"
 
 
 def blob_id(data: bytes) -> str:
@@ -77,4 +78,4 @@ class DocumentCache:
             pass  # a read-only checkout: no cache, same answers
 
 
-__all__ = ["CACHE_FILE", "DocumentCache", "blob_id", "schema_stamp"]
+__all__ = ["CACHE_DIR", "CACHE_FILE", "DocumentCache", "blob_id", "schema_stamp"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from agentctl.model import layout
 from agentctl.model.diagnostics import Diagnostic
 
-CACHE_FILE = ".agentctl/cache/released-bundles.json"
+CACHE_FILE = ".agentctl/cache/released-bundles-v2.json"
 
 # (kind, name, version, {path: sha256}) — what one bundle pins
 Pin = tuple[str, str, str, dict[str, str]]
@@ -39,11 +40,31 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
 
 
+def _is_bundle_name(name: str) -> bool:
+    return name[:1] == "v" and name.endswith(".yaml") and name[1:-5].isdigit()
+
+
 def bundle_files(root: Path) -> list[Path]:
     """Every released bundle file in the working tree, by agent then version."""
-    found = [p for p in (root / layout.BUNDLES_DIR).glob("*/v*.yaml")
-             if not p.parent.name.startswith(".") and layout.kind_of(p.relative_to(root).as_posix()) == "bundle"]
-    return sorted(found, key=lambda p: (p.parent.name, int(p.stem[1:]) if p.stem[1:].isdigit() else 0))
+    return [root / rel for rel, _stat in _scan(root)]
+
+
+def _scan(root: Path) -> list[tuple[str, os.stat_result]]:
+    """(relpath, stat) of every released bundle file, by agent then version — os.scandir, no pathlib per file."""
+    base = os.path.join(root, layout.BUNDLES_DIR)
+    found: list[tuple[str, os.stat_result]] = []
+    try:
+        agents = sorted(e.name for e in os.scandir(base) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+    for agent in agents:
+        try:
+            entries = [e for e in os.scandir(os.path.join(base, agent)) if _is_bundle_name(e.name) and e.is_file()]
+        except OSError:
+            continue
+        entries.sort(key=lambda e: int(e.name[1:-5]))
+        found += [(f"{layout.BUNDLES_DIR}/{agent}/{e.name}", e.stat()) for e in entries]
+    return found
 
 
 def pins_of(data: dict[str, Any]) -> list[Pin]:
@@ -71,38 +92,48 @@ def _stamp() -> str:
 
 
 def load_released(root: Path) -> list[ReleasedFile]:
-    """Each released bundle file with its pins and schema findings (from the cache where it can be)."""
+    """Each released bundle file with its pins and schema findings (from the cache where it can be).
+
+    A file whose size and mtime match the cached entry for its path is not even read (git's own
+    index trick); otherwise its blob id is the key, so a touched but unchanged file still hits.
+    """
     from agentctl.errors import ValidationFailed
     from agentctl.model.schema import validate_document
     from agentctl.model.yamlio import load_file
 
-    files = bundle_files(root)
+    files = _scan(root)
     if not files:
         return []
     cache_path = root / CACHE_FILE
     stamp = _stamp()
     cached: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
     try:
         stored = json.loads(cache_path.read_text("utf-8"))
         if isinstance(stored, dict) and stored.get("stamp") == stamp:
-            cached = stored.get("entries") or {}
+            cached, seen = stored.get("entries") or {}, stored.get("paths") or {}
     except (OSError, ValueError):
         pass
-    entries = dict(cached)
+    entries, paths = dict(cached), {}
+    dirty = False
     out = []
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        key = blob_id(raw)
+    for rel, st in files:
+        known = seen.get(rel)
+        key = known[2] if known and known[0] == st.st_size and known[1] == st.st_mtime_ns else None
+        if key is None:
+            try:
+                with open(os.path.join(root, rel), "rb") as fh:
+                    key = blob_id(fh.read())
+            except OSError:
+                continue
         hit = cached.get(key)
         if hit is not None:
-            out.append(ReleasedFile(rel, hit["ref"], [(k, n, v, dict(h)) for k, n, v, h in hit["pins"]]))
+            paths[rel] = [st.st_size, st.st_mtime_ns, key]
+            dirty = dirty or known != paths[rel]
+            out.append(ReleasedFile(rel, hit[0], [(k, n, v, h) for k, n, v, h in hit[1]]))
             continue
         try:
-            doc = load_file(path, rel)
+            doc = load_file(root / rel, rel)
         except ValidationFailed as exc:
             out.append(ReleasedFile(rel, None, [], list(exc.diagnostics)))
             continue
@@ -112,9 +143,11 @@ def load_released(root: Path) -> list[ReleasedFile]:
         released = ReleasedFile(rel, ref, pins_of(data), findings)
         out.append(released)
         if not findings:
-            entries[key] = {"ref": released.ref, "pins": [list(p) for p in released.pins]}
-    if entries != cached:
-        _save(cache_path, {"stamp": stamp, "entries": entries})
+            entries[key] = [released.ref, [list(p) for p in released.pins]]
+            paths[rel] = [st.st_size, st.st_mtime_ns, key]
+            dirty = True
+    if dirty or len(paths) != len(seen):
+        _save(cache_path, {"stamp": stamp, "entries": entries, "paths": paths})
     return out
 
 
