@@ -4,7 +4,8 @@
 
 - validate (CPU s of the `agentctl validate` process) with no releases and with N releases per
   agent, first run (cold cache) and second run (warm); the floor is the no-release cost.
-- canary evaluate on the big repo vs on the example repo (same command, same empty call store).
+- canary evaluate and check daily on the big repo vs on the example repo (same command, same empty
+  call store; median of three runs after the first validate, so caches are warm).
 - status for every agent deployed (CLI, wall ms) vs the git floor: `for-each-ref` + one
   `cat-file --batch` of every state file.
 - agent history (in-process ms) vs the git floor: `for-each-ref` of its tags + one `cat-file --batch`
@@ -102,6 +103,10 @@ def main() -> None:
         big = statistics.median(cpu_s("canary", "evaluate", AGENT, "--env", "production", "--repo", str(many))
                                 for _ in range(3))
         print(f"canary evaluate: example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
+              f"(difference {big - small:+.2f} s)")
+        small = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(example)) for _ in range(3))
+        big = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
+        print(f"check daily:     example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
               f"(difference {big - small:+.2f} s)")
 
         from agentctl.ops.status import status
