@@ -67,7 +67,8 @@ def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, v
                  f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
         query_params = [agent, env, *versions, first, last, *params]
     sql = aggregate_sql(table, group, keys=["bundle_version"], where=where, business=set(store.business_columns()))
-    return store.query(sql, query_params)
+    rows: list[tuple[Any, ...]] = store.query(sql, query_params)
+    return rows
 
 
 def _collect(out: dict[int, dict[str, ArmStats]], group: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:

@@ -89,6 +89,6 @@ def _render_batch(event: Any) -> None:
 
 def _short(step: Any) -> str:
     if step.action in ("rollback", "promote"):
-        return step.message
-    text = step.message
+        return str(step.message)
+    text = str(step.message)
     return text if len(text) <= 140 else text[:137] + "…"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Workspace
@@ -28,7 +29,7 @@ def check_workspace(ws: Workspace) -> list[Diagnostic]:
     return [d for fn in CHECKS for d in fn(ws)]
 
 
-def _known(names) -> str:
+def _known(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
@@ -84,7 +85,7 @@ def environments(ws: Workspace) -> Iterator[Diagnostic]:
                                  "use an IANA zone name such as America/Chicago or Europe/Berlin")
 
 
-def _owner_findings(ws: Workspace, kind: str, loaded: dict, present: set[str]) -> Iterator[Diagnostic]:
+def _owner_findings(ws: Workspace, kind: str, loaded: dict[str, Any], present: set[str]) -> Iterator[Diagnostic]:
     """Owner checks for agents or tools: `loaded` maps names to their Document, `present` is every file found."""
     people = ws.config.people
     singular = kind[:-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from agentctl.errors import NotARepositoryError, ValidationFailed
@@ -154,7 +155,8 @@ def _load_prompts(loader: Loader, ws: Workspace) -> None:
         ws.prompts[folder.name] = Prompt(folder.name, doc, text_path.read_text("utf-8"), text_rel)
 
 
-def _load_named(loader: Loader, ws: Workspace, directory: str, schema: str, what: str, put) -> None:
+def _load_named(loader: Loader, ws: Workspace, directory: str, schema: str, what: str,
+                put: Callable[[str, Document], object]) -> None:
     folder = ws.root / directory
     if not folder.is_dir():
         return

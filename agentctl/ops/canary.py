@@ -47,7 +47,7 @@ class CanaryEvaluation:
 
     @property
     def overall(self) -> str:
-        return self.decision.overall
+        return str(self.decision.overall)
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "decision"}

@@ -72,7 +72,7 @@ def commit_paths(root: Path, paths: list[Path], message: str, *, author: tuple[s
         top = Path(repo.working_tree_dir)
         repo.index.add([p.resolve().relative_to(top.resolve()).as_posix() for p in paths])
         actor = git.Actor(*author) if author else None
-        return repo.index.commit(message, author=actor, committer=actor).hexsha
+        return str(repo.index.commit(message, author=actor, committer=actor).hexsha)
 
 
 def identity(repo_root: Path | None = None) -> tuple[str, str] | None:

@@ -42,7 +42,7 @@ def save_result(root: Path, agent: str, version: int, suite: str, run: dict[str,
     message = f"{agent}@v{version} {suite}: {record['status']}\n\nresult-id: {record['id']}\n"
     RefStore(root, RESULTS_REF).update(lambda snap: Change({result_path(agent, version, suite): payload}, message),
                                        Author(actor.name, actor.email), retries=retries)
-    return record["id"]
+    return str(record["id"])
 
 
 def results_for(root: Path, agent: str, version: int, *, store: Any = None) -> dict[str, dict[str, Any]]:
