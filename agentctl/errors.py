@@ -6,7 +6,7 @@ can map any failure to one line of text and a documented exit status.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
 EXIT_CONFLICT = 4
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # an unexpected bug; a log with the traceback is written
 
 
 class AgentctlError(Exception):
@@ -36,6 +37,12 @@ class AgentctlError(Exception):
 
 class BadInputError(AgentctlError):
     """A file, option or reference the user gave is wrong (exit 2)."""
+
+
+def unknown_environment(name: str, known: Iterable[str]) -> BadInputError:
+    """The one wording of an environment agentctl.yaml does not declare."""
+    return BadInputError(f"unknown environment '{name}' (agentctl.yaml declares: {', '.join(sorted(known)) or 'none'})",
+                         "pass --env with one of those names")
 
 
 class NotARepositoryError(BadInputError):

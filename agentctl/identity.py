@@ -56,6 +56,11 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         _AUTOMATION.reset(token)
 
 
+def automation() -> Actor | None:
+    """The automation acting in-process (`acting_as`), if any."""
+    return _AUTOMATION.get()
+
+
 def current_actor(repo_root: Path | None = None) -> Actor:
     automation = _AUTOMATION.get()
     if automation is not None:

@@ -8,24 +8,28 @@ call store only when it reads calls. Ops functions take a `ConfigRepo`; the CLI 
     from agentctl.repo import ConfigRepo
     repo = ConfigRepo.discover("path/to/repo")
     repo.config.default_environment
+
+A handle is a view of one moment: a long-running loop (`canary watch`) takes a `fresh()` copy
+for each look.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentctl.errors import ValidationFailed
+from agentctl.errors import NotFoundError, ValidationFailed
 from agentctl.model import layout
 
 if TYPE_CHECKING:
     from agentctl.calls.store import DuckDBCallStore
+    from agentctl.deploy.context import Context
     from agentctl.identity import Actor
     from agentctl.model.artifacts import Config, Workspace
-    from agentctl.store.refstore import RefStore
+    from agentctl.store.gitcmd import Git
+    from agentctl.store.refstore import RefStore, Snapshot
 
 
 class ConfigRepo:
@@ -35,6 +39,7 @@ class ConfigRepo:
         self.root = Path(root)
         self._now = now
         self._configs_at: dict[str, Config] = {}
+        self._contexts: dict[tuple[bool, Actor], Context] = {}
         self._calls: dict[bool, DuckDBCallStore] = {}
 
     @classmethod
@@ -44,56 +49,113 @@ class ConfigRepo:
 
         return cls(resolve_root(repo))
 
+    def fresh(self) -> ConfigRepo:
+        """A new handle on the same repo (nothing cached): the next look of a long-running loop."""
+        return ConfigRepo(self.root, now=self._now)
+
+    # -- git ----------------------------------------------------------------------------------
+    @cached_property
+    def git(self) -> Git:
+        """The one git runner (read_at, list_at, read_objects, blob_id, prefix, CAS, fetch, push)."""
+        from agentctl.store.gitcmd import Git
+
+        return Git(self.root)
+
     # -- config -------------------------------------------------------------------------------
     @cached_property
     def config(self) -> Config:
         """agentctl.yaml from the working tree, validated once (exit 2 with every diagnostic)."""
-        from agentctl.model.artifacts import Config
-        from agentctl.model.schema import validate_document
-        from agentctl.model.yamlio import load_file
+        from agentctl.deploy.context import read_config
 
-        doc = load_file(self.root / layout.CONFIG_FILE, layout.CONFIG_FILE)
-        errors = [d for d in validate_document(doc, "config") if d.is_error]
-        if errors:
-            raise ValidationFailed(errors)
-        return Config(doc)
+        return read_config(self.root)
 
     def config_at(self, rev: str) -> Config:
         """agentctl.yaml as committed at `rev`, validated; cached per revision."""
         if rev not in self._configs_at:
-            from agentctl.model.artifacts import Config
-            from agentctl.model.schema import validate_document
-            from agentctl.model.yamlio import parse_text
+            from agentctl.deploy.context import parse_config
 
-            proc = subprocess.run(["git", "show", f"{rev}:{layout.CONFIG_FILE}"], cwd=self.root,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                from agentctl.errors import NotFoundError
-
+            text = self.git.read_text_at(rev, layout.CONFIG_FILE)
+            if text is None:
                 raise NotFoundError(f"no {layout.CONFIG_FILE} committed at {rev}",
                                     "commit agentctl.yaml, or name a revision that has it")
-            doc = parse_text(proc.stdout, f"{rev}:{layout.CONFIG_FILE}")
-            errors = [d for d in validate_document(doc, "config") if d.is_error]
-            if errors:
-                raise ValidationFailed(errors)
-            self._configs_at[rev] = Config(doc)
+            self._configs_at[rev] = parse_config(text, f"{rev}:{layout.CONFIG_FILE}")
         return self._configs_at[rev]
 
+    def config_for(self, *, fall_back_to_head: bool = False) -> Config:
+        """The working-tree config; with fall_back_to_head, the committed one when the working file is
+        broken or missing, so an emergency rollback never depends on the state of the checkout."""
+        try:
+            return self.config
+        except ValidationFailed:
+            if not fall_back_to_head:
+                raise
+            try:
+                return self.config_at("HEAD")
+            except Exception:
+                pass
+            raise
+
+    def context(self, *, fall_back_to_head: bool = False) -> Context:
+        """Who acts, when, under which config, on which deployment store: what every action shares."""
+        key = (fall_back_to_head, self.actor)
+        if key not in self._contexts:
+            from agentctl.deploy.context import make_context
+
+            config = self.config_for(fall_back_to_head=fall_back_to_head)
+            self._contexts[key] = make_context(self.root, config, self.actor, self.now, self.deployments)
+        return self._contexts[key]
+
+    # -- the working tree ---------------------------------------------------------------------
     @cached_property
     def workspace(self) -> Workspace:
         """Every prompt, contract, KB manifest and agent in the working tree, validated (strict)."""
         from agentctl.model.workspace import load_workspace
+        from agentctl.validation import load_checks
 
-        return load_workspace(self.root)
+        load_checks()
+        return load_workspace(self.root, config=self.config)
+
+    @cached_property
+    def workspace_lenient(self) -> Workspace:
+        """Like `workspace`, but diagnostics are returned on it rather than raised (validate, summaries)."""
+        from agentctl.model.workspace import load_workspace
+        from agentctl.validation import load_checks
+
+        load_checks()
+        try:
+            config = self.config
+        except ValidationFailed:
+            return load_workspace(self.root, strict=False)
+        return load_workspace(self.root, strict=False, config=config)
+
+    @cached_property
+    def agents(self) -> Workspace:
+        """agentctl.yaml and the agent definitions only — for commands about deployed agents (canary,
+        check, metrics), which never need prompts, contracts or released bundle files."""
+        from agentctl.model.workspace import load_agents
+
+        return load_agents(self.root, self.config)
 
     # -- state --------------------------------------------------------------------------------
     @cached_property
     def deployments(self) -> RefStore:
-        """The deployment-state ref store (refs/agentctl/deployments)."""
+        """The deployment-state ref store (refs/agentctl/deployments); fetched at most once."""
         from agentctl.deploy.state import store
 
         store_: RefStore = store(self.root)
         return store_
+
+    def deployment_state(self) -> Snapshot:
+        """The deployment state as of this command (with a remote: fetched once, then reused)."""
+        return self.deployments.snapshot()
+
+    @cached_property
+    def results(self) -> RefStore:
+        """The test-results ref store (refs/agentctl/results)."""
+        from agentctl.store.refstore import RefStore
+        from agentctl.store.results import RESULTS_REF
+
+        return RefStore(self.root, RESULTS_REF)
 
     def calls(self, *, read_only: bool = True, memory_limit: str | None = None) -> DuckDBCallStore:
         """The call store named by `metrics_source`, opened on first use (close with `close()`)."""
@@ -105,8 +167,15 @@ class ConfigRepo:
         return self._calls[read_only]
 
     # -- who and when -------------------------------------------------------------------------
-    @cached_property
+    @property
     def actor(self) -> Actor:
+        """Who acts: an in-process automation (`acting_as`) if one is acting, else the user (looked up once)."""
+        from agentctl.identity import automation
+
+        return automation() or self._user
+
+    @cached_property
+    def _user(self) -> Actor:
         from agentctl.identity import current_actor
 
         return current_actor(self.root)
@@ -133,9 +202,12 @@ class ConfigRepo:
 
 
 def as_repo(repo: ConfigRepo | str | Path | None) -> ConfigRepo:
-    """A handle from a handle, a path, or None (discovery) — for Python API entry points."""
-    return repo if isinstance(repo, ConfigRepo) else ConfigRepo.discover(repo)
+    """A handle from a handle, a config root path, or None (discovery from the cwd) — for Python API callers."""
+    if isinstance(repo, ConfigRepo):
+        return repo
+    return ConfigRepo.discover() if repo is None else ConfigRepo(Path(repo))
 
 
-__all__ = ["ConfigRepo", "as_repo"]
+RepoLike = ConfigRepo | Path | str
 
+__all__ = ["ConfigRepo", "RepoLike", "as_repo"]

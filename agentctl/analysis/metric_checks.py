@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from agentctl.model import layout
 from agentctl.model.artifacts import Workspace
@@ -18,7 +19,6 @@ from agentctl.model.crossref import check
 from agentctl.model.diagnostics import Diagnostic
 
 PREFIX = "EXPLAIN SELECT agent, "
-MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
 
 
 @check
@@ -86,9 +86,11 @@ def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagno
         con.close()
 
 
-def _explain(con, sql: str) -> tuple[str, int | None] | None:
+def _explain(con: Any, sql: str) -> tuple[str, int | None] | None:
     """None when `sql` binds as an aggregate; else (first line of DuckDB's message, offset into sql)."""
     import duckdb
+
+    from agentctl.analysis.metrics import MISSING_COLUMN
 
     added: set[str] = set()
     query = f"{PREFIX}{sql} FROM calls GROUP BY agent"

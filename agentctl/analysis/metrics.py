@@ -14,11 +14,23 @@ variance where one is defined, which the trend test in daily.py needs:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 RATE, MEAN, VALUE = "rate", "mean", "value"
+MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+
+
+def explain_failure(exc: BaseException) -> str:
+    """What to tell a user when the store cannot compute a metric — never a raw database message for
+    the common case of a business field no ingested call has carried yet."""
+    text = str(exc)
+    missing = MISSING_COLUMN.search(text)
+    if missing:
+        return f"no stored call has the field '{missing[1]}' yet (it appears once calls carrying it are ingested)"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _rate(condition: str) -> str:
@@ -162,7 +174,7 @@ def compute(store: Any, metrics: Sequence[MetricDef], environments: Sequence[str
                 try:
                     out += _run(store, table, [metric], environments, since, until, by, agents, business)
                 except Exception as exc:  # noqa: BLE001
-                    message = str(exc).splitlines()[0]
+                    message = explain_failure(exc)
                     out += [MetricValue(metric.name, env, "*", None, None, 0, None, message) for env in environments]
     return out
 
@@ -181,16 +193,8 @@ def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequenc
     if agents:
         conditions.append(f"agent IN ({', '.join('?' for _ in agents)})")
         params += list(agents)
-    selects = []
-    for i, m in enumerate(metrics):
-        expr = m.value_sql
-        if m.table == "calls" and _missing_business(expr, business):
-            expr = "NULL"  # the field has never been recorded: no data, not an error
-        where = f" FILTER (WHERE {m.where})" if m.where else ""
-        variance = f"{m.var_sql}{where}" if m.var_sql else "NULL"
-        selects += [f"{expr}{where} AS v{i}", f"{m.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
-    sql = (f"SELECT {', '.join(keys)}, {', '.join(selects)} FROM {table} WHERE {' AND '.join(conditions)} "
-           f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}")
+    sql = aggregate_sql(table, metrics, keys=keys, where=" AND ".join(conditions), business=business,
+                        order=True)
     rows = store.query(sql, params)
     out = []
     width = len(keys)
@@ -203,6 +207,28 @@ def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequenc
             out.append(MetricValue(m.name, row[0], row[1], row[2] if width > 2 else None, value, n,
                                    None if var is None else float(var)))
     return out
+
+
+def aggregate_sql(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[str], where: str,
+                  business: set[str] | None = None, order: bool = False) -> str:
+    """The one metric query: for each metric its value, n and per-observation variance (columns v_i,
+    n_i, s_i after `keys`), every metric of `table` in one scan, grouped by `keys`.
+
+    Used by `metrics`, daily checks and the canary arms alike. A conversion metric whose business
+    field has never been recorded reads as no data (NULL), never as a DuckDB binder error; pass
+    `business` (the store's business columns) to get that.
+    """
+    selects = []
+    for i, m in enumerate(metrics):
+        expr = m.value_sql
+        if business is not None and m.table == "calls" and _missing_business(expr, business):
+            expr = "NULL"  # the field has never been recorded: no data, not an error
+        filt = f" FILTER (WHERE {m.where})" if m.where else ""
+        variance = f"{m.var_sql}{filt}" if m.var_sql else "NULL"
+        selects += [f"{expr}{filt} AS v{i}", f"{m.n_sql}{filt} AS n{i}", f"{variance} AS s{i}"]
+    group = ", ".join(keys)
+    sql = f"SELECT {group}, {', '.join(selects)} FROM {table} WHERE {where} GROUP BY {group}"
+    return sql + (f" ORDER BY {group}" if order else "")
 
 
 def _missing_business(sql: str, business: set[str]) -> bool:

@@ -1,4 +1,5 @@
-"""Per-arm aggregates for the judge: one SQL query per table, grouped by bundle version.
+"""Per-arm aggregates for the judge: one SQL query per table, grouped by bundle version, built by the
+one metric SQL builder (agentctl.analysis.metrics.aggregate_sql) that `metrics` and daily checks use.
 
 The judge needs, per metric and arm, n and successes (rates) or n, sum and sum of squares (means).
 Metric definitions (agentctl.analysis.metrics) give each metric as an aggregate value expression, an
@@ -20,6 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from agentctl.analysis.metrics import aggregate_sql, explain_failure
 from agentctl.analysis.sequential import ArmStats
 
 
@@ -43,7 +45,7 @@ def arm_stats(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions
                 try:
                     _collect(out, [d], _query(store, table, [d], agent, env, versions, since, until))
                 except Exception as exc:  # noqa: BLE001
-                    errors[d.name] = str(exc).splitlines()[0]
+                    errors[d.name] = explain_failure(exc)
             continue
         _collect(out, group, rows)
     return out, errors
@@ -58,19 +60,15 @@ def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, v
     first, last = start.date() - dt.timedelta(days=1), end.date() + dt.timedelta(days=1)
     params: list[Any] = [agent, env, start, end, first, last]
     marks = ", ".join("?" for _ in versions)
-    selects = []
-    for i, d in enumerate(group):
-        where = f" FILTER (WHERE {d.where})" if d.where else ""
-        variance = f"{d.var_sql}{where}" if d.var_sql else "NULL"
-        selects += [f"{d.value_sql}{where} AS v{i}", f"{d.n_sql}{where} AS n{i}", f"{variance} AS s{i}"]
     if table == "calls":
-        source, query_params = f"calls WHERE {window} AND bundle_version IN ({marks})", [*params, *versions]
+        where, query_params = f"{window} AND bundle_version IN ({marks})", [*params, *versions]
     else:
-        source = (f"tool_calls WHERE agent = ? AND environment = ? AND bundle_version IN ({marks}) "
-                  f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
+        where = (f"agent = ? AND environment = ? AND bundle_version IN ({marks}) "
+                 f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
         query_params = [agent, env, *versions, first, last, *params]
-    sql = f"SELECT bundle_version, {', '.join(selects)} FROM {source} GROUP BY bundle_version"
-    return store.query(sql, query_params)
+    sql = aggregate_sql(table, group, keys=["bundle_version"], where=where, business=set(store.business_columns()))
+    rows: list[tuple[Any, ...]] = store.query(sql, query_params)
+    return rows
 
 
 def _collect(out: dict[int, dict[str, ArmStats]], group: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,9 @@ class CiContext:
     changes: list[ChangedFile]
     impact: Impact
     workspace: Workspace  # the head side, loaded only as far as the change reaches
+    # runs an agent's suites (root, agent, kinds) → a run with `.suites`; given by the caller (agentctl.ops.ci)
+    # so the gate never imports the layer above it
+    run_tests: Callable[..., Any] | None = None
     _base_texts: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @property

@@ -13,7 +13,7 @@ from agentctl.ci.impact import Impact
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
-from agentctl.model.workspace import _Loader, load_workspace
+from agentctl.model.workspace import Loader, load_workspace
 from agentctl.model.yamlio import Document
 
 
@@ -30,7 +30,7 @@ def load_scoped_workspace(root: Path, impact: Impact, changed_paths: list[str]) 
             prompts.update([uses.prompt] if uses.prompt else [])
             contracts.update(uses.contracts)
             kbs.update([uses.kb] if uses.kb else [])
-    loader = _Loader(root)
+    loader = Loader(root)
     config_doc = loader.load(layout.CONFIG_FILE, "config") or Document(layout.CONFIG_FILE, {})
     ws = Workspace(root=root, config=Config(config_doc))
     for name in sorted(prompts):
@@ -57,12 +57,12 @@ def load_scoped_workspace(root: Path, impact: Impact, changed_paths: list[str]) 
     return ws
 
 
-def _load_if_present(loader: _Loader, relpath: str, schema: str) -> Document | None:
+def _load_if_present(loader: Loader, relpath: str, schema: str) -> Document | None:
     # a deleted component is not an error here: the agents still naming it are reported by crossref
     return loader.load(relpath, schema) if (loader.root / relpath).is_file() else None
 
 
-def _load_prompt(loader: _Loader, ws: Workspace, name: str) -> None:
+def _load_prompt(loader: Loader, ws: Workspace, name: str) -> None:
     folder = ws.root / layout.PROMPTS_DIR / name
     if not folder.is_dir():
         return

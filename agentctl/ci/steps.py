@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from agentctl.ci.context import CiContext, Finding
 from agentctl.model import layout
@@ -121,7 +122,7 @@ def run_affected_suites(ctx: CiContext) -> list[Finding]:
         agent = ctx.workspace.agents.get(name)
         if agent is None or not agent.suites:
             continue
-        findings += _run_suites(ctx.root, name, agent.suites)
+        findings += _run_suites(ctx.root, name, agent.suites, ctx.run_tests)
         # trust model (agentctl.ci.trust): what the change names that would run is reported, never executed
         from agentctl.ci.trust import agent_trust_findings
 
@@ -129,7 +130,7 @@ def run_affected_suites(ctx: CiContext) -> list[Finding]:
     return findings
 
 
-def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
+def _run_suites(root: Path, agent: str, suites: list[str], run_tests: Callable[..., Any] | None) -> list[Finding]:
     """The one place the gate calls the suite runner: unit and boundary suites, offline by replay only.
 
     Returns one error Finding per failed case (naming the case), nothing when all pass. Cases
@@ -137,8 +138,11 @@ def _run_suites(root: Path, agent: str, suites: list[str]) -> list[Finding]:
     """
     from agentctl.ci.trust import GATED_KINDS, skipped_for_trust
     from agentctl.errors import AgentctlError
-    from agentctl.ops.test import run_tests
 
+    if run_tests is None:
+        return [Finding("suites", "error", layout.agent_file(agent), None, None,
+                        f"suites of '{agent}' could not run: no suite runner was given to the gate",
+                        "suite-error", agent)]
     try:
         run = run_tests(root, agent, suites=GATED_KINDS, replay_only=True)
     except AgentctlError as exc:

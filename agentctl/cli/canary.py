@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import console, emit_json, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 ENV_HELP = "Environment (default: the one where AGENT has a canary)."
 
@@ -36,12 +37,12 @@ def evaluate(agent: str, env: str | None, repo: Path | None, as_json: bool) -> i
     """
     from agentctl.ops.canary import evaluate as run
 
-    evaluation = run(root_from(repo), agent, env)
+    evaluation = run(repo_from(repo), agent, env)
     if as_json:
         emit_json(evaluation.to_dict())
-        return 0
+        return EXIT_OK
     render_evaluation(evaluation)
-    return 0
+    return EXIT_OK
 
 
 @canary.command()
@@ -64,11 +65,11 @@ def watch(agent: str, env: str | None, interval: str, until: str, once: bool, re
     """
     from agentctl.ops.canary import watch as run
 
-    report = run(root_from(repo), agent, env, interval=interval, until=until, once=once,
+    report = run(repo_from(repo), agent, env, interval=interval, until=until, once=once,
                  on_step=None if as_json else render_watch_step)
     if as_json:
         emit_json(report.to_dict())
-    return 1 if report.rolled_back else 0
+    return EXIT_GATE_FAILED if report.rolled_back else EXIT_OK
 
 
 def render_evaluation(ev: Any) -> None:

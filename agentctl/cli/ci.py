@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 
 @click.command()
@@ -24,13 +25,13 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
     from agentctl.ci.github import annotation_lines, in_actions
     from agentctl.ops.ci import run_ci
 
-    report = run_ci(root_from(repo), base, junit=junit)
+    report = run_ci(repo_from(repo), base, junit=junit)
     if in_actions():
         for line in annotation_lines(report.findings):
             click.echo(line, err=as_json)
     if as_json:
         emit_json(report.to_dict())
-        return 0 if report.ok else 1
+        return EXIT_OK if report.ok else EXIT_GATE_FAILED
     table(["step", "result", "findings"],
           [(s.name, s.status, len(s.findings)) for s in report.steps],
           title=f"agentctl ci: {len(report.changed)} changed file(s) since {report.base_ref} ({report.base_commit[:12]})")
@@ -41,6 +42,6 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
     counts = count_line(len(report.errors), len(report.warnings))
     if report.ok:
         click.echo(f"✓ gate passed: {counts}; affected agents: {agents}")
-        return 0
+        return EXIT_OK
     click.echo(f"✗ gate failed: {counts}; affected agents: {agents} ({plural(len(report.changed), 'changed file')})")
-    return 1
+    return EXIT_GATE_FAILED

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, optional_root, repo_option, root_from
+from agentctl.cli.options import json_option, optional_root, repo_from, repo_option
 from agentctl.cli.render import emit_json, plural, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 
 @click.group()
@@ -41,10 +42,10 @@ def diff(targets: tuple[str, ...], from_rev: str | None, to_rev: str | None, ope
     else:
         if operation:
             raise click.UsageError("--operation needs two OpenAPI files")
-        result = diff_tool(root_from(repo), targets[0], from_rev, to_rev)
+        result = diff_tool(repo_from(repo), targets[0], from_rev, to_rev)
     if as_json:
         emit_json(result.to_dict())
-        return 1 if result.breaking else 0
+        return EXIT_GATE_FAILED if result.breaking else EXIT_OK
     report = result.report
     title = f"{result.tool}: {result.old_label} → {result.new_label}"
     if report.changes:
@@ -55,7 +56,7 @@ def diff(targets: tuple[str, ...], from_rev: str | None, to_rev: str | None, ope
     counts = ", ".join(f"{n} {level}" for level, n in result.to_dict()["summary"].items())
     mark = "✗ breaking" if result.breaking else "✓ not breaking"
     click.echo(f"{mark}: {counts}")
-    return 1 if result.breaking else 0
+    return EXIT_GATE_FAILED if result.breaking else EXIT_OK
 
 
 @contracts.command()
@@ -66,13 +67,13 @@ def history(tool: str, repo: Path | None, as_json: bool) -> int:
     """List each version of a tool contract: date, author, commit and what changed."""
     from agentctl.ops.contracts import contract_history
 
-    result = contract_history(root_from(repo), tool)
+    result = contract_history(repo_from(repo), tool)
     if as_json:
         emit_json(result.to_dict())
-        return 0
+        return EXIT_OK
     table(["version", "date", "author", "commit", "changes"],
           [(e.version, e.date, e.author, e.commit, e.changes) for e in result.entries], title=tool)
-    return 0
+    return EXIT_OK
 
 
 @contracts.command()
@@ -99,7 +100,7 @@ def verify(tool: str, base_url: str | None, env: str | None, timeout: float | No
     report = verify_tool(tool, root=optional_root(repo), base_url=base_url, env=env, timeout=timeout, junit=junit)
     if as_json:
         emit_json(report.to_dict())
-        return 0 if report.ok else 1
+        return EXIT_OK if report.ok else EXIT_GATE_FAILED
     table(["probe", "result", "HTTP", "ms", "reason"],
           [(p.name, p.result.upper(), p.status or "-", "-" if p.latency_ms is None else f"{p.latency_ms:.0f}",
             p.reason) for p in report.probes], title=f"{report.tool} {report.version} → {report.url}")
@@ -109,9 +110,9 @@ def verify(tool: str, base_url: str | None, env: str | None, timeout: float | No
             click.echo(f"{probe.result.upper()} {probe.name}: {probe.reason}")
     if bad:
         click.echo(f"✗ {bad} of {plural(len(report.probes), 'probe')} failed")
-        return 1
+        return EXIT_GATE_FAILED
     click.echo(f"✓ all {plural(len(report.probes), 'probe')} passed")
-    return 0
+    return EXIT_OK
 
 
 @contracts.command(name="import")
@@ -130,8 +131,8 @@ def import_(openapi_file: Path, operation: str, name: str | None, out: Path | No
     result = import_openapi(openapi_file, operation, root=optional_root(repo), name=name, out=out)
     if as_json:
         emit_json(result.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"✓ wrote {result.path} ({result.name} {result.version})")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    return 0
+    return EXIT_OK

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from agentctl.cli.render import console, emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -28,7 +29,7 @@ def demo(directory: Path | None, seed: int, as_json: bool) -> int:
     report = run_demo(directory, emit=None if as_json else _render, seed=seed)
     if as_json:
         emit_json(report.to_dict())
-    return 0
+    return EXIT_OK
 
 
 def _render(event: Any) -> None:
@@ -88,6 +89,6 @@ def _render_batch(event: Any) -> None:
 
 def _short(step: Any) -> str:
     if step.action in ("rollback", "promote"):
-        return step.message
-    text = step.message
+        return str(step.message)
+    text = str(step.message)
     return text if len(text) <= 140 else text[:137] + "…"

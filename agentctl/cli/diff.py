@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -21,14 +22,14 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
     """
     from agentctl.ops.diff import diff_bundles
 
-    found = diff_bundles(root_from(repo), before, after)
+    found = diff_bundles(repo_from(repo), before, after)
     if as_json:
         emit_json(found.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"{found.before} → {found.after}")
     if not found.changed:
         click.echo("no changes")
-        return 0
+        return EXIT_OK
     for item in found.items:
         click.echo(f"  {item['component']} {item['name']}: {item['summary']}")
         for line in item.get("lines_removed") or []:
@@ -39,4 +40,4 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
         click.echo("files:")
         for change in found.files:
             click.echo(f"  {change.status:8} {change.path}")
-    return 0
+    return EXIT_OK

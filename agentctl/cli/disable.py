@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
 from agentctl.cli.rollout import override_option, reason_option, show_outcome
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -23,7 +24,7 @@ def disable(agents: tuple[str, ...], all_agents: bool, env: str | None, reason: 
     """Take agents out of service (several agents or all need an approval by policy)."""
     from agentctl.ops.disable import disable as run
 
-    return show_outcome(run(root_from(repo), list(agents), env, all_agents=all_agents, reason=reason), as_json)
+    return show_outcome(run(repo_from(repo), list(agents), env, all_agents=all_agents, reason=reason), as_json)
 
 
 @click.command()
@@ -38,7 +39,7 @@ def enable(agents: tuple[str, ...], env: str | None, reason: str, override: bool
     """Put disabled agents back in service."""
     from agentctl.ops.disable import enable as run
 
-    return show_outcome(run(root_from(repo), list(agents), env, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), list(agents), env, reason=reason, override=override), as_json)
 
 
 @click.command()
@@ -52,14 +53,14 @@ def approve(request_id: str | None, list_only: bool, reason: str, repo: Path | N
     if list_only or not request_id:
         from agentctl.ops.approve import pending
 
-        found = pending(root_from(repo))
+        found = pending(repo_from(repo))
         if as_json:
             emit_json(found.to_dict())
         else:
             table(["request", "action", "env", "agents", "requested by", "needs", "created"],
                   [(r["id"], r["action"], r["env"], ", ".join(r["agents"]), r["requester"],
                     " or ".join(r["approver_roles"]), r["created"]) for r in found.requests])
-        return 0
+        return EXIT_OK
     from agentctl.ops.approve import approve as run
 
-    return show_outcome(run(root_from(repo), request_id, reason=reason), as_json)
+    return show_outcome(run(repo_from(repo), request_id, reason=reason), as_json)

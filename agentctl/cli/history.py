@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -16,28 +17,28 @@ from agentctl.cli.render import emit_json, table
 @json_option
 def history(name: str, kind: str, repo: Path | None, as_json: bool) -> int:
     """List the releases of agent NAME (or the versions of an artifact), oldest first."""
-    root = root_from(repo)
+    handle = repo_from(repo)
     if kind == "agent":
         from agentctl.ops.history import agent_history
 
-        found = agent_history(root, name)
+        found = agent_history(handle, name)
         if as_json:
             emit_json(found.to_dict())
-            return 0
+            return EXIT_OK
         if not found.rows:
             click.echo(f"{name} has no releases yet — run `agentctl release {name} -m NOTE`")
-            return 0
+            return EXIT_OK
         table(["version", "date", "author", "components", "note", "tests"],
               [(f"v{r.version}", r.date, r.author, "\n".join(r.components), r.note, r.tests) for r in found.rows],
               title=f"{name}")
-        return 0
+        return EXIT_OK
     from agentctl.ops.history import artifact_history
 
-    versions = artifact_history(root, kind, name)
+    versions = artifact_history(handle, kind, name)
     if as_json:
         emit_json(versions.to_dict())
-        return 0
+        return EXIT_OK
     table(["version", "date", "author", "commit", "changes", "released in", "tests"],
           [(v.version, v.date, v.author, v.commit[:12], v.changes, ", ".join(v.released_in) or "-", v.tests)
            for v in versions.versions], title=f"{kind} {name} ({versions.path})")
-    return 0
+    return EXIT_OK

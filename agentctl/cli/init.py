@@ -6,6 +6,7 @@ import click
 
 from agentctl.cli.options import json_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -23,10 +24,10 @@ def init(directory: Path, no_commit: bool, as_json: bool) -> int:
     result = init_repo(directory, commit=not no_commit)
     if as_json:
         emit_json(result.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"Created {len(result.files)} files in {result.root}"
                + (" (new git repository)" if result.created_git_repo else ""))
     if result.commit:
         click.echo(f"Committed {result.commit[:10]}")
     click.echo("Next: cd into it and run `agentctl validate`.")
-    return 0
+    return EXIT_OK

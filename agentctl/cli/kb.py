@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.group()
@@ -24,10 +25,10 @@ def snapshot(name: str, source: Path, note: str | None, repo: Path | None, as_js
     """Hash every document under SOURCE_DIR into kb-manifests/KB.yaml and print what changed."""
     from agentctl.ops.kb import snapshot_kb
 
-    result = snapshot_kb(root_from(repo), name, source, note)
+    result = snapshot_kb(repo_from(repo), name, source, note)
     if as_json:
         emit_json(result.to_dict())
-        return 0
+        return EXIT_OK
     for uri in result.added:
         click.echo(f"added:    {uri}")
     for uri in result.updated:
@@ -38,4 +39,4 @@ def snapshot(name: str, source: Path, note: str | None, repo: Path | None, as_js
         click.echo(f"renamed:  {before} → {after}")
     state = f"wrote {result.manifest} (version {result.version})" if result.written else f"{result.manifest} unchanged"
     click.echo(f"{state}: {result.documents} documents, {result.hashed} hashed, {result.cache_hits} from cache")
-    return 0
+    return EXIT_OK

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from agentctl import __version__
-from agentctl.errors import EXIT_INTERRUPTED, AgentctlError
-
-EXIT_INTERNAL = 70  # unexpected bug; a log with the traceback is written
+from agentctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AgentctlError
 
 # name → (module:attribute, short help). Groups are registered the same way.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -58,7 +57,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when invoked."""
 
-    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
 
@@ -70,7 +69,8 @@ class LazyGroup(click.Group):
             import importlib
 
             module, attr = self.lazy[name][0].split(":")
-            return getattr(importlib.import_module(module), attr)
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = write_crash_log(exc, argv)
         click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
         return EXIT_INTERNAL
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def entrypoint() -> None:

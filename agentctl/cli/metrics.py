@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -27,10 +28,10 @@ def metrics(agent: str | None, env: str | None, since: str, until: str | None, b
     from agentctl.analysis.daily import format_value
     from agentctl.ops.metrics import show_metrics
 
-    report = show_metrics(root_from(repo), agent, env=env, since=since, until=until, by=by)
+    report = show_metrics(repo_from(repo), agent, env=env, since=since, until=until, by=by)
     if as_json:
         emit_json(report.to_dict())
-        return 0
+        return EXIT_OK
     columns = ["metric", "env", "agent"] + ([by] if by != "agent" else []) + ["value", "n", "threshold", "status", "owner"]
     rows = [[r.metric, r.environment, r.agent] + ([r.group] if by != "agent" else [])
             + [format_value(r.value), f"{r.n:,}", r.threshold, r.status, r.owner] for r in report.rows]
@@ -38,4 +39,4 @@ def metrics(agent: str | None, env: str | None, since: str, until: str | None, b
     table(columns, rows, title=f"metrics, {', '.join(report.environments)}, {span}")
     if not any(r.n for r in report.rows):
         click.echo("no calls stored for this selection — ingest some with `agentctl calls ingest FILE`")
-    return 0
+    return EXIT_OK

@@ -25,6 +25,13 @@ def env_option(fn: F) -> F:
                         help="Environment (default: default_environment in agentctl.yaml).")(fn)
 
 
+def repo_from(repo: Path | None) -> Any:
+    """The ConfigRepo handle a command works on, from `--repo` (or found from the current directory)."""
+    from agentctl.repo import ConfigRepo
+
+    return ConfigRepo.discover(repo)
+
+
 def root_from(repo: Path | None) -> Path:
     from agentctl.model.workspace import resolve_root
 

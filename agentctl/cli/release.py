@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -22,12 +23,12 @@ def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.release import release_bundle
 
-    bundle = release_bundle(root_from(repo), agent, note)
+    bundle = release_bundle(repo_from(repo), agent, note)
     if as_json:
         emit_json(bundle.to_dict())
-        return 0
+        return EXIT_OK
     click.echo(f"released {bundle.ref} (commit {bundle.commit[:12]}, tag {bundle.ref})")
     click.echo(f"  note: {bundle.human_note}")
     for item in bundle.notes.get("generated") or []:
         click.echo(f"  - {item['component']} {item['name']}: {item['summary']}")
-    return 0
+    return EXIT_OK

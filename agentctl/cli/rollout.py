@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +31,7 @@ def show_outcome(outcome: Any, as_json: bool) -> int:
         click.echo(f"✓ {outcome.summary} (commit {outcome.commit[:10]})")
     else:
         click.echo(f"· {outcome.summary}; nothing changed")
-    return 0
+    return EXIT_OK
 
 
 @click.command()
@@ -46,7 +47,7 @@ def deploy(bundle: str, env: str | None, canary: int | None, reason: str, overri
     """Deploy a released bundle (default: the latest) to an environment as a canary."""
     from agentctl.ops.rollout import deploy as run
 
-    return show_outcome(run(root_from(repo), bundle, env, canary=canary, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), bundle, env, canary=canary, reason=reason, override=override), as_json)
 
 
 @click.command()
@@ -63,7 +64,7 @@ def promote(agent: str, env: str | None, to: int | None, full: bool, reason: str
     """Move the canary to the next rollout step (refused before the step's minimum time)."""
     from agentctl.ops.rollout import promote as run
 
-    return show_outcome(run(root_from(repo), agent, env, to=to, full=full, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), agent, env, to=to, full=full, reason=reason, override=override), as_json)
 
 
 @click.command()
@@ -77,7 +78,7 @@ def abort(agent: str, env: str | None, reason: str, override: bool, repo: Path |
     """Set the canary's weight to 0; the stable bundle keeps all traffic."""
     from agentctl.ops.rollout import abort as run
 
-    return show_outcome(run(root_from(repo), agent, env, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), agent, env, reason=reason, override=override), as_json)
 
 
 @click.command()
@@ -91,4 +92,4 @@ def rollback(bundle: str, env: str | None, reason: str, override: bool, repo: Pa
     """Make a known-good bundle (default: the previous stable) stable at 100% now; ends any canary."""
     from agentctl.ops.rollback import rollback as run
 
-    return show_outcome(run(root_from(repo), bundle, env, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), bundle, env, reason=reason, override=override), as_json)

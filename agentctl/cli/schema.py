@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 from agentctl.model.schema import SCHEMA_NAMES
 
 
@@ -13,4 +14,4 @@ def schema(kind: str) -> int:
     from agentctl.model.schema import load_schema
 
     emit_json(load_schema(kind))
-    return 0
+    return EXIT_OK

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -20,10 +21,10 @@ def show(ref: str, repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.show import show_bundle
 
-    view = show_bundle(root_from(repo), ref)
+    view = show_bundle(repo_from(repo), ref)
     if as_json:
         emit_json(view.to_dict())
-        return 0
+        return EXIT_OK
     b, cfg = view.bundle, view.config
     click.echo(f"{b.ref}  created {b.created} by {b.author}")
     click.echo(f"commit {b.commit}  source {b.source_commit}  content sha256 {b.content_hash}")
@@ -47,4 +48,4 @@ def show(ref: str, repo: Path | None, as_json: bool) -> int:
               [(s, r.get("status"), r.get("id")) for s, r in sorted(view.test_results.items())], title="test results")
     else:
         click.echo("test results: none recorded")
-    return 0
+    return EXIT_OK

@@ -8,6 +8,7 @@ import click
 
 from agentctl.cli.options import json_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -52,11 +53,11 @@ def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None,
                     calls_per_day=calls_per_day, seed=seed, faults=list(faults), story=story)
     if out is None:
         write(sys.stdout, "-")
-        return 0
+        return EXIT_OK
     with out.open("w", encoding="utf-8") as handle:
         report = write(handle, str(out))
     if as_json:
         emit_json(report.to_dict())
     else:
         click.echo(f"wrote {report.records:,} call records to {report.out}", err=True)
-    return 0
+    return EXIT_OK

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json, table
+from agentctl.errors import EXIT_OK
 
 
 @click.command()
@@ -19,10 +20,10 @@ def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool)
     """Stable and canary bundles, weight, step, time in step, and whether the change window is open."""
     from agentctl.ops.status import status as run
 
-    report = run(root_from(repo), agent, env)
+    report = run(repo_from(repo), agent, env)
     if as_json:
         emit_json(report.to_dict())
-        return 0
+        return EXIT_OK
     rows = [(a.agent, f"v{a.stable}" if a.stable else "-", f"v{a.canary}" if a.canary and a.weight else "-",
              f"{a.weight}%", a.step or ("aborted" if a.aborted else "-"),
              f"{a.minutes_in_step:g} min" if a.minutes_in_step is not None else "-",
@@ -31,7 +32,7 @@ def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool)
     window = report.window
     state = "open" if window["open"] else f"closed — next opens {window['next_open']}"
     click.echo(f"change window: {state} ({window['reason']})")
-    return 0
+    return EXIT_OK
 
 
 @click.command()
@@ -44,13 +45,13 @@ def log(agent: str, env: str | None, limit: int | None, repo: Path | None, as_js
     """Every deployment action on an agent: who, when, what and why, newest first."""
     from agentctl.ops.status import deployment_log
 
-    records = deployment_log(root_from(repo), agent, env, limit=limit)
+    records = deployment_log(repo_from(repo), agent, env, limit=limit)
     if as_json:
         emit_json([r.to_dict() for r in records])
-        return 0
+        return EXIT_OK
     table(["time", "action", "by", "summary", "reason", "approvals / override"],
           [(r.time, r.action, r.author, r.summary, r.reason,
             "; ".join(filter(None, [", ".join(str(a.get("by") or a) for a in r.approvals),
                                     "override: " + ", ".join(o["rule"] for o in r.override) if r.override else ""])))
            for r in records], title=f"{agent}")
-    return 0
+    return EXIT_OK

@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import console, emit_json, plural, table
+from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 
 @click.command()
@@ -34,13 +35,13 @@ def test(target: str, suites: tuple[str, ...], env: str | None, provider: str | 
     from agentctl.ops.test import run_tests
 
     with _progress(enabled=not as_json) as progress:
-        run = run_tests(root_from(repo), target, suites=suites, env=env, provider=provider, record=record,
+        run = run_tests(repo_from(repo), target, suites=suites, env=env, provider=provider, record=record,
                         jobs=jobs, junit=junit, progress=progress)
     if as_json:
         emit_json(run.to_dict())
-        return 0 if run.ok else 1
+        return EXIT_OK if run.ok else EXIT_GATE_FAILED
     _render(run)
-    return 0 if run.ok else 1
+    return EXIT_OK if run.ok else EXIT_GATE_FAILED
 
 
 def _render(run: Any) -> None:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option, repo_option, root_from
+from agentctl.cli.options import json_option, repo_from, repo_option
 from agentctl.cli.render import count_line, emit_json, plural, table
+from agentctl.errors import EXIT_BAD_INPUT, EXIT_OK
 
 
 @click.command()
@@ -20,21 +21,22 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
     """
     from agentctl.ops.validate import validate_repo
 
-    report = validate_repo(root_from(repo), paths)
+    handle = repo_from(repo)  # one handle: the workspace is loaded once for the report and the summary
+    report = validate_repo(handle, paths)
     if as_json:
         emit_json(report.to_dict())
-        return 0 if report.ok else 2
+        return EXIT_OK if report.ok else EXIT_BAD_INPUT
     for diagnostic in report.diagnostics:
         click.echo(str(diagnostic), err=True)
     if not report.ok:
         click.echo(count_line(len(report.errors), len(report.warnings)), err=True)
-        return 2
+        return EXIT_BAD_INPUT
     from agentctl.ops.summary import summarize_repo
 
-    summary = summarize_repo(Path(report.root))
+    summary = summarize_repo(handle)
     table(["agent", "prompt", "tools", "KB", "owner"],
           [(a.name, a.prompt, "\n".join(a.tools), a.kb, a.owner) for a in summary.agents],
           title=f"{summary.root}")
     counts = ", ".join(f"{n} {k}" for k, n in report.counts.items())
     click.echo(f"✓ valid: {counts}; {plural(len(report.warnings), 'warning')}")
-    return 0
+    return EXIT_OK

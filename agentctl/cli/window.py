@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_option, root_from
+from agentctl.cli.options import env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
+from agentctl.errors import EXIT_OK, EXIT_REFUSED
 
 
 @click.command()
@@ -25,7 +26,7 @@ def window(at: str | None, env: str | None, repo: Path | None, as_json: bool) ->
         moment = dt.datetime.fromisoformat(at) if at else None
     except ValueError:
         raise click.BadParameter(f"'{at}' is not an ISO time; write e.g. 2026-12-04T10:00", param_hint="--at") from None
-    status = window_status(root_from(repo), moment, env)
+    status = window_status(repo_from(repo), moment, env)
     if as_json:
         emit_json(status.to_dict())
     elif status.open:
@@ -33,4 +34,4 @@ def window(at: str | None, env: str | None, repo: Path | None, as_json: bool) ->
     else:
         click.echo(f"closed: {status.reason}")
         click.echo(f"next window opens {status.next_open}" if status.next_open else "no window opens in the next two years")
-    return 0 if status.open else 3
+    return EXIT_OK if status.open else EXIT_REFUSED

@@ -3,15 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed
+from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed, unknown_environment
 from agentctl.model import layout
 from agentctl.model.artifacts import Config
+
+
+def parse_config(text: str, label: str) -> Config:
+    """agentctl.yaml text, parsed and validated (ValidationFailed with every diagnostic)."""
+    from agentctl.model.schema import validate_document
+    from agentctl.model.yamlio import parse_text
+
+    doc = parse_text(text, label)
+    errors = [d for d in validate_document(doc, "config") if d.is_error]
+    if errors:
+        raise ValidationFailed(errors)
+    return Config(doc)
+
+
+def read_config(root: Path) -> Config:
+    """agentctl.yaml from the working tree, validated."""
+    from agentctl.model.schema import validate_document
+    from agentctl.model.yamlio import load_file
+
+    doc = load_file(root / layout.CONFIG_FILE, layout.CONFIG_FILE)
+    errors = [d for d in validate_document(doc, "config") if d.is_error]
+    if errors:
+        raise ValidationFailed(errors)
+    return Config(doc)
+
+
+def committed_config(root: Path, rev: str = "HEAD") -> Config | None:
+    """agentctl.yaml as committed at `rev`, validated; None when `rev` has none."""
+    from agentctl.store.gitcmd import Git
+
+    text = Git(root).read_text_at(rev, layout.CONFIG_FILE)
+    return None if text is None else parse_config(text, f"{rev}:{layout.CONFIG_FILE}")
 
 
 def load_config(root: Path, *, fall_back_to_head: bool = False) -> Config:
@@ -19,23 +50,20 @@ def load_config(root: Path, *, fall_back_to_head: bool = False) -> Config:
 
     With fall_back_to_head, a broken or missing working-tree file is replaced by the last
     committed one, so an emergency rollback never depends on the state of the checkout.
+    (Commands reach this through `ConfigRepo.config_for`, which caches the result.)
     """
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import load_file, parse_text
-
     try:
-        doc = load_file(root / layout.CONFIG_FILE, layout.CONFIG_FILE)
-        errors = [d for d in validate_document(doc, "config") if d.is_error]
-        if errors:
-            raise ValidationFailed(errors)
+        return read_config(root)
     except ValidationFailed:
         if not fall_back_to_head:
             raise
-        proc = subprocess.run(["git", "show", f"HEAD:{layout.CONFIG_FILE}"], cwd=root, capture_output=True, text=True)
-        if proc.returncode != 0:
+        try:
+            committed = committed_config(root)
+        except Exception:
+            committed = None
+        if committed is None:
             raise
-        doc = parse_text(proc.stdout, f"HEAD:{layout.CONFIG_FILE}")
-    return Config(doc)
+        return committed
 
 
 @dataclass
@@ -46,6 +74,7 @@ class Context:
     person: str | None
     roles: frozenset[str]
     now: dt.datetime
+    deployments: Any = None  # the RefStore this command reads and writes (agentctl.store.refstore.RefStore)
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -56,9 +85,7 @@ class Context:
         name = env or self.config.default_environment
         spec = self.config.environments.get(name)
         if spec is None:
-            known = ", ".join(sorted(self.config.environments))
-            raise BadInputError(f"unknown environment '{name}' (agentctl.yaml declares: {known})",
-                                "pass --env with one of those names")
+            raise unknown_environment(name, self.config.environments)
         return name, spec
 
     def has_any(self, roles: Iterable[str]) -> bool:
@@ -92,12 +119,15 @@ class Context:
         return {"rule": what, "by": self.person, "reason": reason}
 
 
+def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deployments: Any = None) -> Context:
+    person = actor.person(config.people)
+    roles = frozenset(config.people.get(person, {}).get("roles") or []) if person else frozenset()
+    return Context(root, config, actor, person, roles, now, deployments)
+
+
 def load_context(root: Path, *, fall_back_to_head: bool = False) -> Context:
+    """A context for one action (commands build theirs through `ConfigRepo.context`)."""
     from agentctl.clock import now
     from agentctl.identity import current_actor
 
-    config = load_config(root, fall_back_to_head=fall_back_to_head)
-    actor = current_actor(root)
-    person = actor.person(config.people)
-    roles = frozenset(config.people.get(person, {}).get("roles") or []) if person else frozenset()
-    return Context(root, config, actor, person, roles, now())
+    return make_context(root, load_config(root, fall_back_to_head=fall_back_to_head), current_actor(root), now())

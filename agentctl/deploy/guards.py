@@ -21,7 +21,7 @@ def check_window(ctx: Any, env: str, spec: dict[str, Any], action: str, override
     if override:
         used = ctx.check_override(True, reason, windows.override_roles, "change-window")
         used["window"] = status.reason
-        return used
+        return dict(used)
     nxt = windows.next_open(ctx.now)
     opens = f"next window opens {windows.format(nxt, with_date=True)}" if nxt else "no window opens in the next two years"
     raise PolicyRefused(f"change window closed for {env}: {status.reason}",

@@ -11,6 +11,7 @@ salt (per environment, `rollout.salt` in agentctl.yaml) reshuffles everyone.
 from __future__ import annotations
 
 from hashlib import sha256
+from typing import Any
 
 BUCKETS = 10_000
 
@@ -26,6 +27,6 @@ def on_canary(bucket_number: int, weight: int) -> bool:
     return bucket_number < weight * (BUCKETS // 100)
 
 
-def default_salt(env: str, spec: dict) -> str:
+def default_salt(env: str, spec: dict[str, Any]) -> str:
     """The environment's `rollout.salt`, or the environment name when none is set."""
     return str((spec.get("rollout") or {}).get("salt") or env)

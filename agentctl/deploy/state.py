@@ -152,7 +152,7 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
         message = f"{planned.summary}\n\n{json.dumps(planned.record, sort_keys=True)}\n"
         return Change(files, message)
 
-    commit = store(ctx.root).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now))
+    commit = (ctx.deployments or store(ctx.root)).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now))
     planned = last.get("planned")
     if planned is not None and planned.refuse_after is not None:
         raise planned.refuse_after

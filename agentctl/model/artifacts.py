@@ -29,7 +29,7 @@ class Prompt:
 
     @property
     def changes(self) -> str:
-        return self.doc.data["changes"]
+        return str(self.doc.data["changes"])
 
 
 @dataclass
@@ -39,7 +39,8 @@ class ToolContract:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.doc.data
+        data: dict[str, Any] = self.doc.data
+        return data
 
     @property
     def version(self) -> str:
@@ -47,7 +48,8 @@ class ToolContract:
 
     @property
     def success(self) -> dict[str, Any]:
-        return self.doc.data["success"]
+        success: dict[str, Any] = self.doc.data["success"]
+        return success
 
     @property
     def function_schema(self) -> dict[str, Any]:
@@ -86,7 +88,7 @@ class AgentDef:
 
     @property
     def prompt(self) -> str:
-        return self.doc.data["prompt"]
+        return str(self.doc.data["prompt"])
 
     @property
     def tools(self) -> list[ToolRef]:
@@ -94,7 +96,8 @@ class AgentDef:
 
     @property
     def kb(self) -> str | None:
-        return self.doc.data.get("kb")
+        kb = self.doc.data.get("kb")
+        return None if kb is None else str(kb)
 
     @property
     def suites(self) -> list[str]:
@@ -107,7 +110,8 @@ class Config:
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.doc.data
+        data: dict[str, Any] = self.doc.data
+        return data
 
     @property
     def people(self) -> dict[str, dict[str, Any]]:
@@ -148,6 +152,7 @@ class Workspace:
     kbs: dict[str, KbManifest] = field(default_factory=dict)
     agents: dict[str, AgentDef] = field(default_factory=dict)
     diagnostics: list[Any] = field(default_factory=list)
+    released: list[Any] | None = None  # agentctl.model.released.ReleasedFile, when the loader read them
 
     @property
     def errors(self) -> list[Any]:

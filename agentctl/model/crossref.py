@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Workspace
@@ -21,11 +22,14 @@ def check(fn: Check) -> Check:
 
 
 def check_workspace(ws: Workspace) -> list[Diagnostic]:
-    """Run every cross-file check; each yields diagnostics and none stops the others."""
+    """Run every registered cross-file check; each yields diagnostics and none stops the others.
+
+    Subsystems register theirs (see agentctl.validation, which `ConfigRepo.workspace` loads).
+    """
     return [d for fn in CHECKS for d in fn(ws)]
 
 
-def _known(names) -> str:
+def _known(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "none"
 
 
@@ -81,7 +85,7 @@ def environments(ws: Workspace) -> Iterator[Diagnostic]:
                                  "use an IANA zone name such as America/Chicago or Europe/Berlin")
 
 
-def _owner_findings(ws: Workspace, kind: str, loaded: dict, present: set[str]) -> Iterator[Diagnostic]:
+def _owner_findings(ws: Workspace, kind: str, loaded: dict[str, Any], present: set[str]) -> Iterator[Diagnostic]:
     """Owner checks for agents or tools: `loaded` maps names to their Document, `present` is every file found."""
     people = ws.config.people
     singular = kind[:-1]
@@ -193,12 +197,3 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-# Subsystems register their own cross-file checks on import; importing them here makes `validate` see them.
-from agentctl.analysis import metric_checks as _metric_checks  # noqa: E402,F401
-from agentctl.canary import checks as _canary_checks  # noqa: E402,F401
-from agentctl.model import immutability as _immutability  # noqa: E402,F401
-from agentctl.report import checks as _report_checks  # noqa: E402,F401
-from agentctl.runbooks import checks as _runbook_checks  # noqa: E402,F401
-from agentctl.suites import checks as _suite_checks  # noqa: E402,F401

@@ -9,7 +9,6 @@ are any, so repos without releases pay nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from agentctl.model import layout
 from agentctl.model.artifacts import Workspace
@@ -21,37 +20,14 @@ KIND_LABEL = {"prompt": "prompt", "tool": "tool contract", "kb": "KB manifest"}
 
 def _released(ws: Workspace) -> dict[tuple[str, str, str], tuple[str, dict[str, str]]]:
     """(kind, name, version) → (first bundle ref that pinned it, {path: sha256}) from the bundle files present."""
-    from agentctl.errors import ValidationFailed
-    from agentctl.model.yamlio import load_file
+    from agentctl.model.released import load_released
 
     pinned: dict[tuple[str, str, str], tuple[str, dict[str, str]]] = {}
-    files = sorted((ws.root / layout.BUNDLES_DIR).glob("*/v*.yaml"),
-                   key=lambda p: (p.parent.name, int(p.stem[1:]) if p.stem[1:].isdigit() else 0))
-    for path in files:
-        rel = path.relative_to(ws.root).as_posix()
-        if layout.kind_of(rel) != "bundle":
-            continue
-        try:
-            data = load_file(path, rel).data
-        except ValidationFailed:
-            continue  # reported by the schema check of bundle files
-        if not isinstance(data, dict):
-            continue
-        ref = f"{data.get('agent')}@v{data.get('version')}"
-        comp = data.get("components") or {}
-        prompt = comp.get("prompt") or {}
-        entries: list[tuple[str, dict[str, Any], dict[Any, Any]]] = []
-        if prompt.get("name"):
-            template = prompt.get("template") or {}
-            entries.append(("prompt", prompt, {prompt.get("path"): prompt.get("sha256"),
-                                               template.get("path"): template.get("sha256")}))
-        for tool in comp.get("tools") or []:
-            entries.append(("tool", tool, {tool.get("path"): tool.get("sha256")}))
-        if comp.get("kb"):
-            entries.append(("kb", comp["kb"], {comp["kb"].get("path"): comp["kb"].get("sha256")}))
-        for kind, entry, hashes in entries:
-            key = (kind, str(entry.get("name")), str(entry.get("version")))
-            pinned.setdefault(key, (ref, {p: h for p, h in hashes.items() if p and h}))
+    for released in ws.released if ws.released is not None else load_released(ws.root):
+        if released.ref is None:
+            continue  # unreadable: reported by the schema check of bundle files
+        for kind, name, version, hashes in released.pins:
+            pinned.setdefault((kind, name, version), (released.ref, hashes))
     return pinned
 
 

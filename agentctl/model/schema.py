@@ -26,7 +26,8 @@ SCHEMA_NAMES = ("config", "prompt", "tool-contract", "kb-manifest", "agent", "bu
 def load_schema(name: str) -> dict[str, Any]:
     """The JSON Schema named `name` (e.g. "tool-contract"), as shipped in agentctl/schemas."""
     text = resources.files("agentctl.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @functools.cache

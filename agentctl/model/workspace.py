@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from agentctl.errors import NotARepositoryError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.doccache import DocumentCache, schema_stamp
+from agentctl.model.released import load_released
 from agentctl.model.schema import validate_document
-from agentctl.model.yamlio import Document, load_file
+from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_file
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -31,12 +34,29 @@ def resolve_root(repo: str | Path | None) -> Path:
     return path
 
 
-class _Loader:
-    def __init__(self, root: Path) -> None:
+CACHED_SCHEMAS = ("config", "prompt", "tool-contract", "kb-manifest", "agent")
+
+
+class Loader:
+    """Loads config files one by one, collecting every diagnostic (and remembering clean files by blob id)."""
+
+    def __init__(self, root: Path, *, cache: bool = True) -> None:
         self.root = root
         self.diagnostics: list[Diagnostic] = []
+        self.cache = DocumentCache(root, stamp=schema_stamp(*CACHED_SCHEMAS)) if cache else None
 
     def load(self, relpath: str, schema: str) -> Document | None:
+        key = None
+        if self.cache is not None:
+            try:
+                raw = (self.root / relpath).read_bytes()
+            except OSError:
+                raw = None
+            if raw is not None and len(raw) <= MAX_FILE_BYTES:
+                key = DocumentCache.key(raw, schema)
+                hit = self.cache.get(key)
+                if hit is not None:  # parsed and validated clean before: same content, same answer
+                    return Document(relpath, hit, raw.decode("utf-8"))
         try:
             doc = load_file(self.root / relpath, relpath)
         except ValidationFailed as exc:
@@ -44,7 +64,13 @@ class _Loader:
             return None
         findings = validate_document(doc, schema)
         self.diagnostics.extend(findings)
+        if key is not None and not findings and self.cache is not None:
+            self.cache.put(key, doc.data)
         return None if any(d.is_error for d in findings) else doc
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
 
     def names_match(self, doc: Document, expected: str, what: str) -> bool:
         actual = doc.data.get("name")
@@ -56,17 +82,33 @@ class _Loader:
         return True
 
 
-def load_workspace(root: Path, *, strict: bool = True) -> Workspace:
+def load_agents(root: Path, config: Config) -> Workspace:
+    """The config and the agent definitions only (no prompts, contracts, KBs or released bundles):
+    what commands that act on deployed agents need (canary, check). Invalid definitions are
+    left out and their diagnostics kept on the Workspace."""
+    loader = Loader(root)
+    ws = Workspace(root=root, config=config)
+    for folder in _sorted_dirs(root / layout.BUNDLES_DIR):
+        if (folder / layout.AGENT_FILE).is_file():
+            doc = loader.load(layout.agent_file(folder.name), "agent")
+            if doc is not None and loader.names_match(doc, folder.name, "agent"):
+                ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
+    loader.save()
+    ws.diagnostics = loader.diagnostics
+    return ws
+
+
+def load_workspace(root: Path, *, strict: bool = True, config: Config | None = None) -> Workspace:
     """Load and validate everything under `root`.
 
     With strict=True (the default for commands that act on the repo) any error raises
     ValidationFailed carrying every diagnostic; strict=False returns them on the Workspace.
+    `config`, when the caller already validated agentctl.yaml, is used instead of parsing it again.
     """
-    import agentctl.contracts.lifecycle  # noqa: F401 - registers the contract lifecycle checks
     from agentctl.model.crossref import check_workspace
 
-    loader = _Loader(root)
-    config_doc = loader.load(layout.CONFIG_FILE, "config")
+    loader = Loader(root)
+    config_doc = config.doc if config is not None else loader.load(layout.CONFIG_FILE, "config")
     if config_doc is None:
         if strict:
             raise ValidationFailed(loader.diagnostics)
@@ -78,6 +120,7 @@ def load_workspace(root: Path, *, strict: bool = True) -> Workspace:
     _load_named(loader, ws, layout.KB_DIR, "kb-manifest", "KB manifest",
                 lambda name, doc: ws.kbs.__setitem__(name, KbManifest(name, doc)))
     _load_agents(loader, ws)
+    loader.save()
     ws.diagnostics = loader.diagnostics
     if config_doc.data:
         ws.diagnostics += check_workspace(ws)
@@ -91,7 +134,7 @@ def _sorted_dirs(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
 
 
-def _load_prompts(loader: _Loader, ws: Workspace) -> None:
+def _load_prompts(loader: Loader, ws: Workspace) -> None:
     for folder in _sorted_dirs(ws.root / layout.PROMPTS_DIR):
         relpath = layout.prompt_meta(folder.name)
         if not (folder / layout.PROMPT_META).is_file():
@@ -112,7 +155,8 @@ def _load_prompts(loader: _Loader, ws: Workspace) -> None:
         ws.prompts[folder.name] = Prompt(folder.name, doc, text_path.read_text("utf-8"), text_rel)
 
 
-def _load_named(loader: _Loader, ws: Workspace, directory: str, schema: str, what: str, put) -> None:
+def _load_named(loader: Loader, ws: Workspace, directory: str, schema: str, what: str,
+                put: Callable[[str, Document], object]) -> None:
     folder = ws.root / directory
     if not folder.is_dir():
         return
@@ -122,7 +166,7 @@ def _load_named(loader: _Loader, ws: Workspace, directory: str, schema: str, wha
             put(path.stem, doc)
 
 
-def _load_agents(loader: _Loader, ws: Workspace) -> None:
+def _load_agents(loader: Loader, ws: Workspace) -> None:
     for folder in _sorted_dirs(ws.root / layout.BUNDLES_DIR):
         if not (folder / layout.AGENT_FILE).is_file():
             loader.diagnostics.append(Diagnostic(
@@ -132,7 +176,13 @@ def _load_agents(loader: _Loader, ws: Workspace) -> None:
         doc = loader.load(layout.agent_file(folder.name), "agent")
         if doc is not None and loader.names_match(doc, folder.name, "agent"):
             ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
-        for bundle in sorted(folder.glob("v*.yaml")):
-            relpath = f"{layout.agent_dir(folder.name)}/{bundle.name}"
-            if layout.kind_of(relpath) == "bundle":
-                loader.load(relpath, "bundle")
+    # released bundles: parsed and validated once, then known by blob id (see agentctl.model.released)
+    ws.released = load_released(ws.root)
+    defined = {f"{layout.agent_dir(f.name)}/" for f in _sorted_dirs(ws.root / layout.BUNDLES_DIR)
+               if (f / layout.AGENT_FILE).is_file()}
+    for released in ws.released:
+        if released.relpath.rsplit("/", 1)[0] + "/" in defined:
+            loader.diagnostics.extend(released.diagnostics)
+
+
+_Loader = Loader  # the earlier private name

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from agentctl.clock import isoformat
 from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -19,25 +19,25 @@ class PendingList:
         return {"requests": self.requests}
 
 
-def pending(root: Path) -> PendingList:
+def pending(repo: RepoLike) -> PendingList:
     """Open approval requests, oldest first."""
+    repo = as_repo(repo)
     from agentctl.deploy.approvals import pending_requests
-    from agentctl.deploy.state import store
 
-    return PendingList([r.to_dict() for r in pending_requests(store(root).snapshot())])
+    return PendingList([r.to_dict() for r in pending_requests(repo.deployment_state())])
 
 
-def approve(root: Path, request_id: str, *, reason: str = "") -> Outcome:
+def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
     """Approve request `request_id` and run its action in the same commit.
 
     The approver needs one of the request's approver roles and may not be its requester.
     """
+    repo = as_repo(repo)
     from agentctl.deploy.approvals import read_request, request_path
-    from agentctl.deploy.context import load_context
     from agentctl.ops.disable import apply_disable
     from agentctl.ops.rollback import apply_rollback
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     now = isoformat(ctx.now)
     holder: dict[str, Any] = {}
 

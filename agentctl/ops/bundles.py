@@ -15,6 +15,7 @@ from typing import Any
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version
+from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
 
 
 @dataclass
@@ -86,6 +87,9 @@ def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]],
 
     pre = history.prefix(root)
     names = [history.at_commit(commit, layout.bundle_file(agent, v), pre) for v, (commit, _) in wanted.items()]
+    # released bundle objects never change: their parsed (and, once checked, valid) data is kept by blob id
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in agent)
+    cache = DocumentCache(root, f"{CACHE_DIR}/bundles-{safe}.json", stamp=schema_stamp("bundle"))
     bundles = []
     for (version, (commit, tag)), raw in zip(wanted.items(), history.read_objects(root, names), strict=True):
         rel = layout.bundle_file(agent, version)
@@ -93,13 +97,21 @@ def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]],
             raise NotFoundError(f"{agent}@v{version}: {rel} is missing from commit {commit[:12]}",
                                 f"the tag {agent}@v{version} points at a commit without its bundle file; "
                                 "re-tag the release commit")
-        doc = parse_text(raw.decode("utf-8"), rel)
-        if validate:
-            # a hand-edited bundle must fail here, with file:line, not deep inside whoever reads it later
-            errors = [d for d in validate_document(doc, "bundle") if d.is_error]
-            if errors:
-                raise ValidationFailed(errors)
-        bundles.append(Bundle.from_file(doc.data, commit, tag))
+        key = DocumentCache.key(raw, "bundle")
+        hit = cache.get(key)
+        if hit is None or (validate and not hit["valid"]):
+            doc = parse_text(raw.decode("utf-8"), rel)
+            valid = False
+            if validate:
+                # a hand-edited bundle must fail here, with file:line, not deep inside whoever reads it later
+                errors = [d for d in validate_document(doc, "bundle") if d.is_error]
+                if errors:
+                    raise ValidationFailed(errors)
+                valid = True
+            hit = {"data": doc.data, "valid": valid or bool(hit and hit["valid"])}
+            cache.put(key, hit)
+        bundles.append(Bundle.from_file(hit["data"], commit, tag))
+    cache.save()
     return bundles
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from agentctl.clock import isoformat, parse_iso
 from agentctl.errors import BadInputError
+from agentctl.repo import ConfigRepo, RepoLike, as_repo
 
 JUDGE = "agentctl-judge"
 ROLLBACK, PROMOTE, WAIT, PAUSE, DONE = "rollback", "promote", "wait", "pause", "done"
@@ -47,7 +48,7 @@ class CanaryEvaluation:
 
     @property
     def overall(self) -> str:
-        return self.decision.overall
+        return str(self.decision.overall)
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "decision"}
@@ -59,36 +60,34 @@ class CanaryEvaluation:
         return {"canary_judge": self.to_dict()}
 
 
-def canary_environment(root: Path, agent: str, env: str | None) -> str | None:
+def canary_environment(repo: RepoLike, agent: str, env: str | None) -> str | None:
     """`env`, or else the one environment where `agent` has a canary (None: let default_environment apply)."""
+    repo = as_repo(repo)
     if env:
         return env
-    from agentctl.deploy.context import load_config
-    from agentctl.deploy.state import read_state, store
+    from agentctl.deploy.state import read_state
 
-    snapshot = store(root).snapshot()
-    found = [name for name in load_config(root, fall_back_to_head=True).environments
+    snapshot = repo.deployment_state()
+    found = [name for name in repo.config_for(fall_back_to_head=True).environments
              if read_state(snapshot, name, agent).canary]
     return found[0] if len(found) == 1 else None
 
 
-def evaluate(root: Path, agent: str, env: str | None = None) -> CanaryEvaluation:
+def evaluate(repo: RepoLike, agent: str, env: str | None = None) -> CanaryEvaluation:
     """Judge `agent`'s canary in `env` against its stable bundle.
 
     Without `env`: the environment where the agent has a canary, if exactly one has; else default_environment.
     """
-    from agentctl.calls.store import open_store
+    repo = as_repo(repo)
     from agentctl.canary.judging import judge_canary
     from agentctl.canary.policy import load_policy
-    from agentctl.deploy.context import load_context
-    from agentctl.deploy.state import read_state, store
-    from agentctl.model.workspace import load_workspace
+    from agentctl.deploy.state import read_state
     from agentctl.ops.rollout import steps_of
 
-    ctx = load_context(root, fall_back_to_head=True)
-    env, spec = ctx.environment(canary_environment(root, agent, env))
-    policy = load_policy(load_workspace(root, strict=False), agent)
-    state = read_state(store(root).snapshot(), env, agent)
+    ctx = repo.context(fall_back_to_head=True)
+    env, spec = ctx.environment(canary_environment(repo, agent, env))
+    policy = load_policy(repo.agents, agent)  # config + agent definitions: no released bundle is read
+    state = read_state(repo.deployment_state(), env, agent)
     canary = state.canary
     if not canary:
         stable = f"stable is v{state.stable['version']}" if state.stable else "nothing is deployed"
@@ -99,12 +98,9 @@ def evaluate(root: Path, agent: str, env: str | None = None) -> CanaryEvaluation
     until = parse_iso(aborted["at"]) if aborted else ctx.now
     stable_version = state.stable["version"] if state.stable else None
     elapsed = max(0.0, (until - since).total_seconds())
-    calls = open_store(root, ctx.config.data, read_only=True)
-    try:  # judged per rollout step, delayed metrics on matured calls only (agentctl.canary.judging)
-        decision, errors = judge_canary(calls, store(root), ctx.config.metrics, policy, env=env, state=state,
-                                        until=until, elapsed_s=elapsed)
-    finally:
-        calls.close()
+    with repo:  # judged per rollout step, delayed metrics on matured calls only (agentctl.canary.judging)
+        decision, errors = judge_canary(repo.calls(), repo.deployments, ctx.config.metrics, policy, env=env,
+                                        state=state, until=until, elapsed_s=elapsed)
     steps = steps_of(spec)
     step = f"{canary['step_index'] + 1}/{len(steps)} ({state.weight}%)" if state.live_canary else "aborted (0%)"
     in_step = max(0.0, (until - parse_iso(canary["step_started"])).total_seconds() / 60)
@@ -130,24 +126,24 @@ class WatchStep:
                 "outcome": self.outcome.to_dict() if self.outcome else None, "webhook": self.webhook}
 
 
-def watch_once(root: Path, agent: str, env: str | None = None) -> WatchStep:
+def watch_once(repo: RepoLike, agent: str, env: str | None = None) -> WatchStep:
     """Evaluate once and act on the verdict (see the module docstring)."""
+    repo = as_repo(repo)
     from agentctl import clock
-    from agentctl.deploy.context import load_context
-    from agentctl.deploy.state import read_state, store
+    from agentctl.deploy.state import read_state
 
-    ctx = load_context(root, fall_back_to_head=True)
-    env, spec = ctx.environment(canary_environment(root, agent, env))
+    ctx = repo.context(fall_back_to_head=True)
+    env, spec = ctx.environment(canary_environment(repo, agent, env))
     now = isoformat(clock.now())
-    state = read_state(store(root).snapshot(), env, agent)
+    state = read_state(repo.deployment_state(), env, agent)
     if not state.live_canary:
         return WatchStep(now, DONE, _finished(state))
-    evaluation = evaluate(root, agent, env)
+    evaluation = evaluate(repo, agent, env)
     decision = evaluation.decision
     if decision.overall == "rollback":
-        step = _act(root, evaluation, ROLLBACK, now)
+        step = _act(repo, evaluation, ROLLBACK, now)
     elif decision.overall == "promote":
-        step = _try_promote(root, ctx, spec, evaluation, now)
+        step = _try_promote(repo, ctx, spec, evaluation, now)
     elif decision.overall == "inconclusive" and evaluation.minutes_in_step >= max(
             evaluation.min_step_minutes, evaluation.policy["min_duration_minutes"]):
         step = WatchStep(now, PAUSE, f"paused: the judge is still inconclusive after {evaluation.minutes_in_step:g} "
@@ -157,11 +153,12 @@ def watch_once(root: Path, agent: str, env: str | None = None) -> WatchStep:
     else:
         step = WatchStep(now, WAIT, f"{decision.overall}: {decision.reason}", evaluation)
     if step.action in (ROLLBACK, PROMOTE, PAUSE):
-        step.webhook = _notify(root, ctx.config, step)
+        step.webhook = _notify(repo.root, ctx.config, step)
     return step
 
 
-def _try_promote(root: Path, ctx: Any, spec: dict[str, Any], evaluation: CanaryEvaluation, now: str) -> WatchStep:
+def _try_promote(repo: ConfigRepo, ctx: Any, spec: dict[str, Any], evaluation: CanaryEvaluation,
+                 now: str) -> WatchStep:
     from agentctl.deploy.windows import WindowPolicy, enforced
 
     if evaluation.minutes_in_step < evaluation.min_step_minutes:
@@ -174,19 +171,19 @@ def _try_promote(root: Path, ctx: Any, spec: dict[str, Any], evaluation: CanaryE
         opens = f"; next window opens {windows.format(nxt, with_date=True)}" if nxt else ""
         return WatchStep(now, WAIT, f"metrics pass; promotion waits for the change window ({status.reason}{opens})",
                          evaluation)
-    return _act(root, evaluation, PROMOTE, now)
+    return _act(repo, evaluation, PROMOTE, now)
 
 
-def _act(root: Path, evaluation: CanaryEvaluation, action: str, now: str) -> WatchStep:
+def _act(repo: ConfigRepo, evaluation: CanaryEvaluation, action: str, now: str) -> WatchStep:
     from agentctl.identity import Actor, acting_as
     from agentctl.ops.rollout import abort, promote
 
     reason = f"canary judge: {evaluation.decision.reason}"
     with acting_as(Actor(JUDGE, f"{JUDGE}@localhost", "automation", login=JUDGE)):
         if action == ROLLBACK:
-            outcome = abort(root, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
+            outcome = abort(repo, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
         else:
-            outcome = promote(root, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
+            outcome = promote(repo, evaluation.agent, evaluation.env, reason=reason, evidence=evaluation.evidence())
     return WatchStep(now, action, outcome.summary, evaluation, outcome)
 
 
@@ -245,12 +242,13 @@ def parse_duration(text: str) -> float:
     return value
 
 
-def watch(root: Path, agent: str, env: str | None = None, *, interval: str = "60s", until: str = "done",
+def watch(repo: RepoLike, agent: str, env: str | None = None, *, interval: str = "60s", until: str = "done",
           once: bool = False, on_step: Callable[[WatchStep], None] | None = None,
           sleep: Callable[[float], None] | None = None) -> WatchReport:
     """Evaluate every `interval` and act, until the canary is done (promoted to 100%, rolled back or
     paused for a human) or, with `until` as a duration ("2h"), until that much time has passed.
     `once` looks once (for cron). `on_step` sees each look as it happens."""
+    repo = as_repo(repo)
     import time
 
     from agentctl import clock
@@ -259,7 +257,7 @@ def watch(root: Path, agent: str, env: str | None = None, *, interval: str = "60
     deadline = None if until == "done" else clock.now() + dt.timedelta(seconds=parse_duration(until))
     steps: list[WatchStep] = []
     while True:
-        step = watch_once(root, agent, env)
+        step = watch_once(repo.fresh(), agent, env)  # each look reads the state anew
         steps.append(step)
         if on_step is not None:
             on_step(step)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from agentctl.ci.report import CiReport, StepResult
 from agentctl.fsutil import write_atomic
+from agentctl.repo import RepoLike, as_repo
 
 
-def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = None,
+def run_ci(repo: RepoLike, base: str | None = None, *, junit: str | Path | None = None,
            environ: Mapping[str, str] | None = None) -> CiReport:
     """Judge the change between `base` (default: see below) and the working tree of the repo at `root`.
 
@@ -22,11 +23,14 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     appends a Markdown report to `$GITHUB_STEP_SUMMARY` when that is set. Raises BadInputError
     (exit 2) for an unknown base or a folder outside git.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.ci.context import CiContext
     from agentctl.ci.impact import analyse
     from agentctl.ci.report import junit_xml, markdown_report
     from agentctl.ci.scoped import load_scoped_workspace
     from agentctl.ci.steps import STEPS
+    from agentctl.ops.test import run_tests
     from agentctl.store.changes import changed_files, resolve_base
 
     env = os.environ if environ is None else environ
@@ -34,7 +38,7 @@ def run_ci(root: Path, base: str | None = None, *, junit: str | Path | None = No
     changes = changed_files(root, resolved.commit)
     impact = analyse(root, changes)
     workspace = load_scoped_workspace(root, impact, [c.path for c in changes if c.status != "D"])
-    ctx = CiContext(root, resolved, changes, impact, workspace)
+    ctx = CiContext(root, resolved, changes, impact, workspace, run_tests=run_tests)
     report = CiReport(str(root), resolved.ref, resolved.commit,
                       [{"status": c.status, "path": c.path} for c in changes], impact.to_dict())
     for name, run_step in STEPS:

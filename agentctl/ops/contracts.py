@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
+from agentctl.repo import RepoLike, as_repo
 
 if TYPE_CHECKING:
     from agentctl.contracts.compat import CompatReport
@@ -87,8 +88,10 @@ def _previous_version_rev(root: Path, tool: str, current: str, before: str | Non
                         "`agentctl contracts diff OLD.yaml NEW.yaml`")
 
 
-def diff_tool(root: Path, tool: str, from_rev: str | None = None, to_rev: str | None = None) -> ContractDiff:
+def diff_tool(repo: RepoLike, tool: str, from_rev: str | None = None, to_rev: str | None = None) -> ContractDiff:
     """Compare `tool`'s contract at `from_rev` with `to_rev` (default: previous version → working tree)."""
+    repo = as_repo(repo)
+    root = repo.root
     new = _contract_at(root, tool, to_rev)
     if from_rev is None:
         from_rev = _previous_version_rev(root, tool, str(new["version"]), to_rev)
@@ -167,8 +170,10 @@ class ContractHistory:
         return {"tool": self.tool, "versions": [e.to_dict() for e in self.entries]}
 
 
-def contract_history(root: Path, tool: str) -> ContractHistory:
+def contract_history(repo: RepoLike, tool: str) -> ContractHistory:
     """Each released version of `tool`'s contract (the commit that introduced it), newest first."""
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.yamlio import parse_text
     from agentctl.store.revisions import changed_since_head, path_revisions, read_at
 

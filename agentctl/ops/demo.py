@@ -150,7 +150,7 @@ def _ship(root: Path, say: Callable[..., Any], version: int, note: str, producti
 
 def _edit_contract(root: Path, version: str, *, optional_sender: bool, changes: str) -> None:
     """The change a tools owner would make by hand: the SMS contract (and, for a major, the agent's range)."""
-    import subprocess
+    from agentctl.store.gitcmd import Git
 
     path = root / "tool-contracts" / "sms-gateway.yaml"
     text = path.read_text("utf-8")
@@ -163,14 +163,12 @@ def _edit_contract(root: Path, version: str, *, optional_sender: bool, changes: 
     major = version.split(".")[0]
     agent_file.write_text(re.sub(r"(contract: sms-gateway\n\s+version: )\^\d+\.\d+\.\d+", rf"\g<1>^{major}.0.0",
                                  agent_file.read_text("utf-8")), "utf-8")
-    import os
-
     name, email = HUMAN  # the acting person; like `release`, file commits keep git's own (real) time
-    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
            "GIT_COMMITTER_EMAIL": email}
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-q", "-m", f"sms-gateway {version}: {changes}"], cwd=root, check=True,
-                   capture_output=True, env=env)
+    git = Git(root)
+    git.run("add", "-A", action="stage the contract change")
+    git.run("commit", "-q", "-m", f"sms-gateway {version}: {changes}", env=env, action="commit the contract change")
 
 
 def _traffic(root: Path, say: Callable[..., Any], sim: Any, *, seed: int, batch_calls: int, minutes: int,

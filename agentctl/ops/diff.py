@@ -9,6 +9,7 @@ from typing import Any
 from agentctl.errors import BadInputError
 from agentctl.model.bundle import BundleRef, component_hashes, parse_ref
 from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -46,8 +47,10 @@ def _working_hashes(root: Path, ws: Any, agent: str, kb: dict[str, Any] | None) 
     return out
 
 
-def diff_bundles(root: Path, before: str | BundleRef, after: str | BundleRef | None = None) -> BundleDiff:
+def diff_bundles(repo: RepoLike, before: str | BundleRef, after: str | BundleRef | None = None) -> BundleDiff:
     """Semantic and per-file differences from bundle `before` to bundle `after` (default: the working tree)."""
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.notes import generate_notes
 
     old_ref = before if isinstance(before, BundleRef) else parse_ref(before)

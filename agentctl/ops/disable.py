@@ -24,6 +24,7 @@ from agentctl.deploy.state import (
 )
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.model import layout
+from agentctl.repo import RepoLike, as_repo
 
 INCIDENT_RETRIES = 3
 
@@ -48,13 +49,14 @@ def apply_disable(snapshot: Any, env: str, agents: list[str], by: str, reason: s
     return states
 
 
-def disable(root: Path, agents: list[str], env: str | None = None, *, all_agents: bool = False,
+def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_agents: bool = False,
             reason: str = "") -> Outcome:
     """Disable AGENTS (or every agent with `all_agents`) in `env`; exit 3 and a request when approval is needed."""
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.deploy.approvals import open_request, request_path, rule
-    from agentctl.deploy.context import load_context
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     env, _spec = ctx.environment(env)
     if not reason.strip():
         raise BadInputError("disable needs --reason", 'say why, e.g. --reason "SMS gateway rejects every send"')
@@ -92,14 +94,14 @@ def disable(root: Path, agents: list[str], env: str | None = None, *, all_agents
     return commit_action(ctx, "disable", env, agents, plan, retries=INCIDENT_RETRIES)
 
 
-def enable(root: Path, agents: list[str], env: str | None = None, *, reason: str = "",
+def enable(repo: RepoLike, agents: list[str], env: str | None = None, *, reason: str = "",
            override: bool = False) -> Outcome:
     """Put disabled AGENTS back in service in `env` (same roles as disable-one; follows change windows)."""
+    repo = as_repo(repo)
     from agentctl.deploy.approvals import rule
-    from agentctl.deploy.context import load_context
     from agentctl.deploy.guards import check_window
 
-    ctx = load_context(root)
+    ctx = repo.context()
     env, spec = ctx.environment(env)
     window_override = check_window(ctx, env, spec, "enable", override, reason)
     policy_rule = rule(ctx.policy, "disable-one")

@@ -14,6 +14,7 @@ from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle
 from agentctl.ops.bundles import list_bundles, suite_status
+from agentctl.repo import RepoLike, as_repo
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
 
@@ -51,8 +52,10 @@ def component_summary(bundle: Bundle) -> list[str]:
     return parts
 
 
-def agent_history(root: Path, agent: str) -> AgentHistory:
+def agent_history(repo: RepoLike, agent: str) -> AgentHistory:
     """Every release of `agent`, oldest first: version, date, author, components, note and test status."""
+    repo = as_repo(repo)
+    root = repo.root
     bundles = list_bundles(root, agent)
     if not bundles and not (root / layout.agent_file(agent)).is_file():
         known = sorted(p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}"))
@@ -60,7 +63,7 @@ def agent_history(root: Path, agent: str) -> AgentHistory:
                             "use one of the existing names")
     from agentctl.store.results import results_by_version
 
-    results = results_by_version(root, agent)
+    results = results_by_version(root, agent, store=repo.results)
     rows = [HistoryRow(b.ref, b.version, b.created, b.author, component_summary(b), b.human_note,
                        suite_status(root, agent, b.version, results.get(b.version, {})), b.commit) for b in bundles]
     return AgentHistory(agent, rows)
@@ -100,11 +103,13 @@ def artifact_path(kind: str, name: str) -> str:
     raise BadInputError(f"unknown artifact kind '{kind}'", f"use one of: {', '.join(ARTIFACT_KINDS)}")
 
 
-def artifact_history(root: Path, kind: str, name: str) -> ArtifactHistory:
+def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     """Versions of one prompt, tool contract or KB manifest, oldest first: one row per commit that changed `version`.
 
     Each row links to the bundles that pinned that version and their test results.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.yamlio import parse_text
     from agentctl.store import history
 
@@ -115,7 +120,7 @@ def artifact_history(root: Path, kind: str, name: str) -> ArtifactHistory:
                             "commit it first, or check the name with `agentctl validate`")
     # `git log` names paths from the top of the work tree, as `<commit>:<path>` expects
     contents = history.read_objects(root, [f"{e.commit}:{e.path}" for e in log])
-    released = _released_versions(root, kind, name)
+    released = _released_versions(root, kind, name, repo.results)
     rows: list[ArtifactVersion] = []
     for entry, raw in reversed(list(zip(log, contents, strict=True))):
         if raw is None:
@@ -134,7 +139,7 @@ def artifact_history(root: Path, kind: str, name: str) -> ArtifactHistory:
     return ArtifactHistory(kind, name, path, rows)
 
 
-def _released_versions(root: Path, kind: str, name: str) -> dict[str, list[tuple[str, str]]]:
+def _released_versions(root: Path, kind: str, name: str, results_store: Any = None) -> dict[str, list[tuple[str, str]]]:
     """artifact version → [(bundle ref, test status)] over every agent's released bundles."""
     from agentctl.store.results import results_by_version
 
@@ -142,7 +147,7 @@ def _released_versions(root: Path, kind: str, name: str) -> dict[str, list[tuple
     for agent_file in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
         agent = agent_file.parent.name
         bundles = list_bundles(root, agent)
-        results = results_by_version(root, agent) if bundles else {}
+        results = results_by_version(root, agent, store=results_store) if bundles else {}
         for bundle in bundles:
             for version in _pinned(bundle, kind, name):
                 status = suite_status(root, agent, bundle.version, results.get(bundle.version, {}))

@@ -17,6 +17,8 @@ from typing import Any
 from agentctl.errors import BadInputError
 from agentctl.fsutil import write_atomic
 from agentctl.model import layout
+from agentctl.model.yamledit import edit_yaml, set_keys
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -92,16 +94,18 @@ def _committed_version(root: Path, relpath: str) -> int | None:
         return None
 
 
-def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = None) -> KbSnapshot:
+def snapshot_kb(repo: RepoLike, kb: str, source_dir: str | Path, note: str | None = None) -> KbSnapshot:
     """Hash every file under `source_dir` into the manifest of `kb` and report what changed.
 
     When documents changed and the manifest's version is already committed, the version is
     bumped (released versions are immutable); `note` becomes `changes:`, else a summary is written.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl import clock
     from agentctl.model.crossref import sha256_file
     from agentctl.model.notes import document_changes
-    from agentctl.model.yamlio import dump_yaml, load_file
+    from agentctl.model.yamlio import load_file
 
     source = Path(source_dir).resolve() if Path(source_dir).is_absolute() else (Path.cwd() / source_dir).resolve()
     if not source.is_dir():
@@ -146,12 +150,22 @@ def snapshot_kb(root: Path, kb: str, source_dir: str | Path, note: str | None = 
         if not in_git or _committed_version(root, relpath) == result.version:
             result.version += 1
     changes = note or (_summary(result) if result.changed or not old else old.get("changes"))
-    data = {"name": kb, "version": result.version, "changes": changes,
-            **({"description": old["description"]} if old.get("description") else {}),
-            "source": result.source, "documents": documents}
-    write_atomic(manifest_path, dump_yaml(data))
+    # a round-trip edit: comments, key order and keys agentctl does not know (x-…) survive
+    with edit_yaml(manifest_path, relpath, "kb-manifest") as manifest:
+        earlier = {d.get("uri"): d for d in manifest.get("documents") or [] if isinstance(d, dict)}
+        set_keys(manifest, {"name": kb, "version": result.version, "changes": changes, "source": result.source})
+        manifest["documents"] = [_merge_document(earlier.get(d["uri"]), d) for d in documents]
     result.written = True
     return result
+
+
+def _merge_document(earlier: Any, entry: dict[str, Any]) -> Any:
+    """The manifest entry for one document: the existing one updated in place (keeping its comments and
+    extra keys), or a new one."""
+    if earlier is None:
+        return entry
+    set_keys(earlier, entry)
+    return earlier
 
 
 def _in_git(root: Path) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from agentctl import clock
 from agentctl.errors import BadInputError
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -77,26 +77,22 @@ def threshold_text(minimum: float | None, maximum: float | None) -> str:
     return ", ".join(parts) or "—"
 
 
-def show_metrics(root: Path, agent: str | None = None, *, env: str | None = None, since: str | None = "7d",
+def show_metrics(repo: RepoLike, agent: str | None = None, *, env: str | None = None, since: str | None = "7d",
                  until: str | None = None, by: str = "agent") -> MetricsReport:
     """Every declared metric per environment and agent (optionally per day or bundle version)."""
+    repo = as_repo(repo)
     from agentctl.analysis.metrics import GROUPINGS, compute, metric_defs
-    from agentctl.calls.store import open_store
-    from agentctl.model.workspace import load_workspace
 
     if by not in GROUPINGS:
         raise BadInputError(f"cannot group by '{by}'", f"use one of: {', '.join(GROUPINGS)}")
-    ws = load_workspace(root)
+    ws = repo.agents  # agentctl.yaml and agent definitions: no prompt, contract or released bundle is read
     if agent is not None:
         ws.agent(agent)
     envs = monitored_environments(ws.config.data, env)
     first, last = parse_day(since), parse_day(until)
     defs = {m.name: m for m in metric_defs(ws.config.data)}
-    store = open_store(root, ws.config.data, read_only=True)
-    try:
-        values = compute(store, list(defs.values()), envs, first, last, by, [agent] if agent else None)
-    finally:
-        store.close()
+    with repo:
+        values = compute(repo.calls(), list(defs.values()), envs, first, last, by, [agent] if agent else None)
     report = MetricsReport(envs, first.isoformat() if first else None, last.isoformat() if last else None, by)
     for v in values:
         m = defs[v.metric]

@@ -23,6 +23,8 @@ from agentctl.ops.bundles import (
     released_versions,
     working_config,
 )
+from agentctl.repo import RepoLike, as_repo
+from agentctl.store.gitcmd import not_a_repository
 
 
 def _sha256(path: Path) -> str:
@@ -77,12 +79,14 @@ def next_version(root: Path, agent: str) -> int:
     return max(known, default=0) + 1
 
 
-def release_bundle(root: Path, agent: str, note: str) -> Bundle:
+def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
     """Assemble, commit and tag the next bundle of `agent`; returns it.
 
     Refuses (exit 2) a note that says nothing, a release with no change since the last bundle,
     and uncommitted changes in any of the agent's component files (changes elsewhere are fine).
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl import clock
     from agentctl.identity import current_actor
     from agentctl.model.notes import check_note_substance, generate_notes
@@ -93,7 +97,7 @@ def release_bundle(root: Path, agent: str, note: str) -> Bundle:
         raise BadInputError(problem)
     note = " ".join(note.split())
     if not history.is_work_tree(root):
-        raise BadInputError(f"{root} is not a git repository", "run `git init` and commit the config first")
+        raise not_a_repository("release")
     head = history.head_commit(root)
     if head is None:
         raise BadInputError("the repository has no commits yet", "commit the config first")

@@ -14,12 +14,12 @@ oncall) rolls back at once. Anyone else opens a request that becomes executable 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from agentctl.clock import isoformat
 from agentctl.deploy.state import AgentState, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.repo import RepoLike, as_repo
 
 INCIDENT_RETRIES = 3
 
@@ -54,15 +54,16 @@ def apply_rollback(state: AgentState, version: int, when: str) -> tuple[str, boo
     return f"rollback {state.agent} in {state.env}: {move} at 100%{ended}", True
 
 
-def rollback(root: Path, ref: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
+def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
     """Roll AGENT[@vN] back in `env` (without @vN: to the previous stable)."""
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
-    from agentctl.deploy.context import load_context
     from agentctl.deploy.guards import check_window
     from agentctl.model.bundle import BundleRef, parse_ref
     from agentctl.ops.bundles import load_bundle
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
     parsed = parse_ref(ref)
     named = parsed.version if "@" in ref and parsed.version is not None else None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from agentctl.clock import isoformat, parse_iso
 from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.repo import RepoLike, as_repo
 
 INCIDENT_RETRIES = 3
 
@@ -28,7 +28,7 @@ def step_index(steps: list[int], weight: int) -> int:
     return bisect.bisect_right(steps, weight) - 1
 
 
-def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None = None, reason: str = "",
+def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | None = None, reason: str = "",
            override: bool = False) -> Outcome:
     """Deploy a released bundle to `env`: a canary at `canary`% (default: the first rollout step).
 
@@ -37,19 +37,20 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
     that skipped an earlier environment or has no passing results, unless a person with an
     override role passes --override --reason. Outside a change window: exit 3.
     """
-    from agentctl.deploy.context import load_context
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.deploy.guards import check_window, gate_findings, gate_fix
     from agentctl.ops.bundles import load_bundle
     from agentctl.store.results import results_for
 
-    ctx = load_context(root)
+    ctx = repo.context()
     env, spec = ctx.environment(env)
     if canary is not None and not 1 <= canary <= 100:
         raise BadInputError(f"--canary {canary} is not a percentage", "pass a whole number from 1 to 100")
     bundle = load_bundle(root, ref)
     agent, version, now = bundle.agent, bundle.version, isoformat(ctx.now)
     window_override = check_window(ctx, env, spec, "deploy", override, reason)
-    suites = results_for(root, agent, version) if spec.get("required_suites") else {}
+    suites = results_for(root, agent, version, store=repo.results) if spec.get("required_suites") else {}
     steps = steps_of(spec)
 
     def plan(snapshot: Any) -> Planned:
@@ -98,18 +99,18 @@ def deploy(root: Path, ref: str, env: str | None = None, *, canary: int | None =
     return commit_action(ctx, "deploy", env, [agent], plan)
 
 
-def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = None, full: bool = False,
+def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | None = None, full: bool = False,
             reason: str = "", override: bool = False, evidence: dict[str, Any] | None = None) -> Outcome:
     """Move the canary to the next rollout step (or `to`%, or 100% with `full`).
 
     Refuses (exit 3) before the step's `min_step_minutes` have passed, unless overridden. At
     100% the canary becomes the stable bundle.
     """
-    from agentctl.deploy.context import load_context
+    repo = as_repo(repo)
     from agentctl.deploy.guards import check_window
     from agentctl.deploy.windows import WindowPolicy
 
-    ctx = load_context(root)
+    ctx = repo.context()
     env, spec = ctx.environment(env)
     if to is not None and not 1 <= to <= 100:
         raise BadInputError(f"--to {to} is not a percentage", "pass a whole number from 1 to 100")
@@ -153,13 +154,13 @@ def promote(root: Path, agent: str, env: str | None = None, *, to: int | None = 
     return commit_action(ctx, "promote", env, [agent], plan)
 
 
-def abort(root: Path, agent: str, env: str | None = None, *, reason: str = "", override: bool = False,
+def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "", override: bool = False,
           evidence: dict[str, Any] | None = None) -> Outcome:
     """Set the canary's weight to 0; the stable bundle keeps 100%. Exempt from change windows by default."""
-    from agentctl.deploy.context import load_context
+    repo = as_repo(repo)
     from agentctl.deploy.guards import check_window
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
     window_override = check_window(ctx, env, spec, "abort", override, reason)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from agentctl.model.bundle import Bundle, BundleRef
 from agentctl.ops.bundles import AgentConfig, bundle_config, load_bundle, suite_results
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -22,7 +22,9 @@ class BundleView:
                 "contracts": self.config.contracts, "kb_manifest": self.config.kb, "test_results": self.test_results}
 
 
-def show_bundle(root: Path, ref: str | BundleRef) -> BundleView:
+def show_bundle(repo: RepoLike, ref: str | BundleRef) -> BundleView:
     """The bundle `ref` names with its exact component contents, read from git objects (never the working tree)."""
+    repo = as_repo(repo)
+    root = repo.root
     bundle = load_bundle(root, ref)
     return BundleView(bundle, bundle_config(root, bundle), suite_results(root, bundle.agent, bundle.version))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from agentctl.clock import parse_iso
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -35,22 +35,23 @@ class StatusReport:
         return {"env": self.env, "window": self.window, "agents": [a.to_dict() for a in self.agents]}
 
 
-def status(root: Path, agent: str | None = None, env: str | None = None) -> StatusReport:
+def status(repo: RepoLike, agent: str | None = None, env: str | None = None) -> StatusReport:
     """Stable, canary, weight, step and time in step for each agent in `env`, and whether the window is open."""
-    from agentctl.deploy.context import load_context
-    from agentctl.deploy.state import agents_in, read_state, store
+    repo = as_repo(repo)
+    from agentctl.deploy.state import agents_in, read_state, state_path
     from agentctl.deploy.windows import WindowPolicy, enforced
     from agentctl.errors import NotFoundError
     from agentctl.ops.rollout import steps_of
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
     window = WindowPolicy(ctx.policy).check(ctx.now)
     if not enforced(spec):
         window.open, window.rule = True, "not-enforced"
         window.reason = f"change windows are not enforced in {env}"
-    snapshot = store(root).snapshot()
+    snapshot = repo.deployment_state()
     names = [agent] if agent else agents_in(snapshot, env)
+    snapshot.read_many([state_path(env, name) for name in names])  # one git process for every agent
     report = StatusReport(env, window.to_dict())
     steps = steps_of(spec)
     for name in names:
@@ -83,15 +84,15 @@ class LogRecord:
         return dict(self.__dict__)
 
 
-def deployment_log(root: Path, agent: str, env: str | None = None, *, limit: int | None = None) -> list[LogRecord]:
+def deployment_log(repo: RepoLike, agent: str, env: str | None = None, *, limit: int | None = None) -> list[LogRecord]:
     """Every recorded action on `agent` in `env`, newest first (who, when, what, why, approvals)."""
-    from agentctl.deploy.context import load_context
-    from agentctl.deploy.state import parse_message, store
+    repo = as_repo(repo)
+    from agentctl.deploy.state import parse_message
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     env, _spec = ctx.environment(env)
     out = []
-    for entry in store(root).log():
+    for entry in repo.deployments.log():
         summary, record = parse_message(entry.message)
         if record.get("env") != env or agent not in (record.get("agents") or []):
             continue

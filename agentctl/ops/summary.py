@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from agentctl.model.workspace import load_workspace
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -26,9 +25,11 @@ class RepoSummary:
         return asdict(self)
 
 
-def summarize_repo(root: Path) -> RepoSummary:
+def summarize_repo(repo: RepoLike) -> RepoSummary:
     """Each agent with its prompt version, tool contract versions, KB size and owner."""
-    ws = load_workspace(root, strict=False)  # summarise whatever loaded; validate reports the rest
+    repo = as_repo(repo)
+    root = repo.root
+    ws = repo.workspace_lenient  # summarise whatever loaded; validate reports the rest
     agents = []
     for agent in ws.agents.values():
         prompt = ws.prompts.get(agent.prompt)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentctl import __version__
-from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
+from agentctl.errors import BadInputError, NotFoundError, ValidationFailed, unknown_environment
 from agentctl.model import layout
+from agentctl.repo import RepoLike, as_repo
 from agentctl.suites.outcome import SuiteResult, pass_hat_k
 
 
@@ -53,7 +54,7 @@ class TestRun:
                 "suites": [s.to_dict() for s in self.suites]}
 
 
-def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str | None = None,
+def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: str | None = None,
               provider: str | None = None, record: bool = False, jobs: int | None = None,
               junit: Path | None = None, progress: ProgressSink | None = None,
               replay_only: bool = False) -> TestRun:
@@ -64,13 +65,15 @@ def run_tests(root: Path, target: str, *, suites: Sequence[str] = (), env: str |
     With `replay_only` (the CI gate) only recorded cassettes are replayed: a case whose provider
     or grader would run a command, reach a URL or read ${VAR}s fails with `live_run_refusal`.
     """
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.model.bundle import parse_ref
     from agentctl.suites.runner import RunContext, default_jobs, parse_provider, run_suite, units
 
     ref = parse_ref(target)
     config, stored_as, note = _resolve(root, ref.agent, target)
-    if env is not None:
-        _check_env(root, env)
+    if env is not None and env not in repo.config.environments:
+        raise unknown_environment(env, repo.config.environments)
     selected = select_suites(load_agent_suites(root, ref.agent), suites, env)
     ctx = RunContext(root, config, env=env, provider=parse_provider(provider) if provider else None, record=record,
                      jobs=jobs or default_jobs(), progress=progress.advance if progress else None,
@@ -119,14 +122,6 @@ def _comparable(config: Any) -> dict[str, Any]:
     data = dict(config.to_dict())
     data.pop("version", None)
     return data
-
-
-def _check_env(root: Path, env: str) -> None:
-    from agentctl.model.yamlio import load_file
-
-    environments = (load_file(root / layout.CONFIG_FILE, layout.CONFIG_FILE).data or {}).get("environments") or {}
-    if env not in environments:
-        raise BadInputError(f"unknown environment '{env}'", f"use one of: {', '.join(sorted(environments)) or 'none'}")
 
 
 def load_agent_suites(root: Path, agent: str) -> list[Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agentctl.errors import BadInputError, ValidationFailed
 from agentctl.model.diagnostics import Diagnostic
-from agentctl.model.workspace import load_workspace
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -34,13 +34,15 @@ class ValidationReport:
                 "errors": [d.to_dict() for d in self.errors], "warnings": [d.to_dict() for d in self.warnings]}
 
 
-def validate_repo(root: Path, paths: Sequence[str | Path] = ()) -> ValidationReport:
+def validate_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> ValidationReport:
     """Validate the repo at `root`; with `paths`, report only findings in those files or folders.
 
     Cross-file checks always see the whole repo, because an agent in one file can break
     because of a tool contract in another.
     """
-    ws = load_workspace(root, strict=False)
+    repo = as_repo(repo)
+    root = repo.root
+    ws = repo.workspace_lenient
     diagnostics = ws.diagnostics
     if paths:
         wanted = [_relative(root, p) for p in paths]
@@ -51,9 +53,9 @@ def validate_repo(root: Path, paths: Sequence[str | Path] = ()) -> ValidationRep
     return ValidationReport(str(root), diagnostics, counts)
 
 
-def check_repo(root: Path, paths: Sequence[str | Path] = ()) -> ValidationReport:
+def check_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> ValidationReport:
     """Like validate_repo, but raise ValidationFailed (exit 2) when any error was found."""
-    report = validate_repo(root, paths)
+    report = validate_repo(repo, paths)
     if not report.ok:
         raise ValidationFailed(report.diagnostics)
     return report

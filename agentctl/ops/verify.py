@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from agentctl.model.bundle import BundleRef, content_hash
 from agentctl.ops.bundles import load_bundle, pinned_blobs
+from agentctl.repo import RepoLike, as_repo
 
 
 @dataclass
@@ -55,8 +55,10 @@ def git_blob_id(data: bytes, length: int = 40) -> str:
     return algo(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def verify_bundle(root: Path, ref: str | BundleRef) -> VerifyResult:
+def verify_bundle(repo: RepoLike, ref: str | BundleRef) -> VerifyResult:
     """Re-read every file `ref` pins from git objects and check its hashes; never raises for a mismatch."""
+    repo = as_repo(repo)
+    root = repo.root
     from agentctl.store import history
 
     bundle = load_bundle(root, ref)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from agentctl.deploy.windows import WindowStatus
+from agentctl.repo import RepoLike, as_repo
 
 
-def window_status(root: Path, at: dt.datetime | None = None, env: str | None = None) -> WindowStatus:
+def window_status(repo: RepoLike, at: dt.datetime | None = None, env: str | None = None) -> WindowStatus:
     """The policy's verdict at `at` (default: now); with `env`, a non-enforcing environment is always open."""
-    from agentctl.deploy.context import load_context
+    repo = as_repo(repo)
     from agentctl.deploy.windows import WindowPolicy, enforced
 
-    ctx = load_context(root, fall_back_to_head=True)
+    ctx = repo.context(fall_back_to_head=True)
     moment = at or ctx.now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WindowPolicy(ctx.policy).tz)  # a bare time means the team's timezone

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentctl.errors import BadInputError, GitError
+from agentctl.errors import BadInputError
+from agentctl.store import gitcmd
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,9 @@ class Base:
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        reason = (proc.stderr or proc.stdout).strip().splitlines()
-        raise GitError(f"cannot run git {args[0]}: git said: {reason[-1] if reason else proc.returncode}",
-                       "fix the git problem above and run the command again")
-    return proc
+    proc = gitcmd.run(root, *args, action=f"run git {args[0]}", check=check)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                                       proc.stderr.decode("utf-8", "replace"))
 
 
 def _verify(root: Path, ref: str) -> str | None:
@@ -44,11 +42,7 @@ def _verify(root: Path, ref: str) -> str | None:
 
 def repo_prefix(root: Path) -> str:
     """The config root's path inside the git repository ("" at the top, else "sub/dir/")."""
-    proc = _git(root, "rev-parse", "--show-prefix", check=False)
-    if proc.returncode != 0:
-        raise GitError(f"cannot compare changes: {root} is not inside a git repository",
-                       "run the gate in a clone of the config repo (`git init` for a new one)")
-    return proc.stdout.strip()
+    return gitcmd.Git(root).text("rev-parse", "--show-prefix", action="compare changes").strip()
 
 
 def resolve_base(root: Path, base: str | None = None, environ: Mapping[str, str] | None = None) -> Base:
@@ -114,14 +108,9 @@ def changed_files(root: Path, commit: str) -> list[ChangedFile]:
 
 def read_at(root: Path, commit: str, relpath: str) -> str | None:
     """The text of `relpath` (relative to the config root) at `commit`, or None when it did not exist."""
-    proc = subprocess.run(["git", "show", f"{commit}:./{relpath}"], cwd=root, capture_output=True)
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("utf-8", errors="replace")
+    return gitcmd.Git(root).read_text_at(commit, relpath)
 
 
 def list_at(root: Path, commit: str, folder: str) -> list[str]:
     """Files under `folder` (relative to the config root) at `commit`, relative to the config root."""
-    proc = _git(root, "ls-tree", "-r", "--name-only", "-z", "--full-name", commit, "--", folder, check=False)
-    prefix = repo_prefix(root)
-    return sorted(p.removeprefix(prefix) for p in proc.stdout.split("\0") if p)
+    return gitcmd.Git(root).list_at(commit, folder)

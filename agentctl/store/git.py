@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import GitError
+from agentctl.store.gitcmd import RETRY_FIX, not_a_repository
 
 
 @contextlib.contextmanager
@@ -22,13 +23,13 @@ def map_git_errors(action: str) -> Iterator[None]:
     try:
         yield
     except git.exc.InvalidGitRepositoryError:
-        raise GitError(f"cannot {action}: not a git repository", "run `git init` or `agentctl init`") from None
+        raise not_a_repository(action) from None
     except git.exc.NoSuchPathError as exc:
         raise GitError(f"cannot {action}: no such path {exc}", "check the --repo path") from None
     except git.exc.GitCommandError as exc:
         detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
         reason = detail[-1].removeprefix("stderr: ").strip(" '") if detail else str(exc)
-        raise GitError(f"cannot {action}: git said: {reason}", "fix the git problem above and run the command again") from None
+        raise GitError(f"cannot {action}: git said: {reason}", RETRY_FIX) from None
 
 
 def open_repo(root: Path) -> Any:
@@ -71,23 +72,22 @@ def commit_paths(root: Path, paths: list[Path], message: str, *, author: tuple[s
         top = Path(repo.working_tree_dir)
         repo.index.add([p.resolve().relative_to(top.resolve()).as_posix() for p in paths])
         actor = git.Actor(*author) if author else None
-        return repo.index.commit(message, author=actor, committer=actor).hexsha
+        return str(repo.index.commit(message, author=actor, committer=actor).hexsha)
 
 
 def identity(repo_root: Path | None = None) -> tuple[str, str] | None:
-    """(name, email) from git config, or None when git has no identity configured."""
-    import git
+    """(name, email) from git config (the repository's, else the global one), or None when git has none.
 
-    try:
-        if repo_root:
-            with git.Repo(repo_root, search_parent_directories=True) as repo:
-                reader = repo.config_reader()
-                name = reader.get_value("user", "name", default="")
-                email = reader.get_value("user", "email", default="")
-        else:
-            reader = git.GitConfigParser(read_only=True)
-            name = reader.get_value("user", "name", default="")
-            email = reader.get_value("user", "email", default="")
-    except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError, OSError):
-        return None
-    return (str(name), str(email)) if name or email else None
+    Read through the `git` program: learning who acts must not cost a gitpython import.
+    """
+    from agentctl.store.gitcmd import run
+
+    def value(key: str) -> str:
+        try:
+            proc = run(repo_root or Path.cwd(), "config", "--get", key, check=False)
+        except Exception:  # no git program, or the folder vanished: no identity
+            return ""
+        return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else ""
+
+    name, email = value("user.name"), value("user.email")
+    return (name, email) if name or email else None

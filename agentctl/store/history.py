@@ -8,13 +8,12 @@ sub-folder of the git work tree); every git failure becomes a GitError that says
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentctl.errors import ConflictError, GitError
+from agentctl.store import gitcmd
 
 _NUL = "%00"
 
@@ -27,19 +26,7 @@ def git(root: Path, *args: str, input_bytes: bytes | None = None, env: Mapping[s
 
 def git_bytes(root: Path, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None,
               action: str = "read git history") -> bytes:
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
-    try:
-        proc = subprocess.run(["git", *args], cwd=root, input=input_bytes, capture_output=True, env=full_env,
-                              check=False)
-    except FileNotFoundError:
-        raise GitError(f"cannot {action}: git is not installed", "install git and run the command again") from None
-    if proc.returncode != 0:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        text = reason[-1].removeprefix("fatal: ").removeprefix("error: ") if reason else f"exit {proc.returncode}"
-        if "not a git repository" in text:
-            raise GitError(f"cannot {action}: not a git repository", "run `git init` or `agentctl init`")
-        raise GitError(f"cannot {action}: git said: {text}", "fix the git problem above and run the command again")
-    return proc.stdout
+    return gitcmd.run(root, *args, input_bytes=input_bytes, env=env, action=action).stdout
 
 
 def is_work_tree(root: Path) -> bool:
@@ -96,24 +83,7 @@ def read_objects(root: Path, names: Sequence[str]) -> list[bytes | None]:
 
     Missing objects come back as None (a deleted file, a bad sha), in the order asked.
     """
-    if not names:
-        return []
-    if any("\n" in n for n in names):
-        raise GitError("cannot read git objects: a name contains a newline", "use plain paths and shas")
-    raw = git_bytes(root, "cat-file", "--batch", input_bytes=("\n".join(names) + "\n").encode())
-    out: list[bytes | None] = []
-    pos = 0
-    for _ in names:
-        end = raw.index(b"\n", pos)
-        header = raw[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing" or header[-1] in (b"missing", b"ambiguous"):
-            out.append(None)
-            continue
-        size = int(header[2])
-        out.append(raw[pos:pos + size])
-        pos += size + 1
-    return out
+    return gitcmd.Git(root).read_objects(names)
 
 
 def read_object(root: Path, name: str) -> bytes | None:
@@ -148,24 +118,7 @@ def list_tree(root: Path, commit: str, folder: str) -> list[str]:
 
 def dirty_paths(root: Path, paths: Iterable[str]) -> list[str]:
     """Which of `paths` (files or folders) differ from HEAD or are untracked, relative to the root."""
-    wanted = sorted(set(paths))
-    if not wanted:
-        return []
-    out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *wanted)
-    found: list[str] = []
-    entries = out.split("\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        if entry[0] in "RC":
-            i += 1  # the rename source follows as its own entry
-        found.append(entry[3:])
-    # porcelain paths are relative to the top of the work tree; report them relative to the root
-    strip = prefix(root)
-    return sorted(p.removeprefix(strip) for p in found)
+    return gitcmd.Git(root).dirty(list(paths))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ caller allows retries (the change function runs again, so its policy checks run 
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentctl.errors import ConflictError, GitError
+from agentctl.store.gitcmd import Git, last_line
 
 ZERO = "0" * 40
 
@@ -54,6 +54,15 @@ class Snapshot:
             self._cache[path] = self.store.read_at(self.commit, path) if self.commit else None
         return self._cache[path]
 
+    def read_many(self, paths: list[str]) -> dict[str, bytes | None]:
+        """Several files through one `git cat-file --batch` (and remembered for later `read`s)."""
+        wanted = [p for p in paths if p not in self._cache]
+        if wanted and self.commit:
+            self._cache.update(self.store.read_many_at(self.commit, wanted))
+        elif wanted:
+            self._cache.update(dict.fromkeys(wanted))
+        return {p: self._cache[p] for p in paths}
+
     def list(self, prefix: str = "") -> list[str]:
         return self.store.list_at(self.commit, prefix) if self.commit else []
 
@@ -71,42 +80,36 @@ class RefStore:
     def __init__(self, root: Path, ref: str, *, remote: str | None = "origin") -> None:
         self.root = Path(root)
         self.ref = ref
+        self.git = Git(self.root)
         self.git_dir = Path(self._git("rev-parse", "--absolute-git-dir").strip())
-        self.remote = remote if remote and self._has_remote(remote) else None
+        self.remote = remote if remote and self.git.has_remote(remote) else None
+        self._synced: Snapshot | None = None  # the state as fetched by this handle (at most one fetch)
 
     # --- reading -----------------------------------------------------------------------
     def head(self) -> str | None:
         out = self._git("rev-parse", "--verify", "--quiet", f"{self.ref}^{{commit}}", check=False)
         return out.strip() or None
 
-    def snapshot(self, *, sync: bool = True) -> Snapshot:
-        """Current state; with a remote, fetched first so reads see everyone's actions."""
-        return Snapshot(self, self.fetch() if (sync and self.remote) else self.head())
+    def snapshot(self, *, sync: bool = True, fresh: bool = False) -> Snapshot:
+        """Current state; with a remote, fetched first so reads see everyone's actions.
+
+        The store fetches at most once for the life of this handle (one command); later
+        snapshots reuse that state, a write that loses a race fetches again, and a
+        long-running reader that follows the ref passes `fresh=True` on each look.
+        """
+        if not (sync and self.remote):
+            return Snapshot(self, self.head())
+        if self._synced is None or fresh:
+            self._synced = Snapshot(self, self.fetch())
+        return self._synced
 
     def read_at(self, commit: str, path: str) -> bytes | None:
-        proc = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=self.root, capture_output=True)
+        proc = self.git.run("cat-file", "blob", f"{commit}:{path}", check=False)
         return proc.stdout if proc.returncode == 0 else None
 
     def read_many_at(self, commit: str, paths: list[str]) -> dict[str, bytes | None]:
         """Several files at `commit` through one `git cat-file --batch` process."""
-        if not paths:
-            return {}
-        request = "".join(f"{commit}:{path}\n" for path in paths).encode()
-        out = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=request, capture_output=True,
-                             check=True).stdout
-        found: dict[str, bytes | None] = {}
-        pos = 0
-        for path in paths:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) == 3 and header[1] == b"blob":
-                size = int(header[2])
-                found[path] = out[pos:pos + size]
-                pos += size + 1  # content, then a newline
-            else:
-                found[path] = None  # "<object> missing"
-        return found
+        return dict(zip(paths, self.git.read_objects([f"{commit}:{path}" for path in paths]), strict=True))
 
     def list_at(self, commit: str, prefix: str = "") -> list[str]:
         args = ["ls-tree", "-r", "--name-only", commit]
@@ -115,7 +118,7 @@ class RefStore:
         return [line for line in self._git(*args).splitlines() if line]
 
     def log(self, limit: int | None = None, path: str | None = None, *, sync: bool = True) -> list[LogEntry]:
-        head = self.fetch() if (sync and self.remote) else self.head()
+        head = self.snapshot(sync=sync).commit
         if head is None:
             return []
         args = ["log", "--format=%H%x00%an%x00%ae%x00%aI%x00%B%x1e"]
@@ -149,10 +152,14 @@ class RefStore:
             new = self._write_commit(snapshot.commit, change, author, when)
             try:
                 self._publish(snapshot.commit, new)
-                return new
             except ConflictError:
+                self._synced = None  # someone else moved the ref: the next read fetches their state
                 if attempt == retries:
                     raise
+                continue
+            if self._synced is not None:
+                self._synced = Snapshot(self, new)
+            return new
         raise AssertionError("unreachable")
 
     def _write_commit(self, parent: str | None, change: Change, author: Author, when: str | None) -> str:
@@ -178,20 +185,17 @@ class RefStore:
 
     def _publish(self, old: str | None, new: str) -> None:
         if self.remote:
-            lease = f"--force-with-lease={self.ref}:{old or ''}"
-            proc = subprocess.run(["git", "push", "--quiet", "--porcelain", lease, self.remote, f"{new}:{self.ref}"],
-                                  cwd=self.root, capture_output=True, text=True)
+            proc = self.git.push(self.remote, f"{new}:{self.ref}", lease=f"{self.ref}:{old or ''}")
+            said = (proc.stdout + proc.stderr).decode("utf-8", "replace")
             if proc.returncode != 0:
-                if "rejected" in proc.stdout + proc.stderr or "stale info" in proc.stdout + proc.stderr:
+                if "rejected" in said or "stale info" in said:
                     raise self._conflict()
-                raise GitError(f"cannot push {self.ref} to {self.remote}: {_last_line(proc.stderr or proc.stdout)}",
+                raise GitError(f"cannot push {self.ref} to {self.remote}: {_last_line(said)}",
                                "check the remote is reachable and writable, then run the command again")
             # the remote accepted it; mirror locally (best effort: the remote is the source of truth)
             self._git("update-ref", self.ref, new, check=False)
             return
-        proc = subprocess.run(["git", "update-ref", self.ref, new, old or ZERO], cwd=self.root,
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
+        if not self.git.compare_and_swap(self.ref, new, old or ZERO):
             raise self._conflict()
 
     def _conflict(self) -> ConflictError:
@@ -206,12 +210,12 @@ class RefStore:
         """
         assert self.remote
         scratch = f"refs/agentctl-fetch/{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        proc = subprocess.run(["git", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.remote,
-                               f"+{self.ref}:{scratch}"], cwd=self.root, capture_output=True, text=True)
+        proc = self.git.fetch(self.remote, f"+{self.ref}:{scratch}")
         if proc.returncode != 0:
-            if "couldn't find remote ref" in proc.stderr:
+            said = proc.stderr.decode("utf-8", "replace")
+            if "couldn't find remote ref" in said:
                 return self.head()  # nothing published yet
-            raise GitError(f"cannot fetch {self.ref} from {self.remote}: {_last_line(proc.stderr)}",
+            raise GitError(f"cannot fetch {self.ref} from {self.remote}: {_last_line(said)}",
                            "check the remote is reachable, then run the command again")
         remote_head = self._git("rev-parse", scratch).strip()
         self._git("update-ref", "-d", scratch, check=False)
@@ -219,21 +223,10 @@ class RefStore:
         return remote_head
 
     # --- plumbing ----------------------------------------------------------------------
-    def _has_remote(self, name: str) -> bool:
-        return subprocess.run(["git", "remote", "get-url", name], cwd=self.root, capture_output=True).returncode == 0
-
     def _git(self, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None,
              check: bool = True) -> str:
-        proc = subprocess.run(["git", *args], cwd=self.root, input=input_bytes, capture_output=True,
-                              env=dict(env) if env is not None else None)
-        if check and proc.returncode != 0:
-            message = proc.stderr.decode(errors="replace")
-            if "not a git repository" in message:
-                raise GitError(f"{self.root} is not a git repository", "run `git init` (or `agentctl init`) first")
-            raise GitError(f"git {args[0]} failed: {_last_line(message)}", "fix the git problem above and run again")
+        proc = self.git.run(*args, input_bytes=input_bytes, env=env, action=f"run git {args[0]}", check=check)
         return proc.stdout.decode("utf-8", errors="replace")
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "unknown error"
+_last_line = last_line

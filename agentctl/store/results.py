@@ -42,15 +42,16 @@ def save_result(root: Path, agent: str, version: int, suite: str, run: dict[str,
     message = f"{agent}@v{version} {suite}: {record['status']}\n\nresult-id: {record['id']}\n"
     RefStore(root, RESULTS_REF).update(lambda snap: Change({result_path(agent, version, suite): payload}, message),
                                        Author(actor.name, actor.email), retries=retries)
-    return record["id"]
+    return str(record["id"])
 
 
-def results_for(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
+def results_for(root: Path, agent: str, version: int, *, store: Any = None) -> dict[str, dict[str, Any]]:
     """Latest result per suite for agent@vN: {suite: {"status", "id", ...}} (empty when never run)."""
-    return results_by_version(root, agent, f"{agent}/v{version}/").get(version, {})
+    return results_by_version(root, agent, f"{agent}/v{version}/", store=store).get(version, {})
 
 
-def results_by_version(root: Path, agent: str, prefix: str | None = None) -> dict[int, dict[str, dict[str, Any]]]:
+def results_by_version(root: Path, agent: str, prefix: str | None = None, *,
+                       store: Any = None) -> dict[int, dict[str, dict[str, Any]]]:
     """Every recorded result of `agent`, as {version: {suite: result}}, in one read of the results ref.
 
     One snapshot, one tree listing and one batched blob read, however many releases there are:
@@ -58,7 +59,7 @@ def results_by_version(root: Path, agent: str, prefix: str | None = None) -> dic
     """
     from agentctl.store.refstore import RefStore
 
-    store = RefStore(root, RESULTS_REF)
+    store = store or RefStore(root, RESULTS_REF)
     snap = store.snapshot()
     if snap.commit is None:
         return {}

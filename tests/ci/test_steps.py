@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agentctl.ci.impact import analyse, component_of
 from agentctl.ci.steps import STEPS, _run_suites
+from agentctl.ops.test import run_tests
 from agentctl.store.changes import ChangedFile
 from tests.helpers import RepoDir
 
@@ -13,12 +14,12 @@ def test_steps_run_in_documented_order() -> None:
 
 
 def test_suites_adapter_passes_on_the_example(example_repo: RepoDir) -> None:
-    assert _run_suites(example_repo.path, "install-reminder", ["bundles/install-reminder/suites/unit.yaml"]) == []
+    assert _run_suites(example_repo.path, "install-reminder", ["bundles/install-reminder/suites/unit.yaml"], run_tests) == []
 
 
 def test_suites_adapter_names_each_failed_case(example_repo: RepoDir) -> None:
     example_repo.edit("prompts/install-reminder/system.md", "just say stop", "just hang up")
-    findings = _run_suites(example_repo.path, "install-reminder", ["bundles/install-reminder/suites/unit.yaml"])
+    findings = _run_suites(example_repo.path, "install-reminder", ["bundles/install-reminder/suites/unit.yaml"], run_tests)
     unit = [f for f in findings if f.file == "bundles/install-reminder/suites/unit.yaml"]
     assert [(f.step, f.level, f.rule) for f in unit] == [("suites", "error", "suite-case-failed")]
     assert unit[0].message.startswith("unit/opt-out-phrase-present: ")

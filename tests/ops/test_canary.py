@@ -196,3 +196,20 @@ def test_simulated_clock_is_scoped() -> None:
         sim.advance(dt.timedelta(minutes=5))
         assert clock.now() == start + dt.timedelta(minutes=5)
     assert clock.now().year >= 2024 and clock.now() != start + dt.timedelta(minutes=5)
+
+
+def test_evaluate_on_an_empty_store_says_there_are_no_calls_yet(example_repo, cli) -> None:
+    from tests.deploy.builders import TUESDAY_10 as DEPLOY_DAY
+    from tests.deploy.builders import at, production_canary
+
+    production_canary(example_repo)
+    with at(DEPLOY_DAY):
+        result = cli("canary", "evaluate", AGENT, "--repo", str(example_repo.path), "--json")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert {m["verdict"] for m in payload["metrics"]} == {"no-data"}
+    assert payload["reason"] == "no canary calls yet; no traffic is never read as success"
+    # install_rate names a business field no call has carried yet: no data, not a database error
+    assert payload["errors"] == {"install_rate": "no stored call has the field 'install_completed' yet "
+                                                 "(it appears once calls carrying it are ingested)"}
+    assert "Error" not in result.stdout

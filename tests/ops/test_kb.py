@@ -75,3 +75,21 @@ def test_example_kb_snapshot_keeps_the_repo_valid(example_repo: RepoDir, cli) ->
     assert "modified: kb/install-faq/storage-full.md" in result.stdout
     assert "wrote kb-manifests/install-faq.yaml (version 2): 4 documents, 4 hashed, 0 from cache" in result.stdout
     assert cli("validate", cwd=example_repo.path).exit_code == 0
+
+
+def test_snapshot_keeps_comments_order_and_unknown_keys(example_repo: RepoDir) -> None:
+    example_repo.gen({f"{DOCS}/a.md": "alpha\n"})
+    snapshot_kb(example_repo.path, "returns", example_repo.path / DOCS, "first returns help documents")
+    text = example_repo.read("kb-manifests/returns.yaml")
+    text = ("# Owned by the support team; ask Rosa before removing documents.\n" + text
+            + "x-review:\n  by: rosa  # quarterly\n  due: '2026-12-01'\n")
+    example_repo.gen({"kb-manifests/returns.yaml": text}, commit="returns KB v1")
+    example_repo.gen({f"{DOCS}/b.md": "beta\n"})
+    result = snapshot_kb(example_repo.path, "returns", example_repo.path / DOCS, "added b")
+    assert result.added == [f"{DOCS}/b.md"] and result.version == 2
+    after = example_repo.read("kb-manifests/returns.yaml")
+    assert after.startswith("# Owned by the support team; ask Rosa before removing documents.\n")
+    assert "x-review:\n  by: rosa  # quarterly\n  due: '2026-12-01'\n" in after
+    data = _manifest(example_repo)
+    assert list(data)[:3] == ["name", "version", "changes"] and data["version"] == 2
+    assert [d["uri"] for d in data["documents"]] == [f"{DOCS}/a.md", f"{DOCS}/b.md"]

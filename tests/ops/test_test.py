@@ -49,7 +49,7 @@ def test_e2e_needs_an_environment(example_repo: RepoDir, monkeypatch) -> None:
     monkeypatch.delenv("AGENTCTL_STAGING_URL", raising=False)
     with pytest.raises(BadInputError, match="e2e suites run against a deployed environment — pass --env"):
         run_tests(example_repo.path, "install-reminder", suites=["e2e"])
-    with pytest.raises(BadInputError, match="unknown environment 'prod' — use one of: production, staging"):
+    with pytest.raises(BadInputError, match="unknown environment 'prod' \\(agentctl.yaml declares: production, staging\\) — pass --env"):
         run_tests(example_repo.path, "install-reminder", env="prod")
     run = run_tests(example_repo.path, "install-reminder", env="staging")
     assert [s.name for s in run.suites] == ["e2e"]

@@ -1,0 +1,156 @@
+"""What one ConfigRepo per command buys, each figure beside its floor, from one run.
+
+    python benchmarks/renovation.py [--agents 200] [--releases 50] [--contracts 1000]
+
+- validate (CPU s of the `agentctl validate` process) with no releases and with N releases per
+  agent, first run (cold cache) and second run (warm); the floor is the no-release cost.
+- canary evaluate and check daily on the big repo vs on the example repo (same command, same empty
+  call store; median of three runs after the first validate, so caches are warm).
+- status for every agent deployed (CLI, wall ms) vs the git floor: `for-each-ref` + one
+  `cat-file --batch` of every state file.
+- agent history (in-process ms) vs the git floor: `for-each-ref` of its tags + one `cat-file --batch`
+  of its bundle files.
+- edited-contract detection at --contracts tool contracts vs `git status --porcelain -- tool-contracts/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.synthetic_repo import add_releases, make_synthetic_repo  # noqa: E402
+
+AGENT = "install-reminder"
+ENV = {**os.environ, "AGENTCTL_ACTOR": "Bench Operator <bench@roadwise.example>"}
+
+
+def cpu_s(*argv: str) -> float:
+    """CPU seconds (user + sys) of one `python -m agentctl ARGV` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "agentctl", *argv], capture_output=True, check=False, env=ENV)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def wall_ms(fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def git(root: Path, *args: str, data: bytes | None = None) -> bytes:
+    return subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, check=True).stdout
+
+
+def deploy_everyone(root: Path, agents: list[str]) -> None:
+    """Every agent stable in production, install-reminder with a 10% canary: one commit on the ref."""
+    from agentctl.deploy.state import AgentState, state_path, store
+    from agentctl.store.refstore import Author, Change
+
+    files = {}
+    for name in agents:
+        state = AgentState("production", name, stable={"version": 1, "since": "2026-11-24T16:00:00+00:00"},
+                           deployed=[1], updated="2026-11-24T16:00:00+00:00")
+        if name == AGENT:
+            state.canary = {"version": 2, "weight": 10, "step_index": 0, "step_started": "2026-11-24T16:00:00+00:00",
+                            "started": "2026-11-24T16:00:00+00:00", "aborted": None}
+            state.deployed = [1, 2]
+        files[state_path("production", name)] = (json.dumps(state.to_dict()) + "\n").encode()
+    store(root).update(lambda snap: Change(files, "bench: deploy everyone"), Author("Bench", "bench@example"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--releases", type=int, default=50)
+    parser.add_argument("--contracts", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"# {' '.join(sys.argv)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        none = make_synthetic_repo(Path(tmp) / "none", args.agents)
+        many = make_synthetic_repo(Path(tmp) / "many", args.agents)
+        add_releases(many, args.releases)
+        floor_cold, floor_warm = cpu_s("validate", "--repo", str(none)), cpu_s("validate", "--repo", str(none))
+        cold, warm = cpu_s("validate", "--repo", str(many)), cpu_s("validate", "--repo", str(many))
+        print(f"validate, {args.agents} agents × 0 releases (floor): cold {floor_cold:6.2f} s CPU, "
+              f"warm {floor_warm:6.2f} s CPU")
+        print(f"validate, {args.agents} agents × {args.releases} releases:       cold {cold:6.2f} s CPU, "
+              f"warm {warm:6.2f} s CPU  → {warm / floor_warm:.2f}× the no-release cost (warm), "
+              f"{cold / floor_cold:.2f}× (cold)")
+
+        example = Path(tmp) / "example"
+        subprocess.run([sys.executable, "-m", "agentctl", "init", str(example)], capture_output=True, check=True,
+                       env=ENV)
+        agents = sorted(p.parent.name for p in (many / "bundles").glob("*/agent.yaml"))
+        deploy_everyone(many, agents)
+        deploy_everyone(example, [AGENT])
+        small = statistics.median(cpu_s("canary", "evaluate", AGENT, "--env", "production", "--repo", str(example))
+                                  for _ in range(3))
+        big = statistics.median(cpu_s("canary", "evaluate", AGENT, "--env", "production", "--repo", str(many))
+                                for _ in range(3))
+        print(f"canary evaluate: example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
+              f"(difference {big - small:+.2f} s)")
+        small = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(example)) for _ in range(3))
+        big = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
+        print(f"check daily:     example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
+              f"(difference {big - small:+.2f} s)")
+
+        from agentctl.ops.status import status
+
+        paths = "".join(f"refs/agentctl/deployments:state/production/{a}.json\n" for a in agents).encode()
+        floor = wall_ms(lambda: (git(many, "for-each-ref", "refs/agentctl/"),
+                                 git(many, "cat-file", "--batch", data=paths)), args.runs)
+        in_process = wall_ms(lambda: status(many, env="production"), args.runs)
+        cli = wall_ms(lambda: subprocess.run([sys.executable, "-m", "agentctl", "status", "--env", "production",
+                                              "--repo", str(many)], capture_output=True, check=True, env=ENV), 3)
+        print(f"status, {len(agents)} agents: status() {in_process:7.1f} ms, `agentctl status` {cli:7.1f} ms; "
+              f"git floor {floor:6.1f} ms")
+
+        from agentctl.ops.history import agent_history
+
+        name = agents[0]
+        blobs = "".join(f"refs/tags/{name}@v{v}:bundles/{name}/v{v}.yaml\n"
+                        for v in range(1, args.releases + 1)).encode()
+        floor = wall_ms(lambda: (git(many, "for-each-ref", f"refs/tags/{name}@v*"),
+                                 git(many, "cat-file", "--batch", data=blobs)), args.runs)
+        agent_history(many, name)  # warm the caches a user's second look would have
+        took = wall_ms(lambda: agent_history(many, name), args.runs)
+        print(f"history {name} ({args.releases} releases): agent_history() {took:7.1f} ms; git floor {floor:6.1f} ms "
+              f"→ {took / floor:.1f}×")
+
+        from agentctl.store.revisions import changed_since_head
+
+        contracts = Path(tmp) / "contracts"
+        (contracts / "tool-contracts").mkdir(parents=True)
+        git(contracts, "init", "-q")
+        base = (none / "tool-contracts/driver-lookup.yaml").read_text()
+        names = []
+        for i in range(args.contracts):
+            names.append(f"tool-contracts/tool-{i:04d}.yaml")
+            (contracts / names[-1]).write_text(base.replace("name: driver-lookup", f"name: tool-{i:04d}"))
+        git(contracts, "add", "-A")
+        git(contracts, "-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q", "-m", "contracts")
+        for rel in names[:3]:
+            (contracts / rel).write_text((contracts / rel).read_text() + "# edited\n")
+        floor = wall_ms(lambda: git(contracts, "status", "--porcelain", "--", "tool-contracts/"), args.runs)
+        took = wall_ms(lambda: changed_since_head(contracts, names), args.runs)
+        print(f"edited contracts among {args.contracts}: changed_since_head() {took:6.1f} ms; "
+              f"`git status --porcelain` floor {floor:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""No layer imports a higher one: model ← subsystems ← ops ← cli/serve (walks every import, function-level too)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import agentctl
+from agentctl.layers import upward
+
+PACKAGE = Path(agentctl.__file__).parent
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    assert upward(PACKAGE) == []
+
+
+def test_the_walk_finds_an_upward_import_at_any_depth(tmp_path) -> None:
+    fake = tmp_path / "agentctl"
+    (fake / "model").mkdir(parents=True)
+    (fake / "canary").mkdir()
+    (fake / "model" / "crossref.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from agentctl.ops.canary import evaluate\n"  # annotations only: allowed
+        "def checks():\n    from agentctl.canary import checks\n")
+    (fake / "canary" / "arms.py").write_text("from ..ops import canary\nfrom agentctl.model import layout\n")
+    assert upward(fake) == [
+        "agentctl/canary/arms.py:1: agentctl.canary.arms (subsystems) imports agentctl.ops (ops)",
+        "agentctl/model/crossref.py:5: agentctl.model.crossref (model) imports agentctl.canary (subsystems)",
+    ]
+
+
+def test_validation_checks_are_registered_by_their_subsystems() -> None:
+    from agentctl.model.crossref import CHECKS
+    from agentctl.validation import load_checks
+
+    load_checks()
+    owners = {fn.__module__ for fn in CHECKS}
+    assert {"agentctl.analysis.metric_checks", "agentctl.canary.checks", "agentctl.suites.checks",
+            "agentctl.contracts.lifecycle", "agentctl.model.immutability"} <= owners
