@@ -18,8 +18,9 @@ LAYERS: dict[str, int] = {
     "errors": 0, "clock": 0, "fsutil": 0,
     "model": 1,
     "store": 2, "deploy": 2, "calls": 2, "canary": 2, "analysis": 2, "contracts": 2, "suites": 2, "ci": 2,
-    "alerts": 2, "identity": 2,
-    "ops": 3, "repo": 3, "validation": 3, "layers": 3,
+    "alerts": 2, "identity": 2, "platforms": 2, "review": 2, "runbooks": 2,
+    # the monthly report composes release, deployment and contract history: it reads through ops like a verb
+    "ops": 3, "repo": 3, "validation": 3, "layers": 3, "report": 3,
     "cli": 4, "serve": 4,
 }
 NAMES = {0: "base", 1: "model", 2: "subsystems", 3: "ops", 4: "cli/serve"}

@@ -1,4 +1,4 @@
-"""serve — a thin command over agentctl.ops.serve."""
+"""serve — a thin command over agentctl.serve.service."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def serve(host: str, port: int, envs: tuple[str, ...], workers: int, unsigned: t
       agentctl serve --host 0.0.0.0 --port 8710 --env production --env staging
       agentctl serve --allow-unsigned vapi --allow-unsigned retell --allow-unsigned api   # local testing
     """
-    from agentctl.ops.serve import serve as run
+    from agentctl.serve.service import serve as run
     from agentctl.repo import ConfigRepo
 
     def announce(settings: dict) -> None:

@@ -52,7 +52,7 @@ class LiveServer:
 def start_server(root: Any, **options: Any) -> LiveServer:
     import uvicorn
 
-    from agentctl.ops.serve import build_service
+    from agentctl.serve.service import build_service
     from agentctl.repo import ConfigRepo
     from agentctl.serve.app import create_app
 

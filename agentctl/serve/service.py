@@ -77,5 +77,5 @@ def serve(repo: Any, *, host: str = "127.0.0.1", port: int = 8710, envs: list[st
     if announce:
         announce(settings.to_dict())
     os.environ[SETTINGS_ENV] = json.dumps({"root": str(repo.root), "envs": envs, "unsigned": allow_unsigned})
-    uvicorn.run("agentctl.ops.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("agentctl.serve.service:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False, timeout_graceful_shutdown=10)
