@@ -37,8 +37,8 @@ def serve(host: str, port: int, envs: tuple[str, ...], workers: int, unsigned: t
       agentctl serve --host 0.0.0.0 --port 8710 --env production --env staging
       agentctl serve --allow-unsigned vapi --allow-unsigned retell --allow-unsigned api   # local testing
     """
-    from agentctl.serve.service import serve as run
     from agentctl.repo import ConfigRepo
+    from agentctl.serve.service import serve as run
 
     def announce(settings: dict) -> None:
         for platform in settings["unsigned"]:

@@ -52,9 +52,9 @@ class LiveServer:
 def start_server(root: Any, **options: Any) -> LiveServer:
     import uvicorn
 
-    from agentctl.serve.service import build_service
     from agentctl.repo import ConfigRepo
     from agentctl.serve.app import create_app
+    from agentctl.serve.service import build_service
 
     service = build_service(ConfigRepo(root), **options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
