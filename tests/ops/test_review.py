@@ -103,7 +103,7 @@ def test_a_thin_week_gives_fewer_calls_with_a_note(example_repo: RepoDir, cli, t
     assert data["sampling"]["notes"] == [f"only {drawn['escalated']} escalated call(s) available (asked for 5)",
                                          f"only {drawn['random']} random call(s) available (asked for 10)"]
     assert f"note: only {drawn['random']} random call(s) available (asked for 10)" in result.stdout
-    # this store has no recording_url/transcript columns: the review says so with nulls
+    # these records carry no recording_url/transcript: the review says so with nulls
     assert {(c["recording_url"], c["transcript"]) for c in data["calls"]} == {(None, None)}
 
 
