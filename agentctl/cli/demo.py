@@ -100,13 +100,30 @@ def _render_runbook(data: dict[str, Any]) -> None:
     for step in data["steps"]:
         if step["status"] == "ran":
             _say(f"{step['number']}. $ {step['command']} → exit {step['exit_code']}")
-            for line in (step["output"] or "").splitlines()[-6:]:
-                if line.strip():
-                    _say(line.strip(), indent=6)
+            for line in _plain(step["output"] or "")[-4:]:
+                _say(line, indent=5)
         elif step["status"] == "human":
             _say(f"{step['number']}. needs a person: {step['text']}")
     if data.get("diagnosis"):
         _say(f"Diagnosis: {data['diagnosis']}")
+    if data.get("cause"):
+        _say(f"Cause: {data['cause']}")
+
+
+def _plain(output: str) -> list[str]:
+    """A command's output without table borders: text lines as they are, a table's rows as `a · b · c`."""
+    lines = []
+    for line in output.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in "┏┡└━┃╇┳┗┓┛":
+            continue
+        if stripped[0] == "│":
+            cells = [c.strip() for c in stripped.strip("│").split("│")]
+            if cells and cells[0]:
+                lines.append(textwrap.shorten(" · ".join(c for c in cells if c), WIDTH - 8, placeholder=" …"))
+            continue
+        lines.append(stripped)
+    return lines
 
 
 def _render_diff(data: dict[str, Any]) -> None:
@@ -132,13 +149,17 @@ def _render_batch(data: dict[str, Any]) -> None:
 
 
 def _render_summary(data: dict[str, Any]) -> None:
-    _say(f"Texts silently lost in this story: {data['lost_with']} — the provider's change was found "
-         f"{data['hours_to_detect']} hours after it shipped, the fix was at 100% the same morning.")
-    _say(f"Without agentctl: ~{data['per_day_lost']} a day for {data['days_without']} days = "
-         f"{data['lost_without']} texts, and installs falling, before anyone noticed.")
+    _say(f"With agentctl: the provider's change was found {data['hours_to_detect']} hours after it shipped "
+         f"(the next morning's check) and the fix was at 100% at {data['fixed_at']}: "
+         f"{data['hours_with']} hours of silent failures, ~{data['affected_with']} calls whose text never "
+         f"went out (at Wednesday's {data['per_hour_lost']} an hour, {data['failure_share']}% of texts).")
+    _say(f"Without agentctl: {data['days_without']} days before anyone noticed, "
+         f"~{data['affected_without']} calls whose text never went out, and installs falling.")
+    _say(f"The bad v3 reached 10% of calls for {data['bad_canary_minutes']} minutes: "
+         f"{data['bad_canary_failed']} texts failed before the judge rolled it back by itself.")
     if data.get("chart"):
         _say(f"Monthly report chart (deploy and contract-change markers): {data['chart']}")
-    _say(f"Monthly report: {data['report_dir']}")
+    _say(f"Monthly report: {data['report_dir']}/report.html")
 
 
 def _render_explore(data: dict[str, Any]) -> None:

@@ -41,7 +41,9 @@ START = dt.datetime(2026, 3, 3, 9, 30, tzinfo=TZ)  # a Tuesday, inside the chang
 PROVIDER_CHANGE = dt.datetime(2026, 3, 3, 23, 0, tzinfo=TZ)
 HUMAN = ("Ines Duarte", "ines@roadwise.example")  # engineering + oncall in the example's agentctl.yaml
 DEMO_UNJUDGED = ("escalation_rate", "install_rate", "transcription_confidence")  # see _Story.demo_analysis
-WITHOUT_DAYS = 14  # the founding incident went unnoticed for two weeks
+WITHOUT_DAYS = 14
+DETECTED = dt.datetime(2026, 3, 5, 7, 0, tzinfo=TZ)  # Thursday's morning check
+DAY_HOURS = 10  # calls run 10:00-20:00  # the founding incident went unnoticed for two weeks
 
 
 @dataclass
@@ -120,11 +122,13 @@ class _Story:
                  fast: bool) -> None:
         self.root, self.gateway, self.sim, self.say, self.report = root, gateway, sim, say, report
         self.seed, self.fast = seed, fast
-        self.per_day = 100 if fast else 300
+        self.per_day = 80 if fast else 300
         self.contracts: dict[int, dict[str, Any]] = {}
         self.live: Any = None
         self.caller: Any = None
-        self.lost = 0  # texts that silently failed in this story (the gateway answered 200, nothing sent)
+        self.v2_at_100: dt.datetime | None = None
+        self.bad_canary_failed = 0
+        self.bad_canary_minutes = 0
 
     # -- helpers ---------------------------------------------------------------------------------------
     def repo(self) -> Any:
@@ -140,14 +144,15 @@ class _Story:
     def local(self, moment: dt.datetime | None = None) -> str:
         return f"{(moment or self.sim.now()).astimezone(TZ):%a %H:%M}"
 
-    def commit(self, message: str) -> str:
+    def commit(self, message: str, *, amend: bool = False) -> str:
         import subprocess
 
         name, email = HUMAN
         env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
                "GIT_COMMITTER_EMAIL": email}
         subprocess.run(["git", "add", "-A"], cwd=self.root, check=True, capture_output=True)
-        subprocess.run(["git", "commit", "-q", "-m", message], cwd=self.root, check=True, capture_output=True, env=env)
+        args = ["--amend", "--no-edit"] if amend else ["-m", message]
+        subprocess.run(["git", "commit", "-q", *args], cwd=self.root, check=True, capture_output=True, env=env)
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=self.root, check=True, capture_output=True,
                               text=True).stdout.strip()
 
@@ -217,7 +222,6 @@ class _Story:
         tally: DayTally = self.caller.batch(calls, start, end)
         if tally.refused:
             raise RuntimeError(f"serve refused a simulated call: {tally.refused[0]}")
-        self.lost += tally.texts - tally.judged_ok
         self.at(end)
         self.live.settle()
         return tally
@@ -233,7 +237,7 @@ class _Story:
         self.write_contract("1.4.0", "the gateway's v1 API: to, body and a reference; the account's default "
                                      "sender is used.", sender=None)
         self.demo_analysis()
-        self.commit("sms-gateway 1.4.0 (before the incident); the judge reads SMS success at the demo's volume")
+        self.commit("", amend=True)  # the repo as it was before the incident: one commit, contract 1.4.0
         self.ship(1, "Install Reminder as it ran before the incident (SMS contract 1.4.0)", canary=False)
         self.live = LiveService(self.repo()).start()
         self.caller = Caller(self.live.url, self.gateway.url, self.contracts, self.seed)
@@ -262,7 +266,7 @@ class _Story:
         days.append(self._day(tue + dt.timedelta(days=1), "HTTP still says 200"))
         self.report.days = days
         self.say("days", "Per day: what HTTP says vs what the contract says", rows=days)
-        self.at(dt.datetime(2026, 3, 5, 7, 0, tzinfo=TZ))
+        self.at(DETECTED)
         self._check("2026-03-04")
         self._runbook()
 
@@ -271,6 +275,7 @@ class _Story:
         return {"day": f"{start:%a %Y-%m-%d}", "calls": tally.calls, "texts": tally.texts,
                 "http_2xx": round(100 * tally.http_rate, 1), "contract_ok": round(100 * tally.judged_rate, 1),
                 "lost": tally.texts - tally.judged_ok, "installs": tally.installs,
+                "failure_share": round(100 * (tally.texts - tally.judged_ok) / tally.texts, 1) if tally.texts else 0.0,
                 "install_rate": round(100 * tally.installs / tally.calls, 1), "label": label}
 
     def _check(self, day: str) -> None:
@@ -304,9 +309,25 @@ class _Story:
         if verify is not None:
             lines = [ln.strip() for ln in (verify.output or "").splitlines()]
             diagnosis = next((ln for ln in lines if ln.startswith("FAIL example")), None) or (lines[-1] if lines else None)
+        cause = self.gateway_answer()
         self.report.diagnosis = diagnosis
         self.say("runbook", f"{self.local()} — the on-call runs the runbook the finding links",
-                 f"agentctl runbook run tool-failure --tool {TOOL}", steps=steps, diagnosis=diagnosis)
+                 f"agentctl runbook run tool-failure --tool {TOOL}", steps=steps, diagnosis=diagnosis, cause=cause)
+
+    def gateway_answer(self) -> str:
+        """The gateway's own words for the contract's example request (what verify sent first)."""
+        import json
+
+        import httpx
+
+        from agentctl.model.yamlio import load_file
+
+        contract = load_file(self.root / "tool-contracts" / f"{TOOL}.yaml", f"{TOOL}.yaml").data
+        example = contract["examples"][0]["request"]
+        answer = httpx.post(self.gateway.url, json=example, timeout=10)
+        sent = "sender_id" in example
+        return (f"contract {contract['version']} sends no sender_id; " if not sent else "") + \
+            f"the gateway answers HTTP {answer.status_code} {json.dumps(answer.json())}"
 
     def _fix(self) -> None:
         from agentctl.ops.ci import run_ci
@@ -338,9 +359,11 @@ class _Story:
         from agentctl.ops.canary import watch_once
 
         batches = []
-        batch_calls = 140 if self.fast else 300
+        weight = 10
         for _ in range(12):
             start = self.sim.now()
+            # enough calls for ~15 canary texts per half hour (the judge wants 20 per arm), fewer at 50%
+            batch_calls = (160 if weight <= 10 else 50) * (1 if self.fast else 2)
             tally = self.traffic(batch_calls, start, start + dt.timedelta(minutes=30))
             step = watch_once(self.root, AGENT, "production")
             sms = None
@@ -352,13 +375,20 @@ class _Story:
                    "action": step.action, "message": step.message, "sms": sms,
                    "weight": step.evaluation.weight if step.evaluation is not None else None}
             batches.append(row)
+            if version == 3:
+                self.bad_canary_failed += tally.texts - tally.judged_ok  # stable v2's texts all go out
+                self.bad_canary_minutes += 30
             self.say("batch", "batch", None, **row)
             if step.action == "promote":
                 self.report.promotions.append(step.message)
+                if "stable at 100%" in step.message:
+                    self.v2_at_100 = self.sim.now()
             if step.action == "rollback":
                 self.report.rollback = step.message
             if step.action in ("promote", "rollback"):
                 self.live.refresh()
+            if step.outcome is not None and step.action == "promote":
+                weight = 50
             if step.action in ("rollback", "pause", "done") or (step.action == "promote" and "stable" in step.message):
                 break
         return batches
@@ -377,20 +407,22 @@ class _Story:
         from agentctl.ops.report import monthly_report
         from agentctl.repo import ConfigRepo
 
-        wed = self.report.days[-1] if self.report.days else {"lost": 0, "texts": 0, "install_rate": 0}
-        without = wed["lost"] * WITHOUT_DAYS
-        detected = dt.datetime(2026, 3, 5, 7, 0, tzinfo=TZ)
-        fixed = self.sim.now()
-        hours_to_detect = round((detected - PROVIDER_CHANGE).total_seconds() / 3600)
-        summary = {"lost_with": self.lost, "lost_without": without, "hours_to_detect": hours_to_detect,
-                   "days_without": WITHOUT_DAYS, "per_day_lost": wed["lost"], "per_day_texts": wed["texts"]}
+        wed = self.report.days[-1]
+        per_hour = wed["lost"] / DAY_HOURS  # Wednesday's silent failures per hour of calls
+        fixed = self.v2_at_100 or self.sim.now()
+        hours = (fixed - PROVIDER_CHANGE).total_seconds() / 3600
+        summary = {"hours_to_detect": round((DETECTED - PROVIDER_CHANGE).total_seconds() / 3600),
+                   "hours_with": round(hours), "days_without": WITHOUT_DAYS, "per_day_lost": wed["lost"],
+                   "per_hour_lost": round(per_hour, 1), "failure_share": wed["failure_share"],
+                   "affected_with": round(per_hour * hours), "affected_without": round(per_hour * 24 * WITHOUT_DAYS),
+                   "fixed_at": self.local(fixed), "bad_canary_failed": self.bad_canary_failed,
+                   "bad_canary_minutes": self.bad_canary_minutes}
         with ConfigRepo(self.root, now=self.sim.now()) as repo:
             monthly = monthly_report(repo, month="2026-03")
-        chart = next((f for f in monthly.files if f.endswith(".png") or f.endswith(".svg")), None)
+        chart = next((f for f in monthly.files if f.startswith("outcome-") and f.endswith(".png")), None)
         chart_path = str(Path(monthly.out) / chart) if chart else None
         self.report.chart = chart_path
         self.report.summary = summary
-        del fixed
         self.say("summary", "What agentctl changed", None, chart=chart_path, report_dir=monthly.out,
                  report_summary=monthly.summary, **summary)
         cmd = agentctl_command()
