@@ -105,8 +105,8 @@ class FakeSmsGateway:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the gateway is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{PATH}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}{PATH}"
 
     def start(self) -> FakeSmsGateway:
         gateway = self

@@ -144,8 +144,8 @@ class Caller:
         tally = DayTally(calls=len(plans))
         with httpx.Client(timeout=30) as client:
             routed = [self._route(client, plan) for plan in plans]
-            texts = [self._text(client, plan, r) for plan, r in zip(plans, routed)]
-            reports = [self._report(plan, r, t) for plan, r, t in zip(plans, routed, texts)]
+            texts = [self._text(client, plan, r) for plan, r in zip(plans, routed, strict=True)]
+            reports = [self._report(plan, r, t) for plan, r, t in zip(plans, routed, texts, strict=True)]
             url = f"{self.serve_url}/webhooks/vapi"
             with ThreadPoolExecutor(REPORT_THREADS) as pool:
                 stored = list(pool.map(lambda r: client.post(url, json=r), [r for r in reports if r is not None]))
@@ -153,7 +153,7 @@ class Caller:
         for answer in stored:
             if answer.status_code != 200:
                 tally.refused.append(f"end-of-call-report {answer.status_code}: {answer.text[:200]}")
-        for r, t in zip(routed, texts):
+        for r, t in zip(routed, texts, strict=True):
             if isinstance(r, str):
                 tally.refused.append(r)
                 continue

@@ -59,7 +59,7 @@ def test_demo_fast_tells_the_incident_in_order_with_its_numbers(tmp_path, cli) -
     assert f"Monthly report chart (deploy and contract-change markers): {chart}" in text and chart.is_file()
 
     state = read_state(store(root).snapshot(), "production", "install-reminder")
-    assert state.stable["version"] == 2 and state.canary is None
+    assert state.stable["version"] == 2 and not state.live_canary and state.canary["version"] == 3
     log = deployment_log(root, "install-reminder", "production")
     assert [(r.action, r.record["actor"].split(" <")[0]) for r in reversed(log)] == [
         ("deploy", "Ines Duarte"), ("deploy", "Ines Duarte"), ("promote", "agentctl-judge"),
