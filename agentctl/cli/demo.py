@@ -93,6 +93,8 @@ def _render_check(data: dict[str, Any]) -> None:
         _say(f"owner: {f['owner']} · runbook: {f['runbook']}", indent=4)
         for step in f["first_steps"]:
             _say(f"first step: {step}", indent=4)
+    if data.get("others"):
+        _say(f"also: {', '.join(data['others'])}")
     _say(f"{data['breached']} finding(s); exit 1 (a check failed).")
 
 

@@ -295,7 +295,8 @@ class _Story:
             self.report.gap_finding = {"id": gap.id, "value": gap.value, "n": gap.n, "owner": gap.owner,
                                        "runbook": gap.runbook}
         self.say("check", f"{self.local()} — the morning check reads Wednesday",
-                 f"agentctl check daily --date {day}", findings=rows, breached=len(daily.breached))
+                 f"agentctl check daily --date {day}", findings=rows, breached=len(daily.breached),
+                 others=[f"{f.id} ({f.status})" for f in daily.breached if f not in findings])
 
     def _runbook(self) -> None:
         from agentctl.ops.runbook import run_runbook
