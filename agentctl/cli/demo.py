@@ -17,7 +17,7 @@ WIDTH = 100
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Create the demo repo here (default: a new temporary folder).")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the simulated calls.")
-@click.option("--fast", is_flag=True, help="Fewer simulated calls per day (the same story, under 30 s).")
+@click.option("--fast", is_flag=True, help="The same story with about half the simulated calls.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary at the end instead.")
 def demo(directory: Path | None, seed: int, fast: bool, as_json: bool) -> int:
     """Replay the founding incident through the live loop: a gateway change caught, fixed and canaried.
