@@ -10,7 +10,6 @@ leaves out is kept), so re-ingesting a file changes nothing.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections import Counter
@@ -48,34 +47,60 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
                  batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None) -> IngestStats:
     """Ingest every file in `paths` ('-' reads `stdin`) and return the counts."""
     stats = IngestStats()
-    batch: list[CallRows] = []
+    batch: list[tuple[int, Any, CallRows]] = []
     for path in paths:
         source = "<stdin>" if path == "-" else path
         for line_no, parsed in _read(path, fmt, stdin):
             stats.read += 1
             try:
-                if isinstance(parsed, RecordError):
-                    raise parsed
-                record = map_record(parsed, fmt, defaults or {})
-                rows = normalize(record, ctx)
-                check_business_types(rows, store)
+                rows = prepare(parsed, fmt, defaults or {}, ctx, store)
             except RecordError as exc:
                 _reject(stats, rejects, source, line_no, str(exc), parsed)
                 continue
-            batch.append(rows)
+            batch.append((line_no, parsed, rows))
             if len(batch) >= batch_size:
-                _flush(store, batch, source, ingested_at, stats)
-        _flush(store, batch, source, ingested_at, stats)
+                _flush(store, batch, source, ingested_at, stats, rejects)
+        _flush(store, batch, source, ingested_at, stats, rejects)
     return stats
 
 
-def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: Any, stats: IngestStats) -> None:
-    if batch:
-        result = store.append(batch, source, ingested_at)
-        stats.inserted += result.inserted
-        stats.duplicates += result.duplicates
-        stats.updated += result.updated
-        batch.clear()
+def prepare(parsed: Any, fmt: str, defaults: Defaults, ctx: IngestContext, store: CallStore) -> CallRows:
+    """One parsed line as checked table rows, or a RecordError saying why not — never another exception:
+    whatever a line holds, it must not stop the run or cost the good lines around it."""
+    try:
+        if isinstance(parsed, RecordError):
+            raise parsed
+        rows = normalize(map_record(parsed, fmt, defaults), ctx)
+        check_business_types(rows, store)
+        return rows
+    except RecordError:
+        raise
+    except RecursionError:
+        raise RecordError("the record is nested too deeply to read") from None
+    except Exception as exc:  # noqa: BLE001 - any unforeseen shape is this record's problem, not the run's
+        raise RecordError(f"cannot read this record ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _flush(store: CallStore, batch: list[tuple[int, Any, CallRows]], source: str, ingested_at: Any,
+           stats: IngestStats, rejects: IO[str] | None) -> None:
+    if not batch:
+        return
+    try:
+        _count(stats, store.append([rows for _, _, rows in batch], source, ingested_at))
+    except Exception:  # noqa: BLE001 - the store refused the batch: find the lines it refuses, keep the rest
+        for line_no, parsed, rows in batch:
+            try:
+                _count(stats, store.append([rows], source, ingested_at))
+            except Exception as exc:  # noqa: BLE001
+                _reject(stats, rejects, source, line_no, f"the call store refused this record ({str(exc)[:200]})",
+                        parsed)
+    batch.clear()
+
+
+def _count(stats: IngestStats, result: Any) -> None:
+    stats.inserted += result.inserted
+    stats.duplicates += result.duplicates
+    stats.updated += result.updated
 
 
 def map_record(parsed: Any, fmt: str, defaults: Defaults) -> Any:
@@ -109,7 +134,18 @@ def _reject(stats: IngestStats, out: IO[str] | None, source: str, line: int, rea
         stats.first_rejects.append(entry)
     if out is not None:
         shown = raw.raw if isinstance(raw, RecordError) and hasattr(raw, "raw") else raw
-        out.write(json.dumps({**entry, "record": shown}, default=str, ensure_ascii=False) + "\n")
+        out.write(_reject_line({**entry, "record": shown}) + "\n")
+
+
+def _reject_line(entry: dict[str, Any]) -> str:
+    try:
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        line.encode("utf-8")  # lone surrogates from \ud800 escapes cannot be written as UTF-8
+        return line
+    except UnicodeEncodeError:
+        return json.dumps(entry, default=str)
+    except (RecursionError, ValueError):
+        return json.dumps({**entry, "record": repr(entry["record"])[:2000]})
 
 
 def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
@@ -131,11 +167,20 @@ def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
         try:
             yield line_no, json.loads(line)
         except json.JSONDecodeError as exc:
-            error = RecordError(f"bad JSON: {exc.msg} (column {exc.pos + 1})")
-            error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
-            yield line_no, error
+            yield line_no, _raw_error(f"bad JSON: {exc.msg} (column {exc.pos + 1})", line)
+        except RecursionError:
+            yield line_no, _raw_error("bad JSON: nested too deeply to read", line)
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            yield line_no, _raw_error(f"bad JSON: {str(exc)[:200]}", line)
 
 
+def _raw_error(reason: str, line: str) -> RecordError:
+    error = RecordError(reason)
+    error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
+    return error
+
+
+CSV_FIELD_LIMIT = 64 * 1024 * 1024  # one cell (a transcript, the tool calls) may be large, not unbounded
 CSV_INT = {"bundle_version"}
 CSV_FLOAT = {"transcription_confidence", "cost_usd"}
 CSV_BOOL = {"escalated"}
@@ -144,8 +189,16 @@ CSV_JSON = {"tool_calls", "turn_latencies_ms"}
 
 def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
     """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
-    reader = csv.DictReader(handle if not isinstance(handle, io.TextIOWrapper) else handle)
-    for row in reader:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(handle)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the reader stays usable after a broken row
+            yield reader.line_num, RecordError(f"bad CSV row: {exc}")
+            continue
         line_no = reader.line_num
         try:
             yield line_no, _csv_record(row)
@@ -164,7 +217,7 @@ def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
         if key.startswith("business."):
             record.setdefault("business", {})[key[len("business."):]] = _scalar(text)
         elif key in CSV_INT:
-            record[key] = int(text) if text.strip().lstrip("-").isdigit() else text
+            record[key] = int(text) if text.strip().lstrip("-").isdigit() and len(text) < 20 else text
         elif key in CSV_FLOAT:
             try:
                 record[key] = float(text)
@@ -177,7 +230,7 @@ def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
                 text = "[" + text.replace(";", ",") + "]"
             try:
                 record[key] = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise RecordError(f"'{key}' is not valid JSON") from None
         else:
             record[key] = text
@@ -189,6 +242,6 @@ def _scalar(text: str) -> Any:
     if lowered in ("true", "false"):
         return lowered == "true"
     try:
-        return float(text) if any(c in text for c in ".eE") else int(text)
+        return float(text) if any(c in text for c in ".eE") or len(text) > 300 else int(text)
     except ValueError:
         return text

@@ -137,7 +137,7 @@ class DuckDBCallStore:
         changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
         con.begin()
         try:
-            # the day filter lets zone maps skip most of a large table (a call's day never changes)
+            # joined on call_id alone: a later event may move a call to another day (a corrected started_at)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE batch_merged AS SELECT b.call_id, c.call_id IS NOT NULL AS existed, "
                 "b.tool_call_count > 0 AS has_tools, "
@@ -145,8 +145,7 @@ class DuckDBCallStore:
                 f"ELSE b.tool_call_count END AS tool_call_count, {pick}, "
                 f"c.call_id IS NULL OR b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
                 f"OR {changed} AS changed "
-                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id "
-                "AND c.day BETWEEN (SELECT min(day) FROM batch_calls) AND (SELECT max(day) FROM batch_calls)")
+                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id")
             new, changed_existing, unchanged = con.execute(
                 "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
                 "count(*) FILTER (WHERE existed AND NOT changed) FROM batch_merged").fetchall()[0]
