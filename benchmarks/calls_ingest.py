@@ -86,3 +86,7 @@ def _child(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
         err.seek(0)
         return {"stdout": out.read(), "stderr": err.read(), "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
                 "rss": usage.ru_maxrss / 1024}
+
+
+if __name__ == "__main__":
+    main()
