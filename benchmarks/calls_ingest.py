@@ -55,6 +55,7 @@ def main() -> None:
     db.unlink(missing_ok=True)
     ingest = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
     report = json.loads(ingest["stdout"]) if ingest["stdout"].strip().startswith("{") else {"error": ingest["stderr"][-500:]}
+    again = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
     floor_db = args.workdir / "floor.duckdb"
     floor_db.unlink(missing_ok=True)
     bare = _child([sys.executable, "-c", FLOOR, str(floor_db), str(data)], repo, env)
@@ -62,6 +63,7 @@ def main() -> None:
     print(f"agentctl calls ingest: {report.get('inserted', 0):,} stored, {report.get('rejected')} rejected, "
           f"{ingest['cpu']:.1f} s CPU, {ingest['wall']:.1f} s wall, {report.get('read', 0) / ingest['wall']:,.0f} records/s, "
           f"peak RSS {ingest['rss']:,.0f} MiB")
+    print(f"re-ingest of the same file (every event stored): {again['cpu']:.1f} s CPU, {again['wall']:.1f} s wall")
     print(f"DuckDB bare load (floor): {bare['cpu']:.1f} s CPU, {bare['wall']:.1f} s wall, peak RSS {bare['rss']:,.0f} MiB")
     print(f"ratio: {ingest['cpu'] / bare['cpu']:.1f}x CPU, {ingest['wall'] / bare['wall']:.1f}x wall (aim: <= 2.0x)")
     print(f"store: {db.stat().st_size / 1e9:.2f} GB at {db}" if db.exists() else f"no store: {report}")

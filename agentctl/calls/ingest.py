@@ -10,6 +10,7 @@ leaves out is kept), so re-ingesting a file changes nothing.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -47,21 +48,53 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
                  batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None) -> IngestStats:
     """Ingest every file in `paths` ('-' reads `stdin`) and return the counts."""
     stats = IngestStats()
-    batch: list[tuple[int, Any, CallRows]] = []
+    salt = hashlib.blake2b(f"{fmt}|{sorted((defaults or {}).items())}".encode()).digest()
     for path in paths:
         source = "<stdin>" if path == "-" else path
-        for line_no, parsed in _read(path, fmt, stdin):
-            stats.read += 1
-            try:
-                rows = prepare(parsed, fmt, defaults or {}, ctx, store)
-            except RecordError as exc:
-                _reject(stats, rejects, source, line_no, str(exc), parsed)
-                continue
-            batch.append((line_no, parsed, rows))
-            if len(batch) >= batch_size:
-                _flush(store, batch, source, ingested_at, stats, rejects)
-        _flush(store, batch, source, ingested_at, stats, rejects)
+        for chunk in _chunks(_read(path, fmt, stdin), batch_size):
+            seen = _seen(store, [fingerprint(salt, item) for _, item in chunk if isinstance(item, RawLine)])
+            batch: list[tuple[int, Any, CallRows, int | None]] = []
+            for line_no, item in chunk:
+                stats.read += 1
+                mark = fingerprint(salt, item) if isinstance(item, RawLine) else None
+                if mark is not None and mark in seen:  # this exact event is stored: no parsing, no judging
+                    stats.duplicates += 1
+                    continue
+                parsed = _parse_json(item) if isinstance(item, RawLine) else item
+                try:
+                    rows = prepare(parsed, fmt, defaults or {}, ctx, store)
+                except RecordError as exc:
+                    _reject(stats, rejects, source, line_no, str(exc), parsed)
+                    continue
+                batch.append((line_no, parsed, rows, mark))
+            _flush(store, batch, source, ingested_at, stats, rejects)
     return stats
+
+
+class RawLine(str):
+    """A JSONL line not parsed yet: parsed only when its event is not stored already."""
+
+
+def fingerprint(salt: bytes, line: str) -> int:
+    """A 63-bit fingerprint of one event (its exact line, the input format and defaults)."""
+    digest = hashlib.blake2b(line.strip().encode("utf-8", "surrogatepass"), digest_size=8, key=salt)
+    return int.from_bytes(digest.digest(), "big") >> 1
+
+
+def _seen(store: CallStore, marks: list[int]) -> set[int]:
+    seen_events = getattr(store, "seen_events", None)
+    return seen_events(marks) if seen_events is not None and marks else set()
+
+
+def _chunks(items: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def prepare(parsed: Any, fmt: str, defaults: Defaults, ctx: IngestContext, store: CallStore) -> CallRows:
@@ -81,20 +114,25 @@ def prepare(parsed: Any, fmt: str, defaults: Defaults, ctx: IngestContext, store
         raise RecordError(f"cannot read this record ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
-def _flush(store: CallStore, batch: list[tuple[int, Any, CallRows]], source: str, ingested_at: Any,
+def _flush(store: CallStore, batch: list[tuple[int, Any, CallRows, int | None]], source: str, ingested_at: Any,
            stats: IngestStats, rejects: IO[str] | None) -> None:
     if not batch:
         return
+    stored: list[int | None] = []
     try:
-        _count(stats, store.append([rows for _, _, rows in batch], source, ingested_at))
+        _count(stats, store.append([rows for _, _, rows, _ in batch], source, ingested_at))
+        stored = [mark for _, _, _, mark in batch]
     except Exception:  # noqa: BLE001 - the store refused the batch: find the lines it refuses, keep the rest
-        for line_no, parsed, rows in batch:
+        for line_no, parsed, rows, mark in batch:
             try:
                 _count(stats, store.append([rows], source, ingested_at))
+                stored.append(mark)
             except Exception as exc:  # noqa: BLE001
                 _reject(stats, rejects, source, line_no, f"the call store refused this record ({str(exc)[:200]})",
                         parsed)
-    batch.clear()
+    remember = getattr(store, "remember_events", None)
+    if remember is not None:
+        remember([mark for mark in stored if mark is not None])
 
 
 def _count(stats: IngestStats, result: Any) -> None:
@@ -149,7 +187,7 @@ def _reject_line(entry: dict[str, Any]) -> str:
 
 
 def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object or RecordError) for each non-blank line or CSV row."""
+    """(line number, RawLine, or parsed CSV row or RecordError) for each non-blank line or CSV row."""
     if path == "-":
         handle = stdin if stdin is not None else sys.stdin
         yield from (_read_csv(handle) if fmt == "csv" else _read_jsonl(handle))
@@ -162,16 +200,20 @@ def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any
 
 def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
     for line_no, line in enumerate(handle, 1):
-        if not line.strip():
-            continue
-        try:
-            yield line_no, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, _raw_error(f"bad JSON: {exc.msg} (column {exc.pos + 1})", line)
-        except RecursionError:
-            yield line_no, _raw_error("bad JSON: nested too deeply to read", line)
-        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-            yield line_no, _raw_error(f"bad JSON: {str(exc)[:200]}", line)
+        if line.strip():
+            yield line_no, RawLine(line)
+
+
+def _parse_json(line: str) -> Any:
+    """The parsed line, or a RecordError (carrying the raw line) saying why it is not JSON."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _raw_error(f"bad JSON: {exc.msg} (column {exc.pos + 1})", line)
+    except RecursionError:
+        return _raw_error("bad JSON: nested too deeply to read", line)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return _raw_error(f"bad JSON: {str(exc)[:200]}", line)
 
 
 def _raw_error(reason: str, line: str) -> RecordError:

@@ -83,6 +83,8 @@ class DuckDBCallStore:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS calls ({cols})")
         self.con.execute(f"CREATE TABLE IF NOT EXISTS tool_calls ({tcols})")
         self.con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR)")
+        # fingerprints of the events ingested from files: a re-ingested line is skipped before it is even parsed
+        self.con.execute("CREATE TABLE IF NOT EXISTS ingested_events (fingerprint BIGINT)")
         if not self.con.execute("SELECT 1 FROM store_meta WHERE key = 'schema_version'").fetchall():
             self.con.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         types = dict(CALL_COLUMNS)
@@ -171,6 +173,16 @@ class DuckDBCallStore:
                 _unstage(con, "batch_tools")
         return BatchResult(int(new), duplicates + int(unchanged), updated + int(changed_existing))
 
+    def seen_events(self, fingerprints: list[int]) -> set[int]:
+        """Which of these event fingerprints (see calls.ingest.fingerprint) are stored already: one semi-join."""
+        rows = self.con.execute("SELECT fingerprint FROM ingested_events WHERE fingerprint IN "
+                                "(SELECT unnest(?::BIGINT[]))", [fingerprints]).fetchall()
+        return {row[0] for row in rows}
+
+    def remember_events(self, fingerprints: list[int]) -> None:
+        if fingerprints:
+            self.con.execute("INSERT INTO ingested_events SELECT unnest(?::BIGINT[])", [fingerprints])
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
 
@@ -223,8 +235,11 @@ def _column(values: list[Any]) -> Any:
     import numpy as np
 
     array = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):  # element-wise, so list values stay lists instead of becoming dimensions
-        array[i] = value
+    if any(isinstance(value, list) for value in values):
+        for i, value in enumerate(values):  # element-wise, so list values stay lists instead of becoming dimensions
+            array[i] = value
+    else:
+        array[:] = values
     return array
 
 
