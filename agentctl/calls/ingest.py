@@ -14,7 +14,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,8 +45,10 @@ class IngestStats:
 
 def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
                  rejects: IO[str] | None = None, defaults: Defaults | None = None,
-                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None) -> IngestStats:
-    """Ingest every file in `paths` ('-' reads `stdin`) and return the counts."""
+                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None,
+                 progress: Callable[[int], None] | None = None) -> IngestStats:
+    """Ingest every file in `paths` ('-' reads `stdin`) and return the counts; `progress(records read)`
+    is called after each batch."""
     stats = IngestStats()
     salt = hashlib.blake2b(f"{fmt}|{sorted((defaults or {}).items())}".encode()).digest()
     for path in paths:
@@ -68,6 +70,8 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
                     continue
                 batch.append((line_no, parsed, rows, mark))
             _flush(store, batch, source, ingested_at, stats, rejects)
+            if progress is not None:
+                progress(stats.read)
     return stats
 
 
