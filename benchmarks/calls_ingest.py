@@ -1,10 +1,11 @@
-"""Ingest throughput and peak memory for simulated call records.
+"""Ingest throughput and peak memory for simulated call records, next to DuckDB's bare load of the same file.
 
-    python benchmarks/calls_ingest.py [--calls 10000000] [--days 30] [--workdir DIR] [--keep]
+    python benchmarks/calls_ingest.py [--calls 1000000] [--days 30] [--workdir DIR]
 
 Writes a JSONL file of simulated calls (30% silent SMS failures from day 0 on version 2, and
-the 22% → 16% install drift from day 17), then runs `agentctl calls ingest` on it in a child
-process and prints wall time, records per second, and the child's peak RSS (ru_maxrss).
+the 22% → 16% install drift from day 17), then, each in a fresh child process, runs `agentctl calls
+ingest` on it and DuckDB alone loading the same file into a table (`read_json`, auto-detected
+schema) — the floor. Prints CPU and wall time and peak RSS of both, and the ratio.
 The repo with the filled store is left in WORKDIR for benchmarks/check_daily.py.
 """
 
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,7 +31,7 @@ START = "2026-03-01"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=10_000_000)
+    parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/agentctl-bench-calls"))
     args = parser.parse_args()
@@ -47,17 +50,44 @@ def main() -> None:
                 out.write(json.dumps(record, separators=(",", ":")) + "\n")
         print(f"simulate: {per_day * args.days:,} records, {data.stat().st_size / 1e9:.2f} GB "
               f"in {time.perf_counter() - started:.0f} s")
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], cwd=repo,
-                          capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-                                                               "PATH": "/usr/bin:/bin", "HOME": str(args.workdir)})
-    wall = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report = json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else {"error": proc.stderr[-500:]}
-    print(f"ingest: {report.get('inserted', 0):,} stored, {report.get('rejected')} rejected, {wall:.0f} s wall, "
-          f"{report.get('read', 0) / wall:,.0f} records/s, peak RSS {peak_mib:,.0f} MiB")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "HOME": str(args.workdir)}
     db = repo / ".agentctl" / "calls.duckdb"
-    print(f"store: {db.stat().st_size / 1e9:.2f} GB at {db}")
+    db.unlink(missing_ok=True)
+    ingest = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
+    report = json.loads(ingest["stdout"]) if ingest["stdout"].strip().startswith("{") else {"error": ingest["stderr"][-500:]}
+    again = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
+    floor_db = args.workdir / "floor.duckdb"
+    floor_db.unlink(missing_ok=True)
+    bare = _child([sys.executable, "-c", FLOOR, str(floor_db), str(data)], repo, env)
+    floor_db.unlink(missing_ok=True)
+    print(f"agentctl calls ingest: {report.get('inserted', 0):,} stored, {report.get('rejected')} rejected, "
+          f"{ingest['cpu']:.1f} s CPU, {ingest['wall']:.1f} s wall, {report.get('read', 0) / ingest['wall']:,.0f} records/s, "
+          f"peak RSS {ingest['rss']:,.0f} MiB")
+    print(f"re-ingest of the same file (every event stored): {again['cpu']:.1f} s CPU, {again['wall']:.1f} s wall")
+    print(f"DuckDB bare load (floor): {bare['cpu']:.1f} s CPU, {bare['wall']:.1f} s wall, peak RSS {bare['rss']:,.0f} MiB")
+    print(f"ratio: {ingest['cpu'] / bare['cpu']:.1f}x CPU, {ingest['wall'] / bare['wall']:.1f}x wall (aim: <= 2.0x)")
+    print(f"store: {db.stat().st_size / 1e9:.2f} GB at {db}" if db.exists() else f"no store: {report}")
+
+
+FLOOR = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE calls AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[2]])
+"""
+
+
+def _child(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run one child process; its wall time, CPU time (user + system) and peak RSS in MiB."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        _, _, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not the maximum over all children
+        proc.returncode = 0
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return {"stdout": out.read(), "stderr": err.read(), "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                "rss": usage.ru_maxrss / 1024}
 
 
 if __name__ == "__main__":

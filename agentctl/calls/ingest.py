@@ -10,11 +10,11 @@ leaves out is kept), so re-ingesting a file changes nothing.
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,37 +45,104 @@ class IngestStats:
 
 def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
                  rejects: IO[str] | None = None, defaults: Defaults | None = None,
-                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None) -> IngestStats:
-    """Ingest every file in `paths` ('-' reads `stdin`) and return the counts."""
+                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None,
+                 progress: Callable[[int], None] | None = None) -> IngestStats:
+    """Ingest every file in `paths` ('-' reads `stdin`) and return the counts; `progress(records read)`
+    is called after each batch."""
     stats = IngestStats()
-    batch: list[CallRows] = []
+    salt = hashlib.blake2b(f"{fmt}|{sorted((defaults or {}).items())}".encode()).digest()
     for path in paths:
         source = "<stdin>" if path == "-" else path
-        for line_no, parsed in _read(path, fmt, stdin):
-            stats.read += 1
-            try:
-                if isinstance(parsed, RecordError):
-                    raise parsed
-                record = map_record(parsed, fmt, defaults or {})
-                rows = normalize(record, ctx)
-                check_business_types(rows, store)
-            except RecordError as exc:
-                _reject(stats, rejects, source, line_no, str(exc), parsed)
-                continue
-            batch.append(rows)
-            if len(batch) >= batch_size:
-                _flush(store, batch, source, ingested_at, stats)
-        _flush(store, batch, source, ingested_at, stats)
+        for chunk in _chunks(_read(path, fmt, stdin), batch_size):
+            seen = _seen(store, [fingerprint(salt, item) for _, item in chunk if isinstance(item, RawLine)])
+            batch: list[tuple[int, Any, CallRows, int | None]] = []
+            for line_no, item in chunk:
+                stats.read += 1
+                mark = fingerprint(salt, item) if isinstance(item, RawLine) else None
+                if mark is not None and mark in seen:  # this exact event is stored: no parsing, no judging
+                    stats.duplicates += 1
+                    continue
+                parsed = _parse_json(item) if isinstance(item, RawLine) else item
+                try:
+                    rows = prepare(parsed, fmt, defaults or {}, ctx, store)
+                except RecordError as exc:
+                    _reject(stats, rejects, source, line_no, str(exc), parsed)
+                    continue
+                batch.append((line_no, parsed, rows, mark))
+            _flush(store, batch, source, ingested_at, stats, rejects)
+            if progress is not None:
+                progress(stats.read)
     return stats
 
 
-def _flush(store: CallStore, batch: list[CallRows], source: str, ingested_at: Any, stats: IngestStats) -> None:
-    if batch:
-        result = store.append(batch, source, ingested_at)
-        stats.inserted += result.inserted
-        stats.duplicates += result.duplicates
-        stats.updated += result.updated
-        batch.clear()
+class RawLine(str):
+    """A JSONL line not parsed yet: parsed only when its event is not stored already."""
+
+
+def fingerprint(salt: bytes, line: str) -> int:
+    """A 63-bit fingerprint of one event (its exact line, the input format and defaults)."""
+    digest = hashlib.blake2b(line.strip().encode("utf-8", "surrogatepass"), digest_size=8, key=salt)
+    return int.from_bytes(digest.digest(), "big") >> 1
+
+
+def _seen(store: CallStore, marks: list[int]) -> set[int]:
+    seen_events = getattr(store, "seen_events", None)
+    return seen_events(marks) if seen_events is not None and marks else set()
+
+
+def _chunks(items: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def prepare(parsed: Any, fmt: str, defaults: Defaults, ctx: IngestContext, store: CallStore) -> CallRows:
+    """One parsed line as checked table rows, or a RecordError saying why not — never another exception:
+    whatever a line holds, it must not stop the run or cost the good lines around it."""
+    try:
+        if isinstance(parsed, RecordError):
+            raise parsed
+        rows = normalize(map_record(parsed, fmt, defaults), ctx)
+        check_business_types(rows, store)
+        return rows
+    except RecordError:
+        raise
+    except RecursionError:
+        raise RecordError("the record is nested too deeply to read") from None
+    except Exception as exc:  # noqa: BLE001 - any unforeseen shape is this record's problem, not the run's
+        raise RecordError(f"cannot read this record ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _flush(store: CallStore, batch: list[tuple[int, Any, CallRows, int | None]], source: str, ingested_at: Any,
+           stats: IngestStats, rejects: IO[str] | None) -> None:
+    if not batch:
+        return
+    stored: list[int | None] = []
+    try:
+        _count(stats, store.append([rows for _, _, rows, _ in batch], source, ingested_at))
+        stored = [mark for _, _, _, mark in batch]
+    except Exception:  # noqa: BLE001 - the store refused the batch: find the lines it refuses, keep the rest
+        for line_no, parsed, rows, mark in batch:
+            try:
+                _count(stats, store.append([rows], source, ingested_at))
+                stored.append(mark)
+            except Exception as exc:  # noqa: BLE001
+                _reject(stats, rejects, source, line_no, f"the call store refused this record ({str(exc)[:200]})",
+                        parsed)
+    remember = getattr(store, "remember_events", None)
+    if remember is not None:
+        remember([mark for mark in stored if mark is not None])
+
+
+def _count(stats: IngestStats, result: Any) -> None:
+    stats.inserted += result.inserted
+    stats.duplicates += result.duplicates
+    stats.updated += result.updated
 
 
 def map_record(parsed: Any, fmt: str, defaults: Defaults) -> Any:
@@ -109,11 +176,22 @@ def _reject(stats: IngestStats, out: IO[str] | None, source: str, line: int, rea
         stats.first_rejects.append(entry)
     if out is not None:
         shown = raw.raw if isinstance(raw, RecordError) and hasattr(raw, "raw") else raw
-        out.write(json.dumps({**entry, "record": shown}, default=str, ensure_ascii=False) + "\n")
+        out.write(_reject_line({**entry, "record": shown}) + "\n")
+
+
+def _reject_line(entry: dict[str, Any]) -> str:
+    try:
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        line.encode("utf-8")  # lone surrogates from \ud800 escapes cannot be written as UTF-8
+        return line
+    except UnicodeEncodeError:
+        return json.dumps(entry, default=str)
+    except (RecursionError, ValueError):
+        return json.dumps({**entry, "record": repr(entry["record"])[:2000]})
 
 
 def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object or RecordError) for each non-blank line or CSV row."""
+    """(line number, RawLine, or parsed CSV row or RecordError) for each non-blank line or CSV row."""
     if path == "-":
         handle = stdin if stdin is not None else sys.stdin
         yield from (_read_csv(handle) if fmt == "csv" else _read_jsonl(handle))
@@ -126,16 +204,29 @@ def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any
 
 def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
     for line_no, line in enumerate(handle, 1):
-        if not line.strip():
-            continue
-        try:
-            yield line_no, json.loads(line)
-        except json.JSONDecodeError as exc:
-            error = RecordError(f"bad JSON: {exc.msg} (column {exc.pos + 1})")
-            error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
-            yield line_no, error
+        if line.strip():
+            yield line_no, RawLine(line)
 
 
+def _parse_json(line: str) -> Any:
+    """The parsed line, or a RecordError (carrying the raw line) saying why it is not JSON."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _raw_error(f"bad JSON: {exc.msg} (column {exc.pos + 1})", line)
+    except RecursionError:
+        return _raw_error("bad JSON: nested too deeply to read", line)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return _raw_error(f"bad JSON: {str(exc)[:200]}", line)
+
+
+def _raw_error(reason: str, line: str) -> RecordError:
+    error = RecordError(reason)
+    error.raw = line.rstrip("\n")[:2000]  # type: ignore[attr-defined]
+    return error
+
+
+CSV_FIELD_LIMIT = 64 * 1024 * 1024  # one cell (a transcript, the tool calls) may be large, not unbounded
 CSV_INT = {"bundle_version"}
 CSV_FLOAT = {"transcription_confidence", "cost_usd"}
 CSV_BOOL = {"escalated"}
@@ -144,8 +235,16 @@ CSV_JSON = {"tool_calls", "turn_latencies_ms"}
 
 def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
     """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
-    reader = csv.DictReader(handle if not isinstance(handle, io.TextIOWrapper) else handle)
-    for row in reader:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(handle)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the reader stays usable after a broken row
+            yield reader.line_num, RecordError(f"bad CSV row: {exc}")
+            continue
         line_no = reader.line_num
         try:
             yield line_no, _csv_record(row)
@@ -164,7 +263,7 @@ def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
         if key.startswith("business."):
             record.setdefault("business", {})[key[len("business."):]] = _scalar(text)
         elif key in CSV_INT:
-            record[key] = int(text) if text.strip().lstrip("-").isdigit() else text
+            record[key] = int(text) if text.strip().lstrip("-").isdigit() and len(text) < 20 else text
         elif key in CSV_FLOAT:
             try:
                 record[key] = float(text)
@@ -177,7 +276,7 @@ def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
                 text = "[" + text.replace(";", ",") + "]"
             try:
                 record[key] = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise RecordError(f"'{key}' is not valid JSON") from None
         else:
             record[key] = text
@@ -189,6 +288,6 @@ def _scalar(text: str) -> Any:
     if lowered in ("true", "false"):
         return lowered == "true"
     try:
-        return float(text) if any(c in text for c in ".eE") else int(text)
+        return float(text) if any(c in text for c in ".eE") or len(text) > 300 else int(text)
     except ValueError:
         return text

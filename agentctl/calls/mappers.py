@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any
 
-from agentctl.calls.record import RecordError
+from agentctl.calls.record import RecordError, _kind
 
 Defaults = dict[str, Any]  # agent, environment, bundle_version
 BUNDLE_TAG = re.compile(r"^(?P<agent>[a-z0-9][a-z0-9-]*)@v(?P<version>[0-9]+)$")
@@ -70,35 +70,73 @@ def _body(content: Any) -> Any:
     if isinstance(content, str):
         try:
             return json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return content
     return content
 
 
+def _obj(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """parent[key] as an object ({} when absent or null); any other type is a reject naming the field."""
+    value = parent.get(key)
+    if value is None or value == "" or value == []:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f"'{where or key}' must be an object, got {_kind(value)}")
+    return value
+
+
+def _items(parent: dict[str, Any], key: str, where: str, *, objects: bool = True) -> list[Any]:
+    """parent[key] as a list ([] when absent or null), of objects unless `objects` is False."""
+    value = parent.get(key)
+    if value is None or value == "" or value == {}:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"'{where}' must be a list, got {_kind(value)}")
+    if objects:
+        for item in value:
+            if not isinstance(item, dict):
+                raise RecordError(f"'{where}' must hold objects, got {_kind(item)}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"'{where}' must be a string, got {_kind(value)}")
+    return value
+
+
+def _key(value: Any) -> Any:
+    """A tool-call id usable as a dict key (a list or object id never matches anything)."""
+    return value if isinstance(value, (str, int, float, bool)) or value is None else object()
+
+
 def from_vapi(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
     """A Vapi server message of type end-of-call-report → call record."""
-    report = obj.get("message", obj)
-    call = report.get("call") or {}
-    meta = {**((report.get("assistant") or {}).get("metadata") or {}),
-            **((call.get("assistant") or {}).get("metadata") or {}),
-            **((call.get("assistantOverrides") or {}).get("metadata") or {}),
-            **(call.get("metadata") or {})}
-    artifact = report.get("artifact") or call.get("artifact") or {}
-    messages = artifact.get("messages") or report.get("messages") or []
-    results = {m.get("toolCallId"): m for m in messages if m.get("role") == "tool_call_result"}
+    report = _obj(obj, "message", "") if "message" in obj else obj
+    call = _obj(report, "call", "call")
+    meta = {**_obj(_obj(report, "assistant", "assistant"), "metadata", "assistant.metadata"),
+            **_obj(_obj(call, "assistant", "call.assistant"), "metadata", "call.assistant.metadata"),
+            **_obj(_obj(call, "assistantOverrides", "call.assistantOverrides"), "metadata",
+                   "call.assistantOverrides.metadata"),
+            **_obj(call, "metadata", "call.metadata")}
+    artifact = _obj(report, "artifact", "artifact") or _obj(call, "artifact", "call.artifact")
+    messages = _items(artifact, "messages", "artifact.messages") or _items(report, "messages", "messages")
+    results = {_key(m.get("toolCallId")): m for m in messages if m.get("role") == "tool_call_result"}
     tools = []
     for m in messages:
-        for tc in m.get("toolCalls") or [] if m.get("role") == "tool_calls" else []:
-            fn = tc.get("function") or {}
+        for tc in _items(m, "toolCalls", "messages[].toolCalls") if m.get("role") == "tool_calls" else []:
+            fn = _obj(tc, "function", "toolCalls[].function")
             args = fn.get("arguments")
             entry: dict[str, Any] = {"tool": fn.get("name") or "unknown", "arguments": _args(args)}
-            result = results.get(tc.get("id"))
+            result = results.get(_key(tc.get("id")))
             if result is None:
                 entry["error"] = "no tool result in the report"
             else:
                 # Vapi records what the tool returned, not the HTTP status of the tool's backend: the status
                 # stays unknown unless the tool server put it in the result's metadata
-                status = (result.get("metadata") or {}).get("http_status")
+                status = _obj(result, "metadata", "tool_call_result.metadata").get("http_status")
                 if isinstance(status, int):
                     entry["http_status"] = status
                 if result.get("error"):
@@ -106,23 +144,24 @@ def from_vapi(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
                 else:
                     entry["response"] = _body(result.get("result"))
             tools.append(entry)
-    ended = report.get("endedReason") or call.get("endedReason") or ""
-    analysis = report.get("analysis") or call.get("analysis") or {}
-    turns = (artifact.get("performanceMetrics") or {}).get("turnLatencies") or []
+    ended = _text(report.get("endedReason") or call.get("endedReason"), "endedReason")
+    analysis = _obj(report, "analysis", "analysis") or _obj(call, "analysis", "call.analysis")
+    turns = _items(_obj(artifact, "performanceMetrics", "artifact.performanceMetrics"), "turnLatencies",
+                   "artifact.performanceMetrics.turnLatencies", objects=False)
     latencies = [t["turnLatency"] for t in turns if isinstance(t, dict) and isinstance(t.get("turnLatency"), (int, float))]
     ended_at = report.get("endedAt") or call.get("endedAt") or _ms(report.get("timestamp"))
     record = {
         "call_id": call.get("id") or report.get("id"), **_identity(meta, defaults),
-        "caller_key": (call.get("customer") or report.get("customer") or {}).get("number"),
+        "caller_key": (_obj(call, "customer", "call.customer") or _obj(report, "customer", "customer")).get("number"),
         "started_at": report.get("startedAt") or call.get("startedAt") or call.get("createdAt") or ended_at,
         "ended_at": ended_at,
         "outcome": _vapi_outcome(ended), "ended_reason": ended or None,
         "escalated": _vapi_outcome(ended) == "escalated",
         "cost_usd": report.get("cost", call.get("cost")), "tool_calls": tools,
-        "business": _business(analysis.get("structuredData") or {}),
+        "business": _business(_obj(analysis, "structuredData", "analysis.structuredData")),
         "transcript": artifact.get("transcript") or report.get("transcript"),
         "recording_url": artifact.get("recordingUrl") or report.get("recordingUrl")
-        or ((artifact.get("recording") or {}).get("mono") or {}).get("combinedUrl"),
+        or _obj(_obj(artifact, "recording", "artifact.recording"), "mono", "artifact.recording.mono").get("combinedUrl"),
         "turn_latencies_ms": latencies or None,
     }
     return {k: v for k, v in record.items() if v is not None}
@@ -144,19 +183,19 @@ def _vapi_outcome(reason: str) -> str:
 
 def from_retell(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
     """A Retell call object, or a call_ended/call_analyzed webhook (`{"event", "call"}`) → call record."""
-    call = obj.get("call", obj)
-    meta = {**(call.get("metadata") or {})}
-    analysis = call.get("call_analysis") or {}
+    call = _obj(obj, "call", "call") if "call" in obj else obj
+    meta = {**_obj(call, "metadata", "metadata")}
+    analysis = _obj(call, "call_analysis", "call_analysis")
     tools: list[dict[str, Any]] = []
     pending: dict[Any, dict[str, Any]] = {}
-    for item in call.get("transcript_with_tool_calls") or []:
+    for item in _items(call, "transcript_with_tool_calls", "transcript_with_tool_calls"):
         if item.get("role") == "tool_call_invocation":
             entry = {"tool": item.get("name") or "unknown", "arguments": _args(item.get("arguments")),
                      "error": "no tool result in the transcript"}
-            pending[item.get("tool_call_id")] = entry
+            pending[_key(item.get("tool_call_id"))] = entry
             tools.append(entry)
-        elif item.get("role") == "tool_call_result" and item.get("tool_call_id") in pending:
-            entry = pending.pop(item["tool_call_id"])
+        elif item.get("role") == "tool_call_result" and _key(item.get("tool_call_id")) in pending:
+            entry = pending.pop(_key(item["tool_call_id"]))
             entry.pop("error", None)
             if item.get("successful") is False:  # Retell says the call to the tool's endpoint failed
                 entry["error"] = "Retell reports the tool call unsuccessful"
@@ -165,9 +204,9 @@ def from_retell(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
                 entry["response"] = _body(item.get("content"))
             if isinstance(item.get("http_status"), int):
                 entry["http_status"] = item["http_status"]
-    reason = call.get("disconnection_reason") or ""
-    latency = ((call.get("latency") or {}).get("e2e") or {}).get("values")
-    cost = (call.get("call_cost") or {}).get("combined_cost")
+    reason = _text(call.get("disconnection_reason"), "disconnection_reason")
+    latency = _obj(_obj(call, "latency", "latency"), "e2e", "latency.e2e").get("values")
+    cost = _obj(call, "call_cost", "call_cost").get("combined_cost")
     outcome = _retell_outcome(reason, call.get("call_status"))
     ended_at = _ms(call.get("end_timestamp"))
     record = {
@@ -176,8 +215,8 @@ def from_retell(obj: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
         "started_at": _ms(call.get("start_timestamp")) or ended_at, "ended_at": ended_at,
         "outcome": outcome, "ended_reason": reason or None,
         "escalated": outcome == "escalated", "tool_calls": tools,
-        "cost_usd": cost / 100 if isinstance(cost, (int, float)) else None,  # Retell reports cents
-        "business": _business(analysis.get("custom_analysis_data") or {}),
+        "cost_usd": cost / 100 if isinstance(cost, (int, float)) and abs(cost) < 1e300 else cost,  # Retell: cents
+        "business": _business(_obj(analysis, "custom_analysis_data", "call_analysis.custom_analysis_data")),
         "transcript": call.get("transcript"), "recording_url": call.get("recording_url"),
         "platform_agent_version": call.get("agent_version"),
     }
@@ -214,7 +253,10 @@ def _args(value: Any) -> Any:
 def _ms(value: Any) -> str | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value if isinstance(value, str) else None
-    return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc).isoformat()
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc).isoformat()
+    except (OverflowError, ValueError, OSError):
+        raise RecordError(f"timestamp {_kind(value)} is not a time in milliseconds since 1970") from None
 
 
 MAPPERS = {"vapi": from_vapi, "retell": from_retell}

@@ -30,6 +30,7 @@ RESERVED_COLUMNS = frozenset(("call_id", "agent", "bundle_version", "environment
                               "turn_latencies_ms", "transcription_confidence", "cost_usd", "tool_call_count",
                               "source", "ingested_at", "transcript", "recording_url", "platform_agent_version"))
 UTC = dt.timezone.utc
+MAX_INT = 2**31 - 1  # the store's INTEGER columns
 
 
 class RecordError(ValueError):
@@ -91,7 +92,7 @@ def normalize(record: Any, ctx: IngestContext) -> CallRows:
     if env not in ctx.environments:
         raise RecordError(f"unknown environment '{env}' (environments: {', '.join(sorted(ctx.environments))})")
     version = record["bundle_version"]
-    if not _is_int(version) or version < 1:
+    if not _is_int(version) or not 1 <= version <= MAX_INT:
         raise RecordError(f"'bundle_version' must be a whole number ≥ 1, got {_kind(version)}")
     started, ended = _time(record, "started_at"), _time(record, "ended_at")
     if ended < started:
@@ -187,6 +188,8 @@ def _business(record: dict[str, Any]) -> dict[str, Any]:
     for key, value in business.items():
         if not BUSINESS_NAME.match(key) or key in RESERVED_COLUMNS:
             raise RecordError(f"business field name '{key}' is not allowed (lowercase letters, digits, _; not a record field)")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and not _is_number(value):
+            raise RecordError(f"'business.{key}' is too large a number, got {_kind(value)}")
         if value is not None and not isinstance(value, (bool, int, float, str)):
             raise RecordError(f"'business.{key}' must be true/false, a number or a string, got {_kind(value)}")
     return business
@@ -250,7 +253,9 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not a number here
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value == value and -1e308 < value < 1e308  # NaN, infinities and ints beyond a double are not numbers here
 
 
 def _kind(value: Any) -> str:

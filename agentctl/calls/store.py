@@ -83,6 +83,8 @@ class DuckDBCallStore:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS calls ({cols})")
         self.con.execute(f"CREATE TABLE IF NOT EXISTS tool_calls ({tcols})")
         self.con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR)")
+        # fingerprints of the events ingested from files: a re-ingested line is skipped before it is even parsed
+        self.con.execute("CREATE TABLE IF NOT EXISTS ingested_events (fingerprint BIGINT)")
         if not self.con.execute("SELECT 1 FROM store_meta WHERE key = 'schema_version'").fetchall():
             self.con.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         types = dict(CALL_COLUMNS)
@@ -137,7 +139,7 @@ class DuckDBCallStore:
         changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
         con.begin()
         try:
-            # the day filter lets zone maps skip most of a large table (a call's day never changes)
+            # joined on call_id alone: a later event may move a call to another day (a corrected started_at)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE batch_merged AS SELECT b.call_id, c.call_id IS NOT NULL AS existed, "
                 "b.tool_call_count > 0 AS has_tools, "
@@ -145,8 +147,7 @@ class DuckDBCallStore:
                 f"ELSE b.tool_call_count END AS tool_call_count, {pick}, "
                 f"c.call_id IS NULL OR b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
                 f"OR {changed} AS changed "
-                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id "
-                "AND c.day BETWEEN (SELECT min(day) FROM batch_calls) AND (SELECT max(day) FROM batch_calls)")
+                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id")
             new, changed_existing, unchanged = con.execute(
                 "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
                 "count(*) FILTER (WHERE existed AND NOT changed) FROM batch_merged").fetchall()[0]
@@ -171,6 +172,16 @@ class DuckDBCallStore:
             if tool_rows:
                 _unstage(con, "batch_tools")
         return BatchResult(int(new), duplicates + int(unchanged), updated + int(changed_existing))
+
+    def seen_events(self, fingerprints: list[int]) -> set[int]:
+        """Which of these event fingerprints (see calls.ingest.fingerprint) are stored already: one semi-join."""
+        rows = self.con.execute("SELECT fingerprint FROM ingested_events WHERE fingerprint IN "
+                                "(SELECT unnest(?::BIGINT[]))", [fingerprints]).fetchall()
+        return {row[0] for row in rows}
+
+    def remember_events(self, fingerprints: list[int]) -> None:
+        if fingerprints:
+            self.con.execute("INSERT INTO ingested_events SELECT unnest(?::BIGINT[])", [fingerprints])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
@@ -224,8 +235,11 @@ def _column(values: list[Any]) -> Any:
     import numpy as np
 
     array = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):  # element-wise, so list values stay lists instead of becoming dimensions
-        array[i] = value
+    if any(isinstance(value, list) for value in values):
+        for i, value in enumerate(values):  # element-wise, so list values stay lists instead of becoming dimensions
+            array[i] = value
+    else:
+        array[:] = values
     return array
 
 

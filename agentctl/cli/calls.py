@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -44,8 +47,9 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     from agentctl.ops.calls import ingest_calls
 
     defaults = {"agent": agent, "environment": env, "bundle_version": version}
-    report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
-                          batch_size=batch_size, memory_limit=memory_limit)
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
+        report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
+                              batch_size=batch_size, memory_limit=memory_limit, progress=progress)
     if as_json:
         emit_json(report.to_dict())
         return 1 if report.rejected else 0
@@ -57,3 +61,18 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
               title=f"rejected (all {report.rejected:,} in {report.rejects_file})")
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def _progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A live count of records read on a terminal's stderr; nothing when piped."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("ingesting: {task.completed:,.0f} records read"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+        yield lambda read: bar.update(task, completed=read)

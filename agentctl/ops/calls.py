@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +33,8 @@ class IngestReport:
 
 def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_path: Path | None = None,
                  defaults: dict[str, Any] | None = None, batch_size: int | None = None,
-                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT, stdin: IO[str] | None = None) -> IngestReport:
+                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT, stdin: IO[str] | None = None,
+                 progress: Callable[[int], None] | None = None) -> IngestReport:
     """Ingest JSONL/CSV files (or '-' for stdin) into the repo's call store.
 
     Each record is checked against the call-record schema and the repo (known agent and
@@ -65,7 +67,7 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
         with rejects_path.open("a", encoding="utf-8") as rejects:
             stats = ingest_files(paths, store, ctx, fmt=fmt, rejects=rejects, defaults=defaults,
                                  batch_size=batch_size or DEFAULT_BATCH, ingested_at=now.replace(tzinfo=None),
-                                 stdin=stdin)
+                                 stdin=stdin, progress=progress)
     finally:
         store.close()
     if stats.rejected == 0 and rejects_path.stat().st_size == 0:

@@ -161,3 +161,15 @@ def test_a_later_event_without_tool_calls_keeps_the_stored_ones(example_repo: Re
     assert (report.inserted, report.updated) == (0, 1)
     assert rows(example_repo, "SELECT install_completed, tool_call_count FROM calls") == [(False, 1)]
     assert rows(example_repo, "SELECT count(*) FROM tool_calls") == [(1,)]
+
+
+def test_reingest_skips_stored_events_before_reading_them(example_repo: RepoDir, tmp_path: Path, monkeypatch) -> None:
+    source = write_jsonl(tmp_path / "calls.jsonl", [good(1), good(2)])
+    ingest_calls(example_repo.path, [str(source)])
+
+    def no_per_record_work(*args, **kwargs):
+        raise AssertionError("a stored event was parsed and judged again")
+
+    monkeypatch.setattr("agentctl.calls.ingest.normalize", no_per_record_work)
+    again = ingest_calls(example_repo.path, [str(source)])
+    assert (again.read, again.inserted, again.duplicates, again.rejected) == (2, 0, 2, 0)
