@@ -72,7 +72,11 @@ class Loader:
         except ValidationFailed as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
-        findings = validate_document(doc, schema)
+        try:
+            findings = validate_document(doc, schema)
+        except ValidationFailed as exc:  # positions need the round-trip parse, which can refuse what the fast one took
+            self.diagnostics.extend(exc.diagnostics)
+            return None
         self.diagnostics.extend(findings)
         if key is not None and not findings and self.cache is not None:
             self.cache.put(key, doc.data)
