@@ -210,9 +210,8 @@ def open_store(root: Path, config: dict[str, Any], *, read_only: bool = False,
 
 
 def store_path(root: Path, config: dict[str, Any]) -> Path:
-    from agentctl.model.layout import STATE_DIR
-
     from agentctl.errors import BadInputError
+    from agentctl.model.layout import STATE_DIR
     from agentctl.model.paths import escape_reason
 
     raw = (config.get("metrics_source") or {}).get("path") or f"{STATE_DIR}/calls.duckdb"
