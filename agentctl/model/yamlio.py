@@ -128,7 +128,8 @@ def parse_text(text: str, relpath: str) -> Document:
     except YAMLError as exc:
         raise ValidationFailed([_syntax_diagnostic(exc, relpath)]) from None
     except _Recursive:
-        raise ValidationFailed([Diagnostic(relpath, 1, 1, "an alias refers to the node that contains it",
+        line, col = _first_alias(text)
+        raise ValidationFailed([Diagnostic(relpath, line, col, "an alias refers to the node that contains it",
                                            "write the values out instead of a self-referencing alias")]) from None
     except (RecursionError, _TooDeep):
         raise ValidationFailed([_too_deep(text, relpath)]) from None
@@ -161,6 +162,15 @@ class _Unsupported(Exception):
 
 
 _DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _first_alias(text: str) -> tuple[int, int]:
+    """Where the first `*alias` is (the fast parser keeps no positions), or 1:1."""
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.search(r"(?<![\w'\"])\*[^\s,\]\}]+", line)
+        if match:
+            return number, match.start() + 1
+    return 1, 1
 
 
 def _bad_value_position(text: str) -> tuple[int, int]:
