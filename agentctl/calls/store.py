@@ -268,8 +268,13 @@ def open_store(root: Path, config: dict[str, Any], *, read_only: bool = False,
 
 
 def store_path(root: Path, config: dict[str, Any]) -> Path:
+    from agentctl.errors import BadInputError
     from agentctl.model.layout import STATE_DIR
+    from agentctl.model.paths import escape_reason
 
     raw = (config.get("metrics_source") or {}).get("path") or f"{STATE_DIR}/calls.duckdb"
-    path = Path(raw)
-    return path if path.is_absolute() else root / path
+    escape = escape_reason(root, str(raw))
+    if escape:  # `validate` reports it at agentctl.yaml:line:col; this stops every other command
+        raise BadInputError(f"agentctl.yaml: metrics_source.path '{str(raw)[:80]}' {escape}",
+                            "keep the call store inside the repo, e.g. .agentctl/calls.duckdb")
+    return root / raw

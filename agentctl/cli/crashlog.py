@@ -18,6 +18,13 @@ def log_dir() -> Path:
     return Path(base) / "agentctl" / "logs"
 
 
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError as exc:  # the working directory was deleted: the log must still be written
+        return f"(unavailable: {exc.strerror or exc})"
+
+
 def write_crash_log(exc: BaseException, argv: Sequence[str] | None) -> Path:
     from agentctl import clock
 
@@ -26,7 +33,7 @@ def write_crash_log(exc: BaseException, argv: Sequence[str] | None) -> Path:
         f"agentctl {__version__}",
         f"python {sys.version.split()[0]} on {platform.platform()}",
         f"argv: {list(argv) if argv is not None else sys.argv[1:]}",
-        f"cwd: {os.getcwd()}",
+        f"cwd: {_cwd()}",
         "",
         *traceback.format_exception(type(exc), exc, exc.__traceback__),
     ]

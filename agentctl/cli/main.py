@@ -6,6 +6,7 @@ Commands are listed in COMMANDS as import paths with their one-line help, so `ag
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import click
 
 from agentctl import __version__
-from agentctl.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AgentctlError
+from agentctl.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AgentctlError
+
+_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.ELOOP}
 
 # name → (module:attribute, short help). Groups are registered the same way.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -111,13 +114,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print_error(exc)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            return _internal(exc, argv)
+        # a path built from an argument the filesystem refuses (a 300-character name, a symlink loop): bad input
+        name = str(exc.filename or "")
+        shown = name if len(name) <= 80 else f"{name[:77]}..."
+        click.echo(f"agentctl: {exc.strerror or exc}: {shown} — shorten the name or fix the path "
+                   "(names have at most 63 characters)", err=True)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, plus a log
-        from agentctl.cli.crashlog import write_crash_log
-
-        path = write_crash_log(exc, argv)
-        click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
-        return EXIT_INTERNAL
+        return _internal(exc, argv)
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _internal(exc: Exception, argv: Sequence[str] | None) -> int:
+    from agentctl.cli.crashlog import write_crash_log
+
+    path = write_crash_log(exc, argv)
+    click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
+    return EXIT_INTERNAL
 
 
 def entrypoint() -> None:

@@ -48,3 +48,66 @@ def optional_root(repo: Path | None) -> Path | None:
         if repo is not None:
             raise
         return None
+
+
+# -- argument types: every value a user types is bounded here, so nothing past the parser overflows --------------
+
+MAX_DAYS = 3660  # ten years of calls is the most any command works over
+MAX_VERSION = 999_999_999
+
+
+class IsoTime(click.ParamType):
+    """An ISO 8601 time (`2026-12-04T10:00`, offset optional) between 1970 and 9000, so date arithmetic cannot overflow."""
+
+    name = "iso-time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import datetime as dt
+
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value)
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if len(text) <= 64 else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            self.fail(f"'{_short(text)}' is not an ISO time; write e.g. 2026-12-04T10:00", param, ctx)
+        if not 1970 <= moment.year <= 9000:
+            self.fail(f"'{text}' is out of range; use a time between 1970 and 9000", param, ctx)
+        return moment
+
+
+class VersionShare(click.ParamType):
+    """`V` or `V=SHARE`: a bundle version (1…999,999,999) and a finite traffic share between 0 and 1."""
+
+    name = "version-share"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        version, sep, share = text.partition("=")
+        digits = version.strip().removeprefix("v")
+        if not digits.isdigit() or not digits.isascii() or len(digits) > 9 or int(digits) < 1:
+            self.fail(f"'{_short(text)}': the version must be a whole number from 1 to {MAX_VERSION:,}; "
+                      "write VERSION or VERSION=SHARE, e.g. 12=0.1", param, ctx)
+        try:
+            number = float(share) if sep and len(share) <= 32 else (1.0 if not sep else math.nan)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or not 0 <= number <= 1:
+            self.fail(f"'{_short(text)}': the share must be a number from 0 to 1, e.g. 12=0.1", param, ctx)
+        return int(digits), number
+
+
+ISO_TIME = IsoTime()
+VERSION_SHARE = VersionShare()
+DAYS = click.IntRange(1, MAX_DAYS)
+CALLS_PER_DAY = click.IntRange(0, 1_000_000)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."

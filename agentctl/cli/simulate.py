@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import json_option
+from agentctl.cli.options import CALLS_PER_DAY, DAYS, VERSION_SHARE, json_option
 from agentctl.cli.render import emit_json
 from agentctl.errors import EXIT_OK
 
@@ -14,11 +14,11 @@ from agentctl.errors import EXIT_OK
 @click.command()
 @click.option("--agent", default="install-reminder", show_default=True)
 @click.option("--env", "env", default="production", show_default=True)
-@click.option("--version", "versions", multiple=True, default=("1",), show_default=True, metavar="V[=SHARE]",
+@click.option("--version", "versions", type=VERSION_SHARE, multiple=True, default=("1",), show_default=True, metavar="V[=SHARE]",
               help="Bundle version and its traffic share; repeat for a mix, e.g. --version 11=0.9 --version 12=0.1.")
 @click.option("--start", default=None, help="First day (default: --days days ago).")
-@click.option("--days", type=int, default=None, help="Days to simulate (default: 1; 91 with --story quarter).")
-@click.option("--calls-per-day", type=int, default=1000, show_default=True)
+@click.option("--days", type=DAYS, default=None, help="Days to simulate (default: 1; 91 with --story quarter).")
+@click.option("--calls-per-day", type=CALLS_PER_DAY, default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--fault", "faults", multiple=True, metavar="SPEC",
               help="silent-tool:TOOL:SHARE, slow-transcriber:FACTOR, conversion-drift:START:DAYS:FROM:TO, "
@@ -29,8 +29,9 @@ from agentctl.errors import EXIT_OK
                    "day 35, v3's fix, v4's prompt improvement (overrides --version).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="JSONL file (default stdout).")
 @json_option
-def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None, days: int | None, calls_per_day: int,
-             seed: int, faults: tuple[str, ...], story: str | None, out: Path | None, as_json: bool) -> int:
+def simulate(agent: str, env: str, versions: tuple[tuple[int, float], ...], start: str | None, days: int | None,
+             calls_per_day: int, seed: int, faults: tuple[str, ...], story: str | None, out: Path | None,
+             as_json: bool) -> int:
     """Generate realistic, seeded call records with injected faults (JSONL).
 
     \b
@@ -39,16 +40,9 @@ def simulate(agent: str, env: str, versions: tuple[str, ...], start: str | None,
       agentctl simulate --version 11=0.9 --version 12=0.1 --fault silent-tool:sms-gateway:0.3@12
       agentctl simulate --story quarter --start 2026-09-01 --calls-per-day 1000 --out quarter.jsonl
     """
-    from agentctl.errors import BadInputError
     from agentctl.ops.simulate import simulate_to
 
-    shares: dict[int, float] = {}
-    for spec in versions:
-        version, _, share = spec.partition("=")
-        try:
-            shares[int(version.lstrip("v"))] = float(share) if share else 1.0
-        except ValueError:
-            raise BadInputError(f"cannot read --version {spec!r}", "write VERSION or VERSION=SHARE, e.g. 12=0.1") from None
+    shares: dict[int, float] = dict(versions)
     write = partial(simulate_to, agent=agent, env=env, versions=shares, start=start, days=days,
                     calls_per_day=calls_per_day, seed=seed, faults=list(faults), story=story)
     if out is None:

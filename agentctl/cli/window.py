@@ -7,26 +7,22 @@ from pathlib import Path
 
 import click
 
-from agentctl.cli.options import env_option, json_option, repo_from, repo_option
+from agentctl.cli.options import ISO_TIME, env_option, json_option, repo_from, repo_option
 from agentctl.cli.render import emit_json
 from agentctl.errors import EXIT_OK, EXIT_REFUSED
 
 
 @click.command()
-@click.option("--at", "at", default=None, metavar="ISO-TIME",
+@click.option("--at", "at", type=ISO_TIME, default=None, metavar="ISO-TIME",
               help="Evaluate at this time (no offset = the policy's timezone); default now.")
 @env_option
 @repo_option
 @json_option
-def window(at: str | None, env: str | None, repo: Path | None, as_json: bool) -> int:
+def window(at: dt.datetime | None, env: str | None, repo: Path | None, as_json: bool) -> int:
     """Say whether the change window is open, why, and when it opens next (exit 3 when closed)."""
     from agentctl.ops.window import window_status
 
-    try:
-        moment = dt.datetime.fromisoformat(at) if at else None
-    except ValueError:
-        raise click.BadParameter(f"'{at}' is not an ISO time; write e.g. 2026-12-04T10:00", param_hint="--at") from None
-    status = window_status(repo_from(repo), moment, env)
+    status = window_status(repo_from(repo), at, env)
     if as_json:
         emit_json(status.to_dict())
     elif status.open:

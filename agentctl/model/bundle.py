@@ -12,6 +12,9 @@ from agentctl.errors import BadInputError
 _NAME = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _REF = re.compile(rf"^(?P<agent>{_NAME})(?:@(?:(?P<latest>latest)|v?(?P<version>[1-9][0-9]*)))?$")
 
+MAX_REF_CHARS = 63 + 2 + 9 + 10  # name, "@v", version digits, some slack for spaces
+MAX_VERSION_DIGITS = 9
+
 
 @dataclass(frozen=True)
 class BundleRef:
@@ -26,11 +29,18 @@ class BundleRef:
 
 def parse_ref(text: str) -> BundleRef:
     """Accept "agent", "agent@latest", "agent@v3" and "agent@3"; refuse anything else with an example."""
+    if isinstance(text, str) and len(text) > MAX_REF_CHARS:
+        raise BadInputError(f"'{text[:40]}...' ({len(text):,} characters) is not a bundle reference",
+                            "write AGENT@vN (e.g. install-reminder@v3); agent names have at most 63 characters")
     match = _REF.match(text.strip()) if isinstance(text, str) else None
-    if not match:
+    if not match or len(match["agent"]) > 63:
         raise BadInputError(f"'{text}' is not a bundle reference",
                             "write AGENT@vN (e.g. install-reminder@v3), AGENT@latest or just AGENT")
     version = match["version"]
+    if version and len(version) > MAX_VERSION_DIGITS:
+        raise BadInputError(f"bundle version in '{text[:40]}...' has {len(version):,} digits",
+                            f"versions are release numbers (at most {MAX_VERSION_DIGITS} digits): write e.g. "
+                            f"{match['agent'][:40]}@v3")
     return BundleRef(match["agent"], int(version) if version else None)
 
 
@@ -42,7 +52,8 @@ def tag_name(agent: str, version: int) -> str:
 def tag_version(agent: str, tag: str) -> int | None:
     """N for a tag named `agent@vN`, else None."""
     head, _, tail = tag.partition("@v")
-    return int(tail) if head == agent and tail.isdigit() and not tail.startswith("0") else None
+    ok = head == agent and tail.isdigit() and not tail.startswith("0") and len(tail) <= MAX_VERSION_DIGITS
+    return int(tail) if ok else None
 
 
 def component_hashes(components: dict[str, Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Workspace
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.paths import escape_reason, is_url, refusal_fix
 from agentctl.model.prompt import malformed_placeholders, placeholders
 
 Check = Callable[[Workspace], Iterator[Diagnostic]]
@@ -27,6 +28,11 @@ def check_workspace(ws: Workspace) -> list[Diagnostic]:
     Subsystems register theirs (see agentctl.validation, which `ConfigRepo.workspace` loads).
     """
     return [d for fn in CHECKS for d in fn(ws)]
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
 def _known(names: Iterable[str]) -> str:
@@ -146,7 +152,10 @@ def _agent_refs(ws: Workspace, agent: AgentDef) -> Iterator[Diagnostic]:
         yield doc.diagnostic(["kb"], f"agent '{agent.name}' uses KB '{agent.kb}', which has no manifest",
                              f"create {layout.kb_file(agent.kb)} (`agentctl kb snapshot {agent.kb} DIR`) or use one of: {_known(ws.kbs)}")
     for i, suite in enumerate(agent.suites):
-        if not (ws.root / suite).is_file():
+        escape = escape_reason(ws.root, suite) or escape_reason(ws.root / agent.directory, suite[len(agent.directory) + 1:])
+        if escape:
+            yield doc.diagnostic(["suites", i], f"suite file '{_short(suite)}' {escape}", refusal_fix("suite file"))
+        elif not (ws.root / suite).is_file():
             yield doc.diagnostic(["suites", i], f"suite file '{suite}' does not exist",
                                  "create it or remove it from `suites:`")
 
@@ -176,7 +185,12 @@ def kb_documents(ws: Workspace) -> Iterator[Diagnostic]:
     for kb in ws.kbs.values():
         for i, entry in enumerate(kb.documents):
             uri = entry["uri"]
-            if "://" in uri:
+            if is_url(uri):
+                continue
+            escape = escape_reason(ws.root, uri)
+            if escape:
+                yield kb.doc.diagnostic(["documents", i, "uri"], f"document '{_short(uri)}' {escape}",
+                                        refusal_fix("document"))
                 continue
             path = ws.root / uri
             if not path.is_file():
@@ -197,3 +211,15 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+@check
+def metrics_source(ws: Workspace) -> Iterator[Diagnostic]:
+    """The call store lives inside the repo (under .agentctl/ by default), never elsewhere on the machine."""
+    source = ws.config.data.get("metrics_source")
+    path = source.get("path") if isinstance(source, dict) else None
+    if isinstance(path, str) and path:
+        escape = escape_reason(ws.root, path)
+        if escape:
+            yield ws.config.doc.diagnostic(["metrics_source", "path"], f"metrics_source.path '{_short(path)}' {escape}",
+                                           "keep the call store inside the repo, e.g. .agentctl/calls.duckdb")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 CONFIG_FILE = "agentctl.yaml"
@@ -12,6 +13,16 @@ BUNDLES_DIR = "bundles"
 PROMPT_META = "prompt.yaml"
 AGENT_FILE = "agent.yaml"
 STATE_DIR = ".agentctl"  # local, untracked: caches, call store, logs
+
+
+NAME_PATTERN = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+MAX_NAME_CHARS = 63  # a DNS label: names become file names, tags and metric labels
+_NAME = re.compile(rf"^{NAME_PATTERN}$")
+
+
+def is_name(text: object) -> bool:
+    """True for an agent, prompt, tool or KB name: lowercase letters, digits and dashes, at most 63 characters."""
+    return isinstance(text, str) and len(text) <= MAX_NAME_CHARS and bool(_NAME.match(text))
 
 
 def prompt_meta(name: str) -> str:

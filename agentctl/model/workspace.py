@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from agentctl.errors import NotARepositoryError, ValidationFailed
+from agentctl.errors import BadInputError, NotARepositoryError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
 from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.doccache import DocumentCache, schema_stamp
+from agentctl.model.paths import escape_reason
 from agentctl.model.released import load_released
 from agentctl.model.schema import validate_document
 from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_file
@@ -17,7 +18,11 @@ from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_file
 
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above `start` holding agentctl.yaml (like git finds .git)."""
-    here = (start or Path.cwd()).resolve()
+    try:
+        here = (start or Path.cwd()).resolve()
+    except OSError:
+        raise BadInputError("the current directory no longer exists (deleted or unmounted)",
+                            "cd into an existing folder, or pass --repo PATH") from None
     for folder in (here, *here.parents):
         if (folder / layout.CONFIG_FILE).is_file():
             return folder
@@ -28,8 +33,13 @@ def resolve_root(repo: str | Path | None) -> Path:
     """`--repo PATH` if given (must hold agentctl.yaml), else discovery from the current directory."""
     if repo is None:
         return find_root()
-    path = Path(repo).resolve()
-    if not (path / layout.CONFIG_FILE).is_file():
+    try:
+        path = Path(repo).resolve()
+        found = (path / layout.CONFIG_FILE).is_file()
+    except (OSError, RuntimeError, ValueError):
+        raise BadInputError(f"--repo {str(repo)[:80]!r} cannot be resolved (deleted folder, symlink loop or bad name)",
+                            "pass the path of an existing config repo") from None
+    if not found:
         raise NotARepositoryError(str(path))
     return path
 
@@ -62,7 +72,11 @@ class Loader:
         except ValidationFailed as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
-        findings = validate_document(doc, schema)
+        try:
+            findings = validate_document(doc, schema)
+        except ValidationFailed as exc:  # positions need the round-trip parse, which can refuse what the fast one took
+            self.diagnostics.extend(exc.diagnostics)
+            return None
         self.diagnostics.extend(findings)
         if key is not None and not findings and self.cache is not None:
             self.cache.put(key, doc.data)
@@ -148,11 +162,31 @@ def _load_prompts(loader: Loader, ws: Workspace) -> None:
         template = doc.data["template"]
         text_rel = f"{layout.PROMPTS_DIR}/{folder.name}/{template}"
         text_path = folder / template
-        if not text_path.is_file() or ".." in Path(template).parts:
+        escape = escape_reason(ws.root, text_rel) or escape_reason(folder, str(template))
+        if escape:
+            loader.diagnostics.append(doc.diagnostic(["template"], f"template '{_short(template)}' {escape}",
+                                                     "name a file in the prompt's folder, e.g. `template: system.md`"))
+            continue
+        if not text_path.is_file():
             loader.diagnostics.append(doc.diagnostic(["template"], f"template file '{text_rel}' does not exist",
                                                      "create it or fix `template:`"))
             continue
-        ws.prompts[folder.name] = Prompt(folder.name, doc, text_path.read_text("utf-8"), text_rel)
+        try:
+            text = text_path.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            loader.diagnostics.append(Diagnostic(text_rel, 1, 1, f"template is not UTF-8 text (byte {exc.start})",
+                                                 "save the file as UTF-8"))
+            continue
+        except OSError as exc:
+            loader.diagnostics.append(doc.diagnostic(["template"], f"template file '{text_rel}' cannot be read: "
+                                                     f"{exc.strerror or exc}", "fix the file's permissions or `template:`"))
+            continue
+        ws.prompts[folder.name] = Prompt(folder.name, doc, text, text_rel)
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
 def _load_named(loader: Loader, ws: Workspace, directory: str, schema: str, what: str,

@@ -9,6 +9,7 @@ limit (a "billion laughs" document refers to the same node exponentially often).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +42,14 @@ class Document:
     def node(self) -> Any:
         if self._node is None and self.text:
             from ruamel.yaml import YAML
+            from ruamel.yaml.error import YAMLError
 
-            self._node = YAML(typ="rt").load(self.text)
+            try:
+                self._node = YAML(typ="rt").load(self.text)
+            except YAMLError as exc:  # the fast parser accepted what the round-trip one refuses (e.g. a tab)
+                raise ValidationFailed([_syntax_diagnostic(exc, self.relpath)]) from None
+            except RecursionError:
+                raise ValidationFailed([_too_deep(self.text, self.relpath)]) from None
         return self._node
 
     def position(self, path: Sequence[PathKey], *, key: bool = False) -> tuple[int, int]:
@@ -108,29 +115,120 @@ def parse_text(text: str, relpath: str) -> Document:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, f"file is over the {MAX_FILE_BYTES:,}-byte limit",
                                            "keep config files small")])
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import YAMLError
 
+    if _may_nest_deep(text) and _nesting(text)[0] > MAX_DEPTH:
+        raise ValidationFailed([_too_deep(text, relpath)])
     yaml = YAML(typ="safe", pure=False)
     try:
         if "&" in text and "*" in text:
             _refuse_alias_bombs(YAML(typ="safe", pure=True).compose(text), relpath)
         node = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ValidationFailed([Diagnostic(relpath, line, col, f"YAML syntax error: {problem}",
-                                           _syntax_fix(problem))]) from None
+        data = to_plain(node)
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationFailed([Diagnostic(relpath, line, col, f"YAML syntax error: {problem}",
-                                           _syntax_fix(problem))]) from None
+        raise ValidationFailed([_syntax_diagnostic(exc, relpath)]) from None
+    except _Recursive:
+        line, col = _first_alias(text)
+        raise ValidationFailed([Diagnostic(relpath, line, col, "an alias refers to the node that contains it",
+                                           "write the values out instead of a self-referencing alias")]) from None
+    except (RecursionError, _TooDeep):
+        raise ValidationFailed([_too_deep(text, relpath)]) from None
+    except _Unsupported as exc:
+        raise ValidationFailed([Diagnostic(relpath, 1, 1, f"a value of YAML type '{exc}' is not allowed here",
+                                           "use plain strings, numbers, lists and mappings")]) from None
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. an impossible date the parser tries to build
+        line, col = _bad_value_position(text)
+        raise ValidationFailed([Diagnostic(relpath, line, col, f"a value cannot be read: {str(exc)[:120]}",
+                                           "quote it to keep it as text, or fix the value")]) from None
     if node is None:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, "file is empty",
                                            "add the required keys (see `agentctl schema` for the format)")])
-    return Document(relpath=relpath, data=to_plain(node), text=text)
+    return Document(relpath=relpath, data=data, text=text)
+
+
+MAX_DEPTH = 64  # no config file nests deeper than ~8; the limit keeps recursion far from Python's stack
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Recursive(Exception):
+    pass
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _first_alias(text: str) -> tuple[int, int]:
+    """Where the first `*alias` is (the fast parser keeps no positions), or 1:1."""
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.search(r"(?<![\w'\"])\*[^\s,\]\}]+", line)
+        if match:
+            return number, match.start() + 1
+    return 1, 1
+
+
+def _bad_value_position(text: str) -> tuple[int, int]:
+    """Where the first impossible date or time is (the parser reports none), or 1:1."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _DATE.finditer(line):
+            y, m, d, hh, mm, ss = match.groups()
+            try:
+                dt.datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+            except ValueError:
+                return number, match.start() + 1
+    return 1, 1
+
+
+def _syntax_diagnostic(exc: Exception, relpath: str) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or (str(exc).splitlines() or ["invalid YAML"])[0]
+    return Diagnostic(relpath, line, col, f"YAML syntax error: {problem}", _syntax_fix(str(problem)))
+
+
+def _nesting(text: str) -> tuple[int, int, int]:
+    """An upper estimate of how deep `text` nests (block indentation levels plus open brackets), and the
+    1-based line and column where it is deepest. Quotes are not parsed, so this over-counts, never under."""
+    deepest, where = 0, (1, 1)
+    indents: list[int] = []
+    brackets = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" -?:")
+        if not stripped or stripped.startswith("#"):
+            continue
+        if brackets == 0:
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+        for col, char in enumerate(line, 1):
+            if char in "[{":
+                brackets += 1
+            elif char in "]}":
+                brackets = max(brackets - 1, 0)
+            depth = len(indents) + brackets
+            if depth > deepest:
+                deepest = depth
+                if depth <= MAX_DEPTH + 1:
+                    where = (number, col)
+    return deepest, where[0], where[1]
+
+
+def _may_nest_deep(text: str) -> bool:
+    """A cheap pre-filter for `_nesting`: deep nesting needs many brackets or a deeply indented line."""
+    return text.count("[") + text.count("{") > MAX_DEPTH or re.search(rf"^[ \t?:-]{{{MAX_DEPTH},}}", text, re.M) is not None
+
+
+def _too_deep(text: str, relpath: str) -> Diagnostic:
+    _, line, col = _nesting(text)
+    return Diagnostic(relpath, line, col, f"values nest more than {MAX_DEPTH} levels deep",
+                      "flatten the structure; no agentctl file needs more than a few levels")
 
 
 def _syntax_fix(problem: str) -> str:
@@ -166,12 +264,21 @@ def _refuse_alias_bombs(root: Any, relpath: str) -> None:
             "write the values out instead of nesting aliases")])
 
 
-def to_plain(value: Any) -> Any:
-    """Convert ruamel round-trip objects into JSON-compatible builtins (dates become ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
+def to_plain(value: Any, _depth: int = 0, _open: frozenset[int] = frozenset()) -> Any:
+    """Convert ruamel round-trip objects into JSON-compatible builtins (dates become ISO strings).
+
+    Keys that are not scalars (`? [a, b]`) become their text; a self-referencing alias or
+    nesting deeper than MAX_DEPTH raises instead of exhausting the stack.
+    """
+    if isinstance(value, (dict, list)):
+        if id(value) in _open:
+            raise _Recursive()
+        if _depth > MAX_DEPTH:
+            raise _TooDeep()
+        inner = _open | {id(value)}
+        if isinstance(value, dict):
+            return {str(k): to_plain(v, _depth + 1, inner) for k, v in value.items()}
+        return [to_plain(v, _depth + 1, inner) for v in value]
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, (dt.datetime, dt.date)):
@@ -183,7 +290,11 @@ def to_plain(value: Any) -> Any:
         return bool(value) if type(value).__name__ == "ScalarBoolean" else int(value)
     if isinstance(value, float):
         return float(value)
-    return value
+    if isinstance(value, tuple):  # !!omap / !!pairs entries
+        return [to_plain(v, _depth + 1, _open) for v in value]
+    if value is None:
+        return None
+    raise _Unsupported(type(value).__name__)
 
 
 def dump_yaml(data: Any) -> str:

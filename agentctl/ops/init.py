@@ -49,26 +49,42 @@ def init_repo(directory: Path, *, commit: bool = True) -> InitResult:
     from agentctl.identity import current_actor
     from agentctl.store import git as gitstore
 
-    directory = directory.resolve()
+    try:
+        directory = directory.resolve()
+    except (OSError, RuntimeError, ValueError):
+        raise BadInputError(f"{str(directory)[:80]} cannot be resolved (the current folder was deleted, "
+                            "or a symlink loops)", "cd into an existing folder and pass DIR") from None
+    if len(str(directory)) > 1024:
+        raise BadInputError(f"{str(directory)[:60]}... is {len(str(directory)):,} characters long", "pick a shorter DIR")
     files = example_files()
-    clashes = sorted(rel for rel in files if (directory / rel).exists())
+    try:
+        clashes = sorted(rel for rel in files if (directory / rel).exists())
+    except OSError as exc:
+        raise BadInputError(f"cannot look inside {directory}: {exc.strerror or exc}", "pick another DIR") from None
     if clashes:
         shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
         raise BadInputError(f"{directory} already has {shown}", "run `agentctl init` in an empty folder, or pick another DIR")
     if directory.exists() and not directory.is_dir():
         raise BadInputError(f"{directory} is a file", "pass a folder")
-    directory.mkdir(parents=True, exist_ok=True)
-    for rel, source in files.items():
-        target = directory / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    written = list(files)
-    ignore = directory / ".gitignore"
-    existing = ignore.read_text("utf-8").splitlines() if ignore.exists() else []
-    missing = [line for line in GITIGNORE_LINES if line not in existing]
-    if missing:
-        ignore.write_text("\n".join(existing + missing) + "\n", "utf-8")
-        written.append(".gitignore")
+    if directory.is_dir() and not os.access(directory, os.W_OK):
+        raise BadInputError(f"{directory} is not writable", "pick a folder you can write to")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for rel, source in files.items():
+            target = directory / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        written = list(files)
+        ignore = directory / ".gitignore"
+        existing = ignore.read_text("utf-8").splitlines() if ignore.exists() else []
+        missing = [line for line in GITIGNORE_LINES if line not in existing]
+        if missing:
+            ignore.write_text("\n".join(existing + missing) + "\n", "utf-8")
+            written.append(".gitignore")
+    except OSError as exc:
+        raise BadInputError(f"cannot write the example into {directory}: {exc.strerror or exc}"
+                            + (f" ({exc.filename})" if exc.filename else ""),
+                            "pick a writable folder on a regular filesystem") from None
     created = gitstore.ensure_repo(directory)
     sha = None
     if commit:

@@ -17,6 +17,7 @@ from typing import Any
 from agentctl.errors import BadInputError
 from agentctl.fsutil import write_atomic
 from agentctl.model import layout
+from agentctl.model.paths import escape_reason
 from agentctl.model.yamledit import edit_yaml, set_keys
 from agentctl.repo import RepoLike, as_repo
 
@@ -55,10 +56,7 @@ def cache_path(root: Path, kb: str) -> Path:
 
 
 def _uri(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_uri()  # outside the repo: a file:// uri, checked by hash like any remote document
+    return path.relative_to(root).as_posix()
 
 
 def _walk(source: Path) -> list[Path]:
@@ -107,9 +105,20 @@ def snapshot_kb(repo: RepoLike, kb: str, source_dir: str | Path, note: str | Non
     from agentctl.model.notes import document_changes
     from agentctl.model.yamlio import load_file
 
-    source = Path(source_dir).resolve() if Path(source_dir).is_absolute() else (Path.cwd() / source_dir).resolve()
-    if not source.is_dir():
-        raise BadInputError(f"{source_dir} is not a folder", "pass the folder holding the KB documents")
+    if not layout.is_name(kb):
+        raise BadInputError(f"'{_short(kb)}' is not a KB name", "use lowercase letters, digits and dashes, e.g. install-faq")
+    try:
+        source = Path(source_dir).resolve() if Path(source_dir).is_absolute() else (repo_cwd() / source_dir).resolve()
+        is_dir = source.is_dir()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise BadInputError(f"cannot read {_short(source_dir)}: {exc}", "pass the folder holding the KB documents") from None
+    if not is_dir:
+        raise BadInputError(f"{_short(source_dir)} is not a folder", "pass the folder holding the KB documents")
+    if source != root.resolve() and root.resolve() not in source.parents:
+        raise BadInputError(f"{_short(source_dir)} is outside the repo ({root})",
+                            "copy the documents into the repo (e.g. kb/<name>/) and snapshot that folder; "
+                            "documents outside the repo can only be listed as https:// URLs")
+    root = root.resolve()
     relpath = layout.kb_file(kb)
     manifest_path = root / relpath
     old: dict[str, Any] = load_file(manifest_path, relpath).data if manifest_path.is_file() else {}
@@ -119,7 +128,14 @@ def snapshot_kb(repo: RepoLike, kb: str, source_dir: str | Path, note: str | Non
     result = KbSnapshot(kb, relpath, _uri(root, source), int(old.get("version") or 1), old.get("version"), False)
     documents = []
     today = clock.now().date().isoformat()
-    for path in _walk(source):
+    files = _walk(source)
+    problems = [p for p in files if not p.is_file() or escape_reason(root, _uri(root, p))]
+    if problems:
+        shown = ", ".join(str(p) for p in problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise BadInputError(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} under {_short(source_dir)} "
+                            f"cannot be snapshotted (dangling link, symlink out of the repo, or not a regular file): "
+                            f"{shown}", "remove them or replace each link with the file itself")
+    for path in files:
         stat = path.stat()
         key = str(path)
         hit = cache.get(key)
@@ -182,3 +198,16 @@ def _summary(result: KbSnapshot) -> str:
     if result.renamed:
         parts.append("renamed " + ", ".join(f"{Path(a).name} → {Path(b).name}" for a, b in result.renamed))
     return "; ".join(parts) or f"snapshot of {result.documents} documents from {result.source}"
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def repo_cwd() -> Path:
+    """The current directory, or a clear error when it was deleted under us."""
+    try:
+        return Path.cwd()
+    except OSError:
+        raise BadInputError("the current directory no longer exists", "cd into an existing folder and re-run") from None
