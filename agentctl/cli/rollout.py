@@ -55,16 +55,30 @@ def deploy(bundle: str, env: str | None, canary: int | None, reason: str, overri
 @env_option
 @click.option("--to", "to", type=int, default=None, metavar="PCT", help="Go to PCT% instead of the next step.")
 @click.option("--full", is_flag=True, help="Go to 100%: the canary becomes stable.")
+@click.option("--force", is_flag=True,
+              help="Promote although the canary judge says rollback or inconclusive (override role; needs --reason; "
+                   "the overridden verdict is recorded).")
 @reason_option
 @override_option
 @repo_option
 @json_option
-def promote(agent: str, env: str | None, to: int | None, full: bool, reason: str, override: bool,
+def promote(agent: str, env: str | None, to: int | None, full: bool, force: bool, reason: str, override: bool,
             repo: Path | None, as_json: bool) -> int:
-    """Move the canary to the next rollout step (refused before the step's minimum time)."""
+    """Move the canary to the next rollout step.
+
+    The canary judge runs first: a rollback or inconclusive verdict refuses (exit 3) unless a
+    person with the override role passes --force --reason. Refused before the step's minimum time.
+
+    \b
+    Examples:
+      agentctl promote install-reminder --env production
+      agentctl promote install-reminder --env production --full
+      agentctl promote install-reminder --env production --force --reason "judge counts test calls"
+    """
     from agentctl.ops.rollout import promote as run
 
-    return show_outcome(run(repo_from(repo), agent, env, to=to, full=full, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), agent, env, to=to, full=full, reason=reason, override=override,
+                            force=force), as_json)
 
 
 @click.command()

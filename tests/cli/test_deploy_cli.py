@@ -101,3 +101,32 @@ def test_export_command(repo, cli, tmp_path) -> None:
     result = cli("export", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0
     assert json.loads((tmp_path / "out" / "staging.json").read_text())["agents"][AGENT]["stable"]["version"] == 2
+
+
+def test_promote_refuses_a_rollback_verdict_and_records_a_forced_override(example_repo, cli, monkeypatch) -> None:
+    """The founding incident: the judge says rollback on silent SMS failures; promote must not go ahead."""
+    from agentctl import clock
+    from agentctl.calls.simulate import SilentToolFailure
+    from tests.canary.builders import TUESDAY_10 as CANARY_DAY
+    from tests.canary.builders import send_calls, start_canary
+
+    with clock.simulated(CANARY_DAY) as sim:
+        start_canary(example_repo)
+        for batch in range(4):
+            send_calls(example_repo, sim, minutes=20, calls=300, seed=batch,
+                       faults=[SilentToolFailure(versions=frozenset({2}), share=0.4)])
+        refused = cli("promote", AGENT, "--env", "production", cwd=example_repo.path)
+        assert refused.exit_code == 3, refused.stdout + refused.stderr
+        assert refused.stderr.startswith("agentctl: promote refused: install-reminder@v2 in production: "
+                                         "the canary judge says rollback: sms_success (critical) failed.")
+        assert "abort it (`agentctl abort install-reminder --env production`)" in refused.stderr
+        assert "may pass --force --reason" in refused.stderr
+        act_as(monkeypatch, "ines")
+        forced = cli("promote", AGENT, "--env", "production", "--force", "--reason", "gateway fixed upstream",
+                     "--json", cwd=example_repo.path)
+    assert forced.exit_code == 0, forced.stderr
+    record = json.loads(forced.stdout)["record"]
+    [override] = record["override"]
+    assert (override["rule"], override["by"], override["verdict"]) == ("canary-judge", "ines", "rollback")
+    assert override["judge_reason"].startswith("sms_success (critical) failed.")
+    assert record["evidence"]["canary_judge"]["overall"] == "rollback"
