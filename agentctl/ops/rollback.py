@@ -31,6 +31,8 @@ def rollback_target(state: AgentState, version: int | None) -> int:
         raise BadInputError(f"{state.agent} has never been stable in {state.env}", "nothing to roll back to")
     if version is None:
         current = state.stable["version"] if state.stable else None
+        if state.canary and current is not None:
+            return current  # undo the newest change: end the canary, the stable it was measured against stays
         earlier = [v for v in state.stable_history if v != current]
         if not earlier:
             raise BadInputError(f"{state.agent} has no earlier stable bundle in {state.env}",
@@ -48,14 +50,20 @@ def apply_rollback(state: AgentState, version: int, when: str) -> tuple[str, boo
     before = state.summary()
     if before["stable"] == version and not state.canary:
         return f"{state.agent}@v{version} is already stable in {state.env} with no canary", False
+    live = state.live_canary
     state.make_stable(version, when)
-    ended = f", canary v{before['canary']} ended" if before["canary"] else ""
+    ended = (f", canary v{before['canary']} ended (was {before['weight']}%)" if live
+             else f", canary v{before['canary']} ended" if before["canary"] else "")
     move = f"v{version} stays stable" if before["stable"] == version else f"v{before['stable']} → v{version} stable"
     return f"rollback {state.agent} in {state.env}: {move} at 100%{ended}", True
 
 
 def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
-    """Roll AGENT[@vN] back in `env` (without @vN: to the previous stable)."""
+    """Roll AGENT[@vN] back in `env`.
+
+    Without @vN: with a canary (live or aborted), the canary ends and the stable it was measured
+    against stays at 100%; without one, the previous stable comes back.
+    """
     repo = as_repo(repo)
     root = repo.root
     from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule

@@ -34,7 +34,7 @@ def live(example_repo, monkeypatch):
 def test_rollback_on_friday_makes_known_good_stable_and_ends_canary(live) -> None:
     with at(FRIDAY_10):
         done = rollback(live.path, f"{AGENT}@v1", "production", reason="v2 stopped sending SMS")
-    assert done.summary == "rollback install-reminder in production: v2 → v1 stable at 100%, canary v3 ended"
+    assert done.summary == "rollback install-reminder in production: v2 → v1 stable at 100%, canary v3 ended (was 10%)"
     state = done.states[AGENT]
     assert state["stable"]["version"] == 1 and state["canary"] is None
     newest = deployment_log(live.path, AGENT, "production")[0]
@@ -42,9 +42,33 @@ def test_rollback_on_friday_makes_known_good_stable_and_ends_canary(live) -> Non
         "rollback", "v2 stopped sending SMS", "Ines Duarte <ines@roadwise.example>")
 
 
-def test_rollback_without_version_goes_to_previous_stable(live) -> None:
+def test_rollback_without_version_ends_the_canary_then_goes_to_previous_stable(live) -> None:
     with at(FRIDAY_10):
+        first = rollback(live.path, AGENT, "production")
+        assert first.summary == ("rollback install-reminder in production: v2 stays stable at 100%, "
+                                 "canary v3 ended (was 10%)")
+        assert first.states[AGENT]["canary"] is None
         assert rollback(live.path, AGENT, "production").states[AGENT]["stable"]["version"] == 1
+
+
+def test_rollback_during_the_first_canary_keeps_stable_and_ends_the_canary(example_repo, monkeypatch) -> None:
+    """The first production canary has no earlier stable: rollback used to say "name one" and never mention abort."""
+    release(example_repo, count=2)
+    act_as(monkeypatch, "ines")
+    for version in (1, 2):
+        deploy(example_repo.path, f"{AGENT}@v{version}")
+    with at(TUESDAY_10):
+        deploy(example_repo.path, f"{AGENT}@v1", "production")
+        deploy(example_repo.path, f"{AGENT}@v2", "production", canary=10)
+    with at(FRIDAY_10):
+        done = rollback(example_repo.path, AGENT, "production", reason="sms_success dropped")
+    assert done.summary == ("rollback install-reminder in production: v1 stays stable at 100%, "
+                            "canary v2 ended (was 10%)")
+    state = done.states[AGENT]
+    assert state["stable"]["version"] == 1 and state["canary"] is None
+    [entry] = deployment_log(example_repo.path, AGENT, "production", limit=1)
+    assert entry.action == "rollback" and entry.record["changes"][AGENT]["to"] == {
+        "stable": 1, "canary": None, "weight": 0, "disabled": False}
 
 
 def test_rollback_works_with_a_broken_working_tree(live) -> None:
