@@ -46,7 +46,7 @@ def test_window_enforcement_end_to_end(repo, cli, monkeypatch) -> None:
         rolled_back = cli("rollback", f"{AGENT}@v1", "--env", "production", "--reason", "hotfix made it worse")
     assert rolled_back.exit_code == 0
     assert rolled_back.stdout.startswith(
-        "✓ rollback install-reminder in production: v1 stays stable at 100%, canary v2 ended (commit ")
+        "✓ rollback install-reminder in production: v1 stays stable at 100%, canary v2 ended (was 10%) (commit ")
 
     log = json.loads(cli("log", AGENT, "--env", "production", "--json").stdout)
     assert [r["action"] for r in log] == ["rollback", "deploy", "deploy"]
