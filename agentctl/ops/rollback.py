@@ -17,11 +17,17 @@ from __future__ import annotations
 from typing import Any
 
 from agentctl.clock import isoformat
-from agentctl.deploy.state import AgentState, Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.state import (
+    INCIDENT_PATIENCE_S,
+    AgentState,
+    Outcome,
+    Planned,
+    commit_action,
+    new_record,
+    read_state,
+)
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
-
-INCIDENT_RETRIES = 3
 
 
 def rollback_target(state: AgentState, version: int | None) -> int:
@@ -115,4 +121,4 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
         summary, changed = apply_rollback(state, version, now)
         return Planned(summary, record, [state] if changed else [], files=files, write=changed or bool(files))
 
-    return commit_action(ctx, "rollback", env, [agent], plan, retries=INCIDENT_RETRIES)
+    return commit_action(ctx, "rollback", env, [agent], plan, patience_s=INCIDENT_PATIENCE_S)

@@ -12,11 +12,9 @@ import datetime as dt
 from typing import Any
 
 from agentctl.clock import isoformat, parse_iso
-from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
-
-INCIDENT_RETRIES = 3
 
 
 def steps_of(spec: dict[str, Any]) -> list[int]:
@@ -221,4 +219,4 @@ def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "
         stable = f"stable v{state.stable['version']} back to 100%" if state.stable else "no stable"
         return Planned(f"abort {agent}@v{version} canary in {env}: {weight}% → 0%, {stable}", record, [state])
 
-    return commit_action(ctx, "abort", env, [agent], plan, retries=INCIDENT_RETRIES)
+    return commit_action(ctx, "abort", env, [agent], plan, patience_s=INCIDENT_PATIENCE_S)

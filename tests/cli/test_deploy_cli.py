@@ -20,6 +20,7 @@ def repo(example_repo, cli):
 
 
 def test_window_enforcement_end_to_end(repo, cli, monkeypatch) -> None:
+    act_as(monkeypatch, "wei")
     with at(TUESDAY_10):
         ok = cli("deploy", f"{AGENT}@v1", "--env", "production")
     assert ok.exit_code == 0
@@ -64,7 +65,8 @@ def test_window_command_exit_codes_and_json(repo, cli) -> None:
     assert cli("window", "--at", "friday").exit_code == 2
 
 
-def test_status_resolve_json_and_bad_env(repo, cli) -> None:
+def test_status_resolve_json_and_bad_env(repo, cli, monkeypatch) -> None:
+    act_as(monkeypatch, "wei")
     with at(TUESDAY_10):
         cli("deploy", f"{AGENT}@v1", "--env", "production")
         cli("deploy", f"{AGENT}@v2", "--env", "production", "--canary", "10")

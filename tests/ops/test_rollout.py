@@ -9,7 +9,7 @@ import pytest
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.ops.rollout import abort, deploy, promote
 from agentctl.ops.status import deployment_log, status
-from tests.deploy.builders import FRIDAY_10, TUESDAY_10, act_as, at, release
+from tests.deploy.builders import FRIDAY_10, TUESDAY_10, act_as, as_person, at, release
 
 AGENT = "install-reminder"
 
@@ -40,7 +40,8 @@ def test_unknown_environment_and_bundle_are_bad_input(repo) -> None:
         deploy(repo.path, f"{AGENT}@v9")
 
 
-def test_production_refuses_a_bundle_not_on_staging(repo) -> None:
+def test_production_refuses_a_bundle_not_on_staging(repo, monkeypatch) -> None:
+    act_as(monkeypatch, "tomas")
     with at(TUESDAY_10), pytest.raises(PolicyRefused) as refused:
         deploy(repo.path, f"{AGENT}@v1", "production")
     assert str(refused.value) == (
@@ -62,7 +63,8 @@ def test_environments_refuse_failed_or_missing_suites(example_repo) -> None:
 
 def test_gate_override_needs_role_and_reason_and_is_recorded(repo, monkeypatch) -> None:
     with at(TUESDAY_10):
-        with pytest.raises(PolicyRefused, match="override refused: Test Operator <operator@roadwise.example> has no role engineering"):
+        act_as(monkeypatch, "tomas")
+        with pytest.raises(PolicyRefused, match="override refused: Tomás Berg <tomas@roadwise.example> has no role engineering"):
             deploy(repo.path, f"{AGENT}@v1", "production", override=True, reason="hotfix")
         act_as(monkeypatch, "ines")
         with pytest.raises(BadInputError, match="--override needs --reason"):
@@ -77,7 +79,7 @@ def test_gate_override_needs_role_and_reason_and_is_recorded(repo, monkeypatch) 
 def _production_canary(repo, weight: int = 10):
     deploy(repo.path, f"{AGENT}@v1")
     deploy(repo.path, f"{AGENT}@v2")
-    with at(TUESDAY_10):
+    with at(TUESDAY_10), as_person("ines"):
         deploy(repo.path, f"{AGENT}@v1", "production")
         return deploy(repo.path, f"{AGENT}@v2", "production", canary=weight)
 
@@ -118,15 +120,17 @@ def test_promote_to_and_full(repo, monkeypatch) -> None:
         assert promote(repo.path, AGENT, "production", full=True, **FORCED).states[AGENT]["stable"]["version"] == 2
 
 
-def test_a_second_canary_waits_for_the_first(repo) -> None:
+def test_a_second_canary_waits_for_the_first(repo, monkeypatch) -> None:
     _production_canary(repo)
+    act_as(monkeypatch, "wei")
     deploy(repo.path, f"{AGENT}@v3")
     with at(TUESDAY_10), pytest.raises(BadInputError, match="a canary of install-reminder@v2 is at 10% in production"):
         deploy(repo.path, f"{AGENT}@v3", "production")
 
 
-def test_abort_zeroes_the_canary_keeps_stable_even_on_friday(repo) -> None:
+def test_abort_zeroes_the_canary_keeps_stable_even_on_friday(repo, monkeypatch) -> None:
     _production_canary(repo)
+    act_as(monkeypatch, "tomas")
     with at(FRIDAY_10):
         done = abort(repo.path, AGENT, "production", reason="SMS success dropped")
     assert done.summary == "abort install-reminder@v2 canary in production: 10% → 0%, stable v1 back to 100%"
@@ -169,3 +173,31 @@ def test_promote_refuses_an_inconclusive_judge_unless_forced_by_the_override_rol
                                "verdict": "inconclusive",
                                "judge_reason": "no canary calls yet; no traffic is never read as success"}]
     assert entry.record["evidence"]["canary_judge"]["overall"] == "inconclusive"
+
+
+def test_production_actions_need_a_person_from_the_committed_config(repo, monkeypatch) -> None:
+    """A stranger, a name without the person's email, and an uncommitted grant are all refused."""
+    deploy(repo.path, f"{AGENT}@v1")
+    fix = ("act as yourself: `git config user.email` must be your address under people: in agentctl.yaml; "
+           "a new person is added by a reviewed commit to agentctl.yaml")
+    with at(TUESDAY_10):
+        with pytest.raises(PolicyRefused) as stranger:  # the test identity is listed nowhere
+            deploy(repo.path, f"{AGENT}@v1", "production")
+        assert str(stranger.value) == (
+            "deploy refused in production: Test Operator <operator@roadwise.example> is not a person in the "
+            f"committed agentctl.yaml (people are matched by email) — {fix}")
+        monkeypatch.setenv("AGENTCTL_ACTOR", "ines")  # a name is not an identity
+        with pytest.raises(PolicyRefused, match="deploy refused in production: ines is not a person"):
+            deploy(repo.path, f"{AGENT}@v1", "production")
+        monkeypatch.setenv("AGENTCTL_ACTOR", "Amara Lindqvist <stranger@elsewhere.example>")
+        with pytest.raises(PolicyRefused, match="is not a person in the committed agentctl.yaml"):
+            deploy(repo.path, f"{AGENT}@v1", "production")
+        # an uncommitted edit granting a stranger the engineering role grants nothing
+        config = repo.read("agentctl.yaml").replace(
+            "people:\n", "people:\n  mallory:\n    name: Mallory\n    email: stranger@elsewhere.example\n"
+                         "    roles: [engineering, director]\n", 1)
+        (repo.path / "agentctl.yaml").write_text(config)
+        with pytest.raises(PolicyRefused, match="is not a person in the committed agentctl.yaml"):
+            deploy(repo.path, f"{AGENT}@v1", "production", override=True, reason="trust me")
+        act_as(monkeypatch, "ines")
+        assert deploy(repo.path, f"{AGENT}@v1", "production").changed
