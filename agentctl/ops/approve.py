@@ -52,6 +52,14 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
         if not ctx.has_any(request.approver_roles):
             raise PolicyRefused(f"{ctx.actor} may not approve {request_id} ({request.rule})",
                                 f"ask {ctx.who_may(request.approver_roles)} to run `agentctl approve {request_id}`")
+        stale = request.staleness(snapshot, ctx.now)
+        if stale:
+            again = (f"agentctl rollback {request.agents[0]}@v{request.params.get('version')} --env {request.env}"
+                     if request.action == "rollback" else
+                     f"agentctl disable {' '.join(request.agents)} --env {request.env} --reason \"…\"")
+            raise PolicyRefused(f"{stale}; nothing was done",
+                                f"check `agentctl status --env {request.env}`; if it is still needed, the requester "
+                                f"opens a new request: `{again}`")
         if ctx.person == request.requested_by:
             raise PolicyRefused(f"{request_id} was requested by you; an approval must come from someone else",
                                 f"ask {ctx.who_may(request.approver_roles)}")

@@ -75,7 +75,8 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
         record["evidence"] = {"escalation": kind}
         what = "shutdown (all agents)" if kind == "shutdown" else ", ".join(chosen)
         if not ctx.has_any(policy_rule.act_alone):
-            request = open_request(ctx, "disable", env, chosen, {"reason": reason}, policy_rule, reason)
+            request = open_request(ctx, "disable", env, chosen, {"reason": reason}, policy_rule, reason,
+                                   snapshot)
             record.update(action="request", request=request.id)
             refusal = PolicyRefused(
                 f"disable {what} in {env} needs approval ({kind}): request {request.id} opened",

@@ -96,10 +96,10 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
         if not ctx.has_any(policy_rule.act_alone):
             mine = [r for r in pending_requests(snapshot) if r.action == "rollback" and r.env == env
                     and r.agents == [agent] and r.params.get("version") == version
-                    and r.requester == str(ctx.actor)]
+                    and r.requester == str(ctx.actor) and r.staleness(snapshot, ctx.now) is None]
             if not mine:
                 request = open_request(ctx, "rollback", env, [agent], {"version": version, "reason": reason},
-                                       policy_rule, reason)
+                                       policy_rule, reason, snapshot)
                 record.update(action="request", request=request.id)
                 refusal = PolicyRefused(
                     f"rollback of {agent} to v{version} in {env} needs an approval or the "

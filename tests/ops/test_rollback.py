@@ -112,3 +112,43 @@ def test_an_approver_can_cut_the_assessment_short(live, monkeypatch) -> None:
     assert done.states[AGENT]["stable"]["version"] == 1
     assert done.record["approvals"][0]["by"] == "wei"
     assert done.record["requested_by"]["person"] == "rosa"
+
+
+def _rosa_requests_a_rollback(live, monkeypatch) -> str:
+    act_as(monkeypatch, "rosa")
+    with at(FRIDAY_10), pytest.raises(PolicyRefused) as refused:
+        rollback(live.path, f"{AGENT}@v1", "production", reason="installs fell")
+    return str(refused.value).split("request ")[1].split()[0]
+
+
+def test_approving_a_request_after_the_state_moved_on_refuses_and_says_why(live, monkeypatch) -> None:
+    """A request opened against a canary must not end the next canary once the state has moved on."""
+    from agentctl.ops.rollout import abort
+
+    request_id = _rosa_requests_a_rollback(live, monkeypatch)
+    act_as(monkeypatch, "ines")
+    with at(FRIDAY_10 + dt.timedelta(minutes=3)):
+        abort(live.path, AGENT, "production", reason="handled by on-call")
+    act_as(monkeypatch, "wei")
+    with at(FRIDAY_10 + dt.timedelta(minutes=5)), pytest.raises(PolicyRefused) as refused:
+        approve(live.path, request_id)
+    assert str(refused.value) == (
+        f"request {request_id} is stale: install-reminder in production was stable v2, canary v3 at 10% when it "
+        f"was opened (2026-11-27T16:00:00+00:00), now stable v2, canary v3 at 0%; nothing was done — check "
+        f"`agentctl status --env production`; if it is still needed, the requester opens a new request: "
+        f"`agentctl rollback install-reminder@v1 --env production`")
+    assert deployment_log(live.path, AGENT, "production", limit=1)[0].action == "abort"  # nothing written
+
+
+def test_approving_an_expired_request_refuses(live, monkeypatch) -> None:
+    request_id = _rosa_requests_a_rollback(live, monkeypatch)
+    act_as(monkeypatch, "wei")
+    with at(FRIDAY_10 + dt.timedelta(days=1)), pytest.raises(PolicyRefused) as refused:
+        approve(live.path, request_id)
+    assert str(refused.value).startswith(
+        f"request {request_id} expired at 2026-11-27T18:00:00+00:00 (opened 2026-11-27T16:00:00+00:00); nothing was done")
+    # the requester's own re-run opens a fresh request instead of executing the expired one
+    act_as(monkeypatch, "rosa")
+    with at(FRIDAY_10 + dt.timedelta(days=1)), pytest.raises(PolicyRefused) as again:
+        rollback(live.path, f"{AGENT}@v1", "production")
+    assert "request R-" in str(again.value) and request_id not in str(again.value)
