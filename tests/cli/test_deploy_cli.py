@@ -132,3 +132,20 @@ def test_promote_refuses_a_rollback_verdict_and_records_a_forced_override(exampl
     assert (override["rule"], override["by"], override["verdict"]) == ("canary-judge", "ines", "rollback")
     assert override["judge_reason"].startswith("sms_success (critical) failed.")
     assert record["evidence"]["canary_judge"]["overall"] == "rollback"
+
+
+@pytest.mark.parametrize("damage", ["deleted", "dangling symlink"])
+def test_rollback_works_from_the_committed_config_when_agentctl_yaml_is_gone(repo, cli, monkeypatch, damage) -> None:
+    act_as(monkeypatch, "ines")
+    with at(TUESDAY_10):
+        assert cli("deploy", f"{AGENT}@v1", "--env", "production").exit_code == 0
+        assert cli("deploy", f"{AGENT}@v2", "--env", "production", "--canary", "10").exit_code == 0
+    config = repo.path / "agentctl.yaml"
+    config.unlink()
+    if damage == "dangling symlink":
+        config.symlink_to(repo.path / "nowhere.yaml")
+    with at(FRIDAY_10):
+        done = cli("rollback", AGENT, "--env", "production", "--reason", "incident", "--repo", str(repo.path))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith("✓ rollback install-reminder in production: v1 stays stable at 100%, "
+                                  "canary v2 ended (was 10%)")
