@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import BadInputError
+from agentctl.errors import BadInputError, ConflictError, GitError
 from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, content_hash, tag_name
@@ -124,8 +124,11 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
                     notes={"human": note, "generated": generate_notes(old, current.to_dict())},
                     source_commit=head, previous=last.version if last else None)
     rel = layout.bundle_file(agent, version)
-    write_atomic(root / rel, _dump(bundle.to_file(), rel))
     tag = tag_name(agent, version)
+    remote = "origin" if repo.git.has_remote("origin") else None
+    if remote and _remote_has_tag(repo, remote, tag):
+        raise _taken(tag, remote)
+    write_atomic(root / rel, _dump(bundle.to_file(), rel))
     try:
         bundle.commit = history.commit_and_tag(root, [rel], f"Release {tag}\n\n{note}", tag, note,
                                                (actor.name, actor.email or f"{actor.name}@localhost"))
@@ -133,8 +136,39 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         if not history.blob_shas(root, "HEAD", [rel]):
             (root / rel).unlink(missing_ok=True)  # nothing was committed: leave no stray bundle file behind
         raise
+    if remote:
+        _claim_tag(repo, remote, tag, rel, head)
     bundle.tag = {"name": tag, "message": note}
     return bundle
+
+
+def _remote_has_tag(repo: Any, remote: str, tag: str) -> bool:
+    proc = repo.git.run("ls-remote", "--tags", remote, f"refs/tags/{tag}", check=False, action="list remote tags")
+    return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+def _taken(tag: str, remote: str) -> ConflictError:
+    return ConflictError(f"{tag} was already released on {remote} (with other content); nothing was released",
+                         f"run `git pull --tags {remote}` (or `git fetch --tags {remote}` and merge), then release again: "
+                         "your change becomes the next version")
+
+
+def _claim_tag(repo: Any, remote: str, tag: str, rel: str, parent: str) -> None:
+    """Publish the release tag on the remote; a tag push never overwrites, so exactly one clone wins a version.
+    The loser's local commit, tag and bundle file are undone (its change is released again as the next version)."""
+    proc = repo.git.run("push", "--quiet", "--porcelain", remote, f"refs/tags/{tag}:refs/tags/{tag}", check=False,
+                        action=f"push tag {tag}")
+    if proc.returncode == 0:
+        return
+    said = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    repo.git.run("tag", "-d", tag, check=False)
+    repo.git.run("update-ref", "HEAD", parent, check=False)
+    repo.git.run("rm", "-q", "--cached", "--", rel, check=False)
+    (repo.root / rel).unlink(missing_ok=True)
+    if "already exists" in said or "rejected" in said:
+        raise _taken(tag, remote)
+    raise GitError(f"cannot push tag {tag} to {remote}: {said.strip().splitlines()[-1] if said.strip() else 'no answer'}",
+                   "nothing was released; check the remote is reachable, then release again")
 
 
 def _dump(data: dict[str, Any], rel: str) -> str:
