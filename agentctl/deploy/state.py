@@ -36,6 +36,7 @@ class AgentState:
     stable_history: list[int] = field(default_factory=list)  # earlier stables, oldest first
     deployed: list[int] = field(default_factory=list)  # every version that reached this environment
     updated: str | None = None
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)  # "N" → {commit, content_hash} as deployed
 
     @property
     def exists(self) -> bool:
@@ -74,7 +75,8 @@ class AgentState:
     def from_dict(cls, data: dict[str, Any]) -> AgentState:
         return cls(data["env"], data["agent"], stable=data.get("stable"), canary=data.get("canary"),
                    disabled=data.get("disabled"), stable_history=list(data.get("stable_history") or []),
-                   deployed=list(data.get("deployed") or []), updated=data.get("updated"))
+                   deployed=list(data.get("deployed") or []), updated=data.get("updated"),
+                   pins=dict(data.get("pins") or {}))
 
 
 def read_state(snapshot: Any, env: str, agent: str) -> AgentState:

@@ -92,6 +92,7 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
             state.mark_deployed(version)
             summary = f"deploy {bundle.ref} to {env}: canary {weight}%, stable v{state.stable['version']} {100 - weight}%"
         record["bundle"] = {"ref": bundle.ref, "commit": bundle.commit, "content_hash": bundle.content_hash}
+        state.pins[str(version)] = {"commit": bundle.commit, "content_hash": bundle.content_hash}
         return Planned(summary, record, [state])
 
     return commit_action(ctx, "deploy", env, [agent], plan)

@@ -67,3 +67,24 @@ def test_export_writes_state_and_configs_atomically(canary_10, tmp_path) -> None
     assert data["routing"]["salt"] == "roadwise-2026" and data["routing"]["buckets"] == 10000
     assert data["bundles"]["install-reminder@v1"]["kb"]["name"] == "install-faq"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["production.json"]  # no temp file left behind
+
+
+def test_a_local_tag_that_is_not_the_deployed_bundle_is_refused(canary_10) -> None:
+    """Two clones once held different v1 content under one tag; serving reads the pinned commit and hash only."""
+    import subprocess
+
+    from agentctl.errors import ConflictError
+
+    path = canary_10.path / "bundles/install-reminder/v1.yaml"
+    path.write_text(path.read_text().replace("temperature: 0.", "temperature: 0.9", 1) + "# other content\n")
+    git = ["git", "-C", str(canary_10.path)]
+    subprocess.run([*git, "commit", "-qam", "another v1"], check=True)
+    subprocess.run([*git, "tag", "-f", "-a", "install-reminder@v1", "-m", "another v1"], check=True,
+                   capture_output=True)
+    with pytest.raises(ConflictError) as refused:
+        export(canary_10.path, canary_10.path / "out", "production")
+    assert "install-reminder@v1 in this clone (commit " in str(refused.value)
+    assert "is not the bundle deployed to production (commit " in str(refused.value)
+    assert str(refused.value).endswith("fetch the released tags (`git fetch --tags --force origin`) so "
+                                       "install-reminder@v1 is the deployed one")
+    assert not (canary_10.path / "out").exists()
