@@ -109,11 +109,14 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         raise BadInputError(f"uncommitted changes in {agent}'s components: {', '.join(dirty)}",
                             "commit them (a release pins committed content only) and release again")
     raise_agent_errors(ws, agent)
+    finished = recover_interrupted(repo, agent)
     current = working_config(root, agent, ws)
     components = pin_components(root, ws, agent, head)
     digest = content_hash(components)
     previous = list_bundles(root, agent)
     last = previous[-1] if previous else None
+    if last is not None and last.content_hash == digest and last.version in finished:
+        return last  # the interrupted release of exactly this content is now finished
     if last is not None and last.content_hash == digest:
         raise BadInputError(f"nothing changed since {last.ref}", "edit a component first")
     old = bundle_config(root, last).to_dict() if last else None
@@ -140,6 +143,38 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         _claim_tag(repo, remote, tag, rel, head)
     bundle.tag = {"name": tag, "message": note}
     return bundle
+
+
+def recover_interrupted(repo: Any, agent: str) -> list[int]:
+    """Finish or undo releases of `agent` that were killed half-way; returns the versions finished.
+
+    A release commit ("Release AGENT@vN") on HEAD's history without its tag gets the tag (the commit
+    is complete: it holds exactly the bundle file). A bundle file in the working tree that was never
+    committed is a release killed before its commit: it is removed, so `git commit -a` cannot sweep it in.
+    """
+    from agentctl.model.bundle import tag_name
+
+    prefix = f"Release {agent}@v"
+    log = repo.git.run("log", "-n", "200", "--format=%H%x00%s%x00%b%x1e", "HEAD", "--",
+                       layout.agent_dir(agent), check=False).stdout.decode("utf-8", "replace")
+    finished = []
+    for chunk in log.split("\x1e"):
+        parts = chunk.strip("\n").split("\x00")
+        if len(parts) < 3 or not parts[1].startswith(prefix) or not parts[1][len(prefix):].isdigit():
+            continue
+        version = int(parts[1][len(prefix):])
+        tag = tag_name(agent, version)
+        if repo.git.run("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).returncode != 0:
+            note = parts[2].strip() or f"release {tag}"
+            repo.git.run("tag", "-a", tag, "-m", note, parts[0], action=f"create tag {tag}")
+            finished.append(version)
+    tracked = set(repo.git.run("ls-files", "--", layout.agent_dir(agent), check=False)
+                  .stdout.decode("utf-8", "replace").splitlines())
+    for path in (repo.root / layout.agent_dir(agent)).glob("v*.yaml"):
+        rel = f"{layout.agent_dir(agent)}/{path.name}"
+        if layout.kind_of(rel) == "bundle" and rel not in tracked:
+            path.unlink()
+    return finished
 
 
 def _remote_has_tag(repo: Any, remote: str, tag: str) -> bool:

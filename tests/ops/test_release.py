@@ -163,3 +163,20 @@ def test_two_clones_releasing_the_same_version_one_wins_the_other_exits_4(exampl
     assert not (b.path / "bundles/install-reminder/v1.yaml").exists()
     assert subprocess.run(["git", "-C", str(b.path), "tag", "--list", "install-reminder@v1"],
                           capture_output=True, text=True).stdout == ""
+
+
+def test_a_release_killed_between_commit_and_tag_is_finished_by_the_next_run(example_repo: RepoDir) -> None:
+    import subprocess
+
+    from tests.bundle_helpers import release_prompt_change
+
+    first = release_prompt_change(example_repo.path, "install-reminder")
+    git = ["git", "-C", str(example_repo.path)]
+    subprocess.run([*git, "tag", "-d", first.ref], check=True, capture_output=True)  # killed before the tag
+    stray = example_repo.path / "bundles/install-reminder/v9.yaml"  # killed before the commit
+    stray.write_text("agent: install-reminder\nversion: 9\n")
+    again = release_bundle(example_repo.path, "install-reminder", "prompt: first release, finished after a crash")
+    assert again.version == first.version
+    tags = subprocess.run([*git, "tag", "--list", "install-reminder@*"], capture_output=True, text=True).stdout
+    assert tags.split() == [first.ref]
+    assert not stray.exists()
