@@ -2,7 +2,7 @@
 
 Order: an automation acting in-process (`acting_as`, e.g. the canary judge), AGENTCTL_ACTOR (explicit),
 the CI actor (GitHub Actions), git config, the OS user.
-The actor is matched to a person in agentctl.yaml by id, email, git_emails or ci_logins.
+The actor is matched to a person in the committed agentctl.yaml by email or git_emails (CI: ci_logins), never by name.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ class Actor:
         return f"{self.name} <{self.email}>" if self.email else self.name
 
     def person(self, people: Mapping[str, Mapping[str, Any]]) -> str | None:
-        """The person id in agentctl.yaml this actor is, or None for a stranger."""
+        """The person id in agentctl.yaml this actor is, or None for a stranger.
+
+        Matched by email (or, in CI, by the CI login), never by name: a name is whatever anyone types.
+        """
         for pid, spec in people.items():
             emails = {spec.get("email", "").lower(), *(e.lower() for e in spec.get("git_emails") or [])}
             if self.email and self.email.lower() in emails:
                 return pid
-            if self.login and self.login in (spec.get("ci_logins") or []):
-                return pid
-            if pid in (self.login, self.name):
+            if self.source == "ci" and self.login and self.login in (spec.get("ci_logins") or []):
                 return pid
         return None
 

@@ -32,17 +32,19 @@ def evaluate(agent: str, env: str | None, repo: Path | None, as_json: bool) -> i
     """Compare AGENT's canary with stable on every metric of its analysis policy.
 
     Prints each metric's verdict with the numbers behind it, and the overall decision:
-    promote, continue, rollback or inconclusive. Exit 0 whatever the verdict (2 on bad input);
-    `canary watch` is the command that acts.
+    promote, continue, rollback or inconclusive. Exit 1 on a rollback verdict (a scheduled
+    check or CI step fails), 0 for any other verdict, 2 on bad input; `canary watch` is the
+    command that acts.
     """
     from agentctl.ops.canary import evaluate as run
 
     evaluation = run(repo_from(repo), agent, env)
+    code = EXIT_GATE_FAILED if evaluation.overall == "rollback" else EXIT_OK
     if as_json:
         emit_json(evaluation.to_dict())
-        return EXIT_OK
+        return code
     render_evaluation(evaluation)
-    return EXIT_OK
+    return code
 
 
 @canary.command()

@@ -24,6 +24,32 @@ def override_option(fn: F) -> F:
                         help="Pass a change window or gate (allowed roles only; needs --reason; recorded).")(fn)
 
 
+def incident_repo(repo: Path | None) -> Any:
+    """The repo for an incident command: also when agentctl.yaml is deleted or a dangling symlink in the
+    checkout, as long as it is committed (the command then works from the committed config)."""
+    from agentctl.errors import NotARepositoryError
+
+    try:
+        return repo_from(repo)
+    except NotARepositoryError:
+        import subprocess
+
+        from agentctl.model import layout
+        from agentctl.repo import ConfigRepo
+
+        where = Path(repo) if repo is not None else Path.cwd()
+        top = subprocess.run(["git", "-C", str(where), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, check=False)
+        if top.returncode != 0:
+            raise
+        root = Path(top.stdout.strip())
+        found = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"HEAD:{layout.CONFIG_FILE}"],
+                               capture_output=True, check=False)
+        if found.returncode != 0:
+            raise
+        return ConfigRepo(root)
+
+
 def show_outcome(outcome: Any, as_json: bool) -> int:
     if as_json:
         emit_json(outcome.to_dict())
@@ -55,16 +81,30 @@ def deploy(bundle: str, env: str | None, canary: int | None, reason: str, overri
 @env_option
 @click.option("--to", "to", type=int, default=None, metavar="PCT", help="Go to PCT% instead of the next step.")
 @click.option("--full", is_flag=True, help="Go to 100%: the canary becomes stable.")
+@click.option("--force", is_flag=True,
+              help="Promote although the canary judge says rollback or inconclusive (override role; needs --reason; "
+                   "the overridden verdict is recorded).")
 @reason_option
 @override_option
 @repo_option
 @json_option
-def promote(agent: str, env: str | None, to: int | None, full: bool, reason: str, override: bool,
+def promote(agent: str, env: str | None, to: int | None, full: bool, force: bool, reason: str, override: bool,
             repo: Path | None, as_json: bool) -> int:
-    """Move the canary to the next rollout step (refused before the step's minimum time)."""
+    """Move the canary to the next rollout step.
+
+    The canary judge runs first: a rollback or inconclusive verdict refuses (exit 3) unless a
+    person with the override role passes --force --reason. Refused before the step's minimum time.
+
+    \b
+    Examples:
+      agentctl promote install-reminder --env production
+      agentctl promote install-reminder --env production --full
+      agentctl promote install-reminder --env production --force --reason "judge counts test calls"
+    """
     from agentctl.ops.rollout import promote as run
 
-    return show_outcome(run(repo_from(repo), agent, env, to=to, full=full, reason=reason, override=override), as_json)
+    return show_outcome(run(repo_from(repo), agent, env, to=to, full=full, reason=reason, override=override,
+                            force=force), as_json)
 
 
 @click.command()
@@ -78,7 +118,7 @@ def abort(agent: str, env: str | None, reason: str, override: bool, repo: Path |
     """Set the canary's weight to 0; the stable bundle keeps all traffic."""
     from agentctl.ops.rollout import abort as run
 
-    return show_outcome(run(repo_from(repo), agent, env, reason=reason, override=override), as_json)
+    return show_outcome(run(incident_repo(repo), agent, env, reason=reason, override=override), as_json)
 
 
 @click.command()
@@ -92,4 +132,4 @@ def rollback(bundle: str, env: str | None, reason: str, override: bool, repo: Pa
     """Make a known-good bundle (default: the previous stable) stable at 100% now; ends any canary."""
     from agentctl.ops.rollback import rollback as run
 
-    return show_outcome(run(repo_from(repo), bundle, env, reason=reason, override=override), as_json)
+    return show_outcome(run(incident_repo(repo), bundle, env, reason=reason, override=override), as_json)

@@ -72,6 +72,8 @@ class Request:
     approvals: list[dict[str, Any]] = field(default_factory=list)
     status: str = "pending"  # pending | executed
     executed_commit_of: str | None = None  # id of the audit record that executed it
+    opened_against: dict[str, dict[str, Any]] | None = None  # each agent's state summary when it was opened
+    expires: str | None = None  # after this an approval is refused (open a new request)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -83,19 +85,50 @@ class Request:
     def from_dict(cls, data: dict[str, Any]) -> Request:
         return cls(**data)
 
+    def staleness(self, snapshot: Any, now: dt.datetime) -> str | None:
+        """Why this request may no longer be carried out (expired, or the state moved on), or None."""
+        from agentctl.deploy.state import read_state
+
+        if self.expires and parse_iso(self.expires) <= now:
+            return f"request {self.id} expired at {self.expires} (opened {self.created})"
+        for agent, then in (self.opened_against or {}).items():
+            current = read_state(snapshot, self.env, agent).summary()
+            if current != then:
+                return (f"request {self.id} is stale: {agent} in {self.env} was {describe(then)} when it was "
+                        f"opened ({self.created}), now {describe(current)}")
+        return None
+
     def assessment_over(self, now: dt.datetime) -> bool:
         return bool(self.executable_after) and parse_iso(self.executable_after) <= now  # type: ignore[arg-type]
 
 
+REQUEST_TTL_MINUTES = 120  # an incident request older than this is about a state nobody is looking at any more
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """"stable v1, canary v2 at 10%" for a state summary."""
+    parts = [f"stable v{summary['stable']}" if summary.get("stable") is not None else "nothing stable"]
+    if summary.get("canary") is not None:
+        parts.append(f"canary v{summary['canary']} at {summary.get('weight', 0)}%")
+    if summary.get("disabled"):
+        parts.append("disabled")
+    return ", ".join(parts)
+
+
 def open_request(ctx: Any, action: str, env: str, agents: list[str], params: dict[str, Any], the_rule: Rule,
-                 reason: str) -> Request:
+                 reason: str, snapshot: Any = None) -> Request:
+    """A new request, carrying each agent's state as of `snapshot` and an expiry (REQUEST_TTL_MINUTES)."""
+    from agentctl.deploy.state import read_state
+
     seed = f"{uuid.uuid4().hex}{action}{env}{agents}".encode()
     request_id = "R-" + hashlib.sha256(seed).hexdigest()[:8]
     after = None
     if the_rule.assessment_minutes:
         after = isoformat(ctx.now + dt.timedelta(minutes=the_rule.assessment_minutes))
+    against = {a: read_state(snapshot, env, a).summary() for a in agents} if snapshot is not None else None
     return Request(request_id, action, env, agents, params, the_rule.name, the_rule.approver_roles,
-                   ctx.person, str(ctx.actor), reason, isoformat(ctx.now), after)
+                   ctx.person, str(ctx.actor), reason, isoformat(ctx.now), after, opened_against=against,
+                   expires=isoformat(ctx.now + dt.timedelta(minutes=REQUEST_TTL_MINUTES)))
 
 
 def read_request(snapshot: Any, request_id: str) -> Request | None:

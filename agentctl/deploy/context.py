@@ -75,10 +75,22 @@ class Context:
     roles: frozenset[str]
     now: dt.datetime
     deployments: Any = None  # the RefStore this command reads and writes (agentctl.store.refstore.RefStore)
+    authority: Config | None = None  # the committed agentctl.yaml: people, roles and policy come from it
 
     @property
     def policy(self) -> dict[str, Any]:
-        return self.config.policy
+        return (self.authority or self.config).policy
+
+    def require_person(self, action: str, env: str) -> None:
+        """Refuse (exit 3) a production action by an identity that is no person in the committed agentctl.yaml."""
+        spec = self.config.environments.get(env) or {}
+        if self.person is not None or not spec.get("production") or self.actor.source == "automation":
+            return
+        raise PolicyRefused(
+            f"{action} refused in {env}: {self.actor} is not a person in the committed agentctl.yaml "
+            f"(people are matched by email)",
+            "act as yourself: `git config user.email` must be your address under people: in agentctl.yaml; "
+            "a new person is added by a reviewed commit to agentctl.yaml")
 
     def environment(self, env: str | None) -> tuple[str, dict[str, Any]]:
         """(name, spec) of `env` (default: default_environment); exit 2 for an unknown name."""
@@ -92,7 +104,7 @@ class Context:
         return bool(self.roles & set(roles))
 
     def people_with(self, roles: Iterable[str]) -> list[str]:
-        return sorted({p for role in roles for p in self.config.people_with_role(role)})
+        return sorted({p for role in roles for p in (self.authority or self.config).people_with_role(role)})
 
     def who_may(self, roles: Iterable[str]) -> str:
         """"an engineering role (ines, wei)" — for refusal messages."""
@@ -119,10 +131,34 @@ class Context:
         return {"rule": what, "by": self.person, "reason": reason}
 
 
+def _committed_authority(root: Path, config: Config) -> Config:
+    """The committed agentctl.yaml (parsed only when the working copy differs from it)."""
+    from agentctl.store.gitcmd import Git
+
+    try:
+        committed = Git(root).read_text_at("HEAD", layout.CONFIG_FILE)
+    except Exception:
+        return config
+    if committed is None:
+        return config  # nothing committed yet (a new repo): the working copy is all there is
+    try:
+        if (root / layout.CONFIG_FILE).read_text("utf-8") == committed:
+            return config
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        return parse_config(committed, f"HEAD:{layout.CONFIG_FILE}")
+    except ValidationFailed:
+        return config  # a broken committed copy: the validated working one is all there is
+
+
 def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deployments: Any = None) -> Context:
-    person = actor.person(config.people)
-    roles = frozenset(config.people.get(person, {}).get("roles") or []) if person else frozenset()
-    return Context(root, config, actor, person, roles, now, deployments)
+    """People, roles and policy come from the committed agentctl.yaml (an uncommitted edit grants nothing);
+    the working copy is used only in a repo with no commit of it yet."""
+    authority = _committed_authority(root, config)
+    person = actor.person(authority.people)
+    roles = frozenset(authority.people.get(person, {}).get("roles") or []) if person else frozenset()
+    return Context(root, config, actor, person, roles, now, deployments, authority)
 
 
 def load_context(root: Path, *, fall_back_to_head: bool = False) -> Context:

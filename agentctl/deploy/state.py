@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 DEPLOY_REF = "refs/agentctl/deployments"
+INCIDENT_PATIENCE_S = 120.0  # rollback, abort, disable, approve retry a lost race this long (backoff), then exit 4
 HISTORY_LIMIT = 50
 
 
@@ -35,6 +36,7 @@ class AgentState:
     stable_history: list[int] = field(default_factory=list)  # earlier stables, oldest first
     deployed: list[int] = field(default_factory=list)  # every version that reached this environment
     updated: str | None = None
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)  # "N" → {commit, content_hash} as deployed
 
     @property
     def exists(self) -> bool:
@@ -73,7 +75,8 @@ class AgentState:
     def from_dict(cls, data: dict[str, Any]) -> AgentState:
         return cls(data["env"], data["agent"], stable=data.get("stable"), canary=data.get("canary"),
                    disabled=data.get("disabled"), stable_history=list(data.get("stable_history") or []),
-                   deployed=list(data.get("deployed") or []), updated=data.get("updated"))
+                   deployed=list(data.get("deployed") or []), updated=data.get("updated"),
+                   pins=dict(data.get("pins") or {}))
 
 
 def read_state(snapshot: Any, env: str, agent: str) -> AgentState:
@@ -127,15 +130,17 @@ def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) 
 
 
 def commit_action(ctx: Any, action: str, env: str, agents: list[str],
-                  plan: Callable[[Any], Planned | None], *, retries: int = 0) -> Outcome:
+                  plan: Callable[[Any], Planned | None], *, retries: int = 0, patience_s: float = 0.0) -> Outcome:
     """Run `plan` on the latest state and publish its result as one commit (CAS; see RefStore.update).
 
     `plan` returns None for "nothing to do". On a lost race it runs again (policy re-checked)
-    up to `retries` times, then ConflictError (exit 4).
+    up to `retries` times (or for `patience_s` seconds: incident actions), then ConflictError (exit 4).
     """
     from agentctl.clock import isoformat
     from agentctl.store.refstore import Change
 
+    if env:
+        ctx.require_person(action, env)
     last: dict[str, Planned | None] = {}
 
     def mutate(snapshot: Any) -> Change | None:
@@ -152,7 +157,8 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
         message = f"{planned.summary}\n\n{json.dumps(planned.record, sort_keys=True)}\n"
         return Change(files, message)
 
-    commit = (ctx.deployments or store(ctx.root)).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now))
+    commit = (ctx.deployments or store(ctx.root)).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now),
+                                                          patience_s=patience_s)
     planned = last.get("planned")
     if planned is not None and planned.refuse_after is not None:
         raise planned.refuse_after

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.clock import isoformat
-from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
 
@@ -46,11 +46,20 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
         if request is None:
             raise NotFoundError(f"no approval request {request_id}", "see `agentctl approve --list`")
         holder["env"], holder["agents"] = request.env, request.agents
+        ctx.require_person("approve", request.env)
         if request.status != "pending":
             raise BadInputError(f"request {request_id} was already {request.status}", "nothing to approve")
         if not ctx.has_any(request.approver_roles):
             raise PolicyRefused(f"{ctx.actor} may not approve {request_id} ({request.rule})",
                                 f"ask {ctx.who_may(request.approver_roles)} to run `agentctl approve {request_id}`")
+        stale = request.staleness(snapshot, ctx.now)
+        if stale:
+            again = (f"agentctl rollback {request.agents[0]}@v{request.params.get('version')} --env {request.env}"
+                     if request.action == "rollback" else
+                     f"agentctl disable {' '.join(request.agents)} --env {request.env} --reason \"…\"")
+            raise PolicyRefused(f"{stale}; nothing was done",
+                                f"check `agentctl status --env {request.env}`; if it is still needed, the requester "
+                                f"opens a new request: `{again}`")
         if ctx.person == request.requested_by:
             raise PolicyRefused(f"{request_id} was requested by you; an approval must come from someone else",
                                 f"ask {ctx.who_may(request.approver_roles)}")
@@ -74,6 +83,6 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
             raise BadInputError(f"request {request_id} has an unknown action {request.action}", "")
         return Planned(summary, record, states, files=files)
 
-    outcome = commit_action(ctx, "approve", "", [], plan, retries=3)
+    outcome = commit_action(ctx, "approve", "", [], plan, patience_s=INCIDENT_PATIENCE_S)
     outcome.env, outcome.agents = holder.get("env", ""), holder.get("agents", [])
     return outcome

@@ -14,6 +14,7 @@ from typing import Any
 
 from agentctl.clock import isoformat
 from agentctl.deploy.state import (
+    INCIDENT_PATIENCE_S,
     AgentState,
     Outcome,
     Planned,
@@ -25,8 +26,6 @@ from agentctl.deploy.state import (
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.model import layout
 from agentctl.repo import RepoLike, as_repo
-
-INCIDENT_RETRIES = 3
 
 
 def known_agents(root: Path, snapshot: Any, env: str) -> list[str]:
@@ -76,7 +75,8 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
         record["evidence"] = {"escalation": kind}
         what = "shutdown (all agents)" if kind == "shutdown" else ", ".join(chosen)
         if not ctx.has_any(policy_rule.act_alone):
-            request = open_request(ctx, "disable", env, chosen, {"reason": reason}, policy_rule, reason)
+            request = open_request(ctx, "disable", env, chosen, {"reason": reason}, policy_rule, reason,
+                                   snapshot)
             record.update(action="request", request=request.id)
             refusal = PolicyRefused(
                 f"disable {what} in {env} needs approval ({kind}): request {request.id} opened",
@@ -91,7 +91,7 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
         record["evidence"]["authority"] = sorted(ctx.roles & set(policy_rule.act_alone))
         return Planned(f"disable {what} in {env}", record, states)
 
-    return commit_action(ctx, "disable", env, agents, plan, retries=INCIDENT_RETRIES)
+    return commit_action(ctx, "disable", env, agents, plan, patience_s=INCIDENT_PATIENCE_S)
 
 
 def enable(repo: RepoLike, agents: list[str], env: str | None = None, *, reason: str = "",

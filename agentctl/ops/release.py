@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import BadInputError
+from agentctl.errors import BadInputError, ConflictError, GitError
 from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, content_hash, tag_name
@@ -109,11 +109,14 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         raise BadInputError(f"uncommitted changes in {agent}'s components: {', '.join(dirty)}",
                             "commit them (a release pins committed content only) and release again")
     raise_agent_errors(ws, agent)
+    finished = recover_interrupted(repo, agent)
     current = working_config(root, agent, ws)
     components = pin_components(root, ws, agent, head)
     digest = content_hash(components)
     previous = list_bundles(root, agent)
     last = previous[-1] if previous else None
+    if last is not None and last.content_hash == digest and last.version in finished:
+        return last  # the interrupted release of exactly this content is now finished
     if last is not None and last.content_hash == digest:
         raise BadInputError(f"nothing changed since {last.ref}", "edit a component first")
     old = bundle_config(root, last).to_dict() if last else None
@@ -124,8 +127,11 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
                     notes={"human": note, "generated": generate_notes(old, current.to_dict())},
                     source_commit=head, previous=last.version if last else None)
     rel = layout.bundle_file(agent, version)
-    write_atomic(root / rel, _dump(bundle.to_file(), rel))
     tag = tag_name(agent, version)
+    remote = "origin" if repo.git.has_remote("origin") else None
+    if remote and _remote_has_tag(repo, remote, tag):
+        raise _taken(tag, remote)
+    write_atomic(root / rel, _dump(bundle.to_file(), rel))
     try:
         bundle.commit = history.commit_and_tag(root, [rel], f"Release {tag}\n\n{note}", tag, note,
                                                (actor.name, actor.email or f"{actor.name}@localhost"))
@@ -133,8 +139,71 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
         if not history.blob_shas(root, "HEAD", [rel]):
             (root / rel).unlink(missing_ok=True)  # nothing was committed: leave no stray bundle file behind
         raise
+    if remote:
+        _claim_tag(repo, remote, tag, rel, head)
     bundle.tag = {"name": tag, "message": note}
     return bundle
+
+
+def recover_interrupted(repo: Any, agent: str) -> list[int]:
+    """Finish or undo releases of `agent` that were killed half-way; returns the versions finished.
+
+    A release commit ("Release AGENT@vN") on HEAD's history without its tag gets the tag (the commit
+    is complete: it holds exactly the bundle file). A bundle file in the working tree that was never
+    committed is a release killed before its commit: it is removed, so `git commit -a` cannot sweep it in.
+    """
+    from agentctl.model.bundle import tag_name
+
+    prefix = f"Release {agent}@v"
+    log = repo.git.run("log", "-n", "200", "--format=%H%x00%s%x00%b%x1e", "HEAD", "--",
+                       layout.agent_dir(agent), check=False).stdout.decode("utf-8", "replace")
+    finished = []
+    for chunk in log.split("\x1e"):
+        parts = chunk.strip("\n").split("\x00")
+        if len(parts) < 3 or not parts[1].startswith(prefix) or not parts[1][len(prefix):].isdigit():
+            continue
+        version = int(parts[1][len(prefix):])
+        tag = tag_name(agent, version)
+        if repo.git.run("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).returncode != 0:
+            note = parts[2].strip() or f"release {tag}"
+            repo.git.run("tag", "-a", tag, "-m", note, parts[0], action=f"create tag {tag}")
+            finished.append(version)
+    tracked = set(repo.git.run("ls-files", "--", layout.agent_dir(agent), check=False)
+                  .stdout.decode("utf-8", "replace").splitlines())
+    for path in (repo.root / layout.agent_dir(agent)).glob("v*.yaml"):
+        rel = f"{layout.agent_dir(agent)}/{path.name}"
+        if layout.kind_of(rel) == "bundle" and rel not in tracked:
+            path.unlink()
+    return finished
+
+
+def _remote_has_tag(repo: Any, remote: str, tag: str) -> bool:
+    proc = repo.git.run("ls-remote", "--tags", remote, f"refs/tags/{tag}", check=False, action="list remote tags")
+    return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+def _taken(tag: str, remote: str) -> ConflictError:
+    return ConflictError(f"{tag} was already released on {remote} (with other content); nothing was released",
+                         f"run `git pull --tags {remote}` (or `git fetch --tags {remote}` and merge), then release again: "
+                         "your change becomes the next version")
+
+
+def _claim_tag(repo: Any, remote: str, tag: str, rel: str, parent: str) -> None:
+    """Publish the release tag on the remote; a tag push never overwrites, so exactly one clone wins a version.
+    The loser's local commit, tag and bundle file are undone (its change is released again as the next version)."""
+    proc = repo.git.run("push", "--quiet", "--porcelain", remote, f"refs/tags/{tag}:refs/tags/{tag}", check=False,
+                        action=f"push tag {tag}")
+    if proc.returncode == 0:
+        return
+    said = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    repo.git.run("tag", "-d", tag, check=False)
+    repo.git.run("update-ref", "HEAD", parent, check=False)
+    repo.git.run("rm", "-q", "--cached", "--", rel, check=False)
+    (repo.root / rel).unlink(missing_ok=True)
+    if "already exists" in said or "rejected" in said:
+        raise _taken(tag, remote)
+    raise GitError(f"cannot push tag {tag} to {remote}: {said.strip().splitlines()[-1] if said.strip() else 'no answer'}",
+                   "nothing was released; check the remote is reachable, then release again")
 
 
 def _dump(data: dict[str, Any], rel: str) -> str:

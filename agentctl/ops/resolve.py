@@ -94,6 +94,15 @@ class Router:
             from agentctl.ops.bundles import bundle_config, load_bundle
 
             bundle = load_bundle(self.root, BundleRef(agent, version))
+            pinned = self.state(agent).pins.get(str(version))
+            if pinned and (pinned["commit"], pinned["content_hash"]) != (bundle.commit, bundle.content_hash):
+                from agentctl.errors import ConflictError
+
+                raise ConflictError(
+                    f"{bundle.ref} in this clone (commit {bundle.commit[:10]}, content {bundle.content_hash[:12]}) "
+                    f"is not the bundle deployed to {self.env} (commit {pinned['commit'][:10]}, content "
+                    f"{pinned['content_hash'][:12]}); nothing was served",
+                    f"fetch the released tags (`git fetch --tags --force origin`) so {bundle.ref} is the deployed one")
             self._configs[(agent, version)] = {"bundle": bundle.ref, "commit": bundle.commit,
                                                "content_hash": bundle.content_hash,
                                                **bundle_config(self.root, bundle).to_dict()}

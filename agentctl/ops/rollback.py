@@ -17,11 +17,17 @@ from __future__ import annotations
 from typing import Any
 
 from agentctl.clock import isoformat
-from agentctl.deploy.state import AgentState, Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.state import (
+    INCIDENT_PATIENCE_S,
+    AgentState,
+    Outcome,
+    Planned,
+    commit_action,
+    new_record,
+    read_state,
+)
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
-
-INCIDENT_RETRIES = 3
 
 
 def rollback_target(state: AgentState, version: int | None) -> int:
@@ -31,6 +37,8 @@ def rollback_target(state: AgentState, version: int | None) -> int:
         raise BadInputError(f"{state.agent} has never been stable in {state.env}", "nothing to roll back to")
     if version is None:
         current = state.stable["version"] if state.stable else None
+        if state.canary and current is not None:
+            return current  # undo the newest change: end the canary, the stable it was measured against stays
         earlier = [v for v in state.stable_history if v != current]
         if not earlier:
             raise BadInputError(f"{state.agent} has no earlier stable bundle in {state.env}",
@@ -48,14 +56,20 @@ def apply_rollback(state: AgentState, version: int, when: str) -> tuple[str, boo
     before = state.summary()
     if before["stable"] == version and not state.canary:
         return f"{state.agent}@v{version} is already stable in {state.env} with no canary", False
+    live = state.live_canary
     state.make_stable(version, when)
-    ended = f", canary v{before['canary']} ended" if before["canary"] else ""
+    ended = (f", canary v{before['canary']} ended (was {before['weight']}%)" if live
+             else f", canary v{before['canary']} ended" if before["canary"] else "")
     move = f"v{version} stays stable" if before["stable"] == version else f"v{before['stable']} → v{version} stable"
     return f"rollback {state.agent} in {state.env}: {move} at 100%{ended}", True
 
 
 def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = "", override: bool = False) -> Outcome:
-    """Roll AGENT[@vN] back in `env` (without @vN: to the previous stable)."""
+    """Roll AGENT[@vN] back in `env`.
+
+    Without @vN: with a canary (live or aborted), the canary ends and the stable it was measured
+    against stays at 100%; without one, the previous stable comes back.
+    """
     repo = as_repo(repo)
     root = repo.root
     from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
@@ -82,10 +96,10 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
         if not ctx.has_any(policy_rule.act_alone):
             mine = [r for r in pending_requests(snapshot) if r.action == "rollback" and r.env == env
                     and r.agents == [agent] and r.params.get("version") == version
-                    and r.requester == str(ctx.actor)]
+                    and r.requester == str(ctx.actor) and r.staleness(snapshot, ctx.now) is None]
             if not mine:
                 request = open_request(ctx, "rollback", env, [agent], {"version": version, "reason": reason},
-                                       policy_rule, reason)
+                                       policy_rule, reason, snapshot)
                 record.update(action="request", request=request.id)
                 refusal = PolicyRefused(
                     f"rollback of {agent} to v{version} in {env} needs an approval or the "
@@ -107,4 +121,4 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
         summary, changed = apply_rollback(state, version, now)
         return Planned(summary, record, [state] if changed else [], files=files, write=changed or bool(files))
 
-    return commit_action(ctx, "rollback", env, [agent], plan, retries=INCIDENT_RETRIES)
+    return commit_action(ctx, "rollback", env, [agent], plan, patience_s=INCIDENT_PATIENCE_S)

@@ -12,11 +12,9 @@ import datetime as dt
 from typing import Any
 
 from agentctl.clock import isoformat, parse_iso
-from agentctl.deploy.state import Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
-
-INCIDENT_RETRIES = 3
 
 
 def steps_of(spec: dict[str, Any]) -> list[int]:
@@ -94,17 +92,22 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
             state.mark_deployed(version)
             summary = f"deploy {bundle.ref} to {env}: canary {weight}%, stable v{state.stable['version']} {100 - weight}%"
         record["bundle"] = {"ref": bundle.ref, "commit": bundle.commit, "content_hash": bundle.content_hash}
+        state.pins[str(version)] = {"commit": bundle.commit, "content_hash": bundle.content_hash}
         return Planned(summary, record, [state])
 
     return commit_action(ctx, "deploy", env, [agent], plan)
 
 
 def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | None = None, full: bool = False,
-            reason: str = "", override: bool = False, evidence: dict[str, Any] | None = None) -> Outcome:
+            reason: str = "", override: bool = False, evidence: dict[str, Any] | None = None,
+            force: bool = False) -> Outcome:
     """Move the canary to the next rollout step (or `to`%, or 100% with `full`).
 
-    Refuses (exit 3) before the step's `min_step_minutes` have passed, unless overridden. At
-    100% the canary becomes the stable bundle.
+    The canary judge runs first (`canary evaluate`): a rollback or inconclusive verdict refuses
+    (exit 3) unless a person with the override role passes `force` with a reason; the overridden
+    verdict is recorded. Refuses (exit 3) before the step's `min_step_minutes` have passed,
+    unless overridden. At 100% the canary becomes the stable bundle. The judge itself
+    (`canary watch`) passes its verdict as `evidence` and is not judged twice.
     """
     repo = as_repo(repo)
     from agentctl.deploy.guards import check_window
@@ -117,6 +120,11 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
     window_override = check_window(ctx, env, spec, "promote", override, reason)
     windows = WindowPolicy(ctx.policy)
     step_override = ctx.check_override(override, reason, windows.override_roles, "step-time")
+    judged = dict(evidence or {})
+    judge_override = None
+    if "canary_judge" not in judged:
+        judged["canary_judge"], judge_override = judge_before_promote(repo, ctx, agent, env, force, reason)
+    evidence = judged
     min_minutes = float((spec.get("rollout") or {}).get("min_step_minutes") or 0)
     steps, now = steps_of(spec), isoformat(ctx.now)
 
@@ -130,7 +138,7 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
         if target <= weight:
             raise BadInputError(f"the canary is already at {weight}%", "pass a higher --to, or --full")
         record = new_record(ctx, "promote", env, [agent], reason)
-        overrides = [o for o in [window_override] if o]
+        overrides = [o for o in [window_override, judge_override] if o]
         started = parse_iso(canary["step_started"])
         in_step = (ctx.now - started).total_seconds() / 60
         if in_step < min_minutes:
@@ -152,6 +160,41 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
         return Planned(summary, record, [state])
 
     return commit_action(ctx, "promote", env, [agent], plan)
+
+
+REFUSING_VERDICTS = ("rollback", "inconclusive")
+
+
+def judge_before_promote(repo: Any, ctx: Any, agent: str, env: str, force: bool,
+                         reason: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the judge's verdict as evidence, the override record when `force` overrode it).
+
+    Refuses (exit 3) a rollback or inconclusive verdict without `force`; `force` needs a reason
+    and the deploy-override role. Without a live canary there is nothing to judge (promote says so).
+    """
+    from agentctl.deploy.approvals import rule
+    from agentctl.ops.canary import evaluate
+
+    if not read_state(repo.deployment_state(), env, agent).live_canary:
+        return None, None
+    evaluation = evaluate(repo, agent, env)
+    verdict = evaluation.to_dict()
+    if evaluation.overall not in REFUSING_VERDICTS:
+        return verdict, None
+    roles = rule(ctx.policy, "deploy-override").act_alone
+    said = f"the canary judge says {evaluation.overall}: {evaluation.decision.reason}"
+    if not force:
+        first = (f"abort it (`agentctl abort {agent} --env {env}`)" if evaluation.overall == "rollback"
+                 else f"wait for more calls and check `agentctl canary evaluate {agent} --env {env}`")
+        raise PolicyRefused(f"promote refused: {agent}@v{evaluation.canary_version} in {env}: {said}",
+                            f"{first}, or {ctx.who_may(roles)} may pass --force --reason \"…\"")
+    if not reason.strip():
+        raise BadInputError("--force needs --reason", 'say why the verdict is wrong, e.g. --reason "sms test traffic"')
+    if not ctx.has_any(roles):
+        raise PolicyRefused(f"promote refused: {said}; {ctx.actor} has no role {' or '.join(roles)} to force it",
+                            f"ask {ctx.who_may(roles)} to run the command with --force --reason")
+    return verdict, {"rule": "canary-judge", "by": ctx.person, "reason": reason, "verdict": evaluation.overall,
+                     "judge_reason": evaluation.decision.reason}
 
 
 def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "", override: bool = False,
@@ -177,4 +220,4 @@ def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "
         stable = f"stable v{state.stable['version']} back to 100%" if state.stable else "no stable"
         return Planned(f"abort {agent}@v{version} canary in {env}: {weight}% → 0%, {stable}", record, [state])
 
-    return commit_action(ctx, "abort", env, [agent], plan, retries=INCIDENT_RETRIES)
+    return commit_action(ctx, "abort", env, [agent], plan, patience_s=INCIDENT_PATIENCE_S)

@@ -137,14 +137,21 @@ class RefStore:
 
     # --- writing -----------------------------------------------------------------------
     def update(self, mutate: Callable[[Snapshot], Change | None], author: Author, *,
-               retries: int = 0, when: str | None = None) -> str | None:
+               retries: int = 0, when: str | None = None, patience_s: float = 0.0) -> str | None:
         """Apply `mutate` to the latest state and publish the result atomically.
 
         `mutate` gets a Snapshot and returns a Change (or None for nothing to do). When
         another writer wins the race, `mutate` is run again on the new state up to
-        `retries` times, then ConflictError (exit 4) is raised. Returns the new commit.
+        `retries` times — or, with `patience_s`, for as long as that many seconds allow, with
+        jittered exponential backoff (incident actions must land however many writers there
+        are) — then ConflictError (exit 4) is raised. Returns the new commit.
         """
-        for attempt in range(retries + 1):
+        import random
+        import time
+
+        deadline = time.monotonic() + patience_s
+        attempt = 0
+        while True:
             snapshot = self.snapshot()
             change = mutate(snapshot)
             if change is None:
@@ -154,13 +161,16 @@ class RefStore:
                 self._publish(snapshot.commit, new)
             except ConflictError:
                 self._synced = None  # someone else moved the ref: the next read fetches their state
-                if attempt == retries:
+                attempt += 1
+                if attempt > retries and time.monotonic() >= deadline:
                     raise
+                if patience_s:
+                    pause = min(1.0, 0.02 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.0)
+                    time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
                 continue
             if self._synced is not None:
                 self._synced = Snapshot(self, new)
             return new
-        raise AssertionError("unreachable")
 
     def _write_commit(self, parent: str | None, change: Change, author: Author, when: str | None) -> str:
         with tempfile.TemporaryDirectory(prefix="agentctl-index-") as tmp:

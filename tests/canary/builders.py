@@ -57,9 +57,12 @@ def start_canary(repo: RepoDir, weight: int = 10) -> None:
     from agentctl.ops.rollout import deploy
 
     release_versions(repo, 2)
-    for ref, env, canary in ((1, "staging", None), (1, "production", None), (2, "staging", None),
-                             (2, "production", weight)):
-        deploy(repo.path, f"{AGENT}@v{ref}", env, canary=canary)
+    from tests.deploy.builders import as_person
+
+    with as_person("ines"):
+        for ref, env, canary in ((1, "staging", None), (1, "production", None), (2, "staging", None),
+                                 (2, "production", weight)):
+            deploy(repo.path, f"{AGENT}@v{ref}", env, canary=canary)
 
 
 def send_calls(repo: RepoDir, sim: Any, *, minutes: int, calls: int, seed: int, faults: Sequence[Any] = (),

@@ -17,7 +17,8 @@ def test_evaluate_prints_the_numbers_behind_each_verdict(example_repo, cli) -> N
         send_calls(example_repo, sim, minutes=30, calls=600, seed=2, faults=[SILENT_SMS])
         result = cli("canary", "evaluate", "install-reminder", "--env", "production", cwd=example_repo.path)
         as_json = cli("canary", "evaluate", "install-reminder", "--json", cwd=example_repo.path)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # a rollback verdict fails the check (cron, CI)
+    assert as_json.exit_code == 1
     out = result.stdout
     assert "install-reminder in production: canary v2 at step 1/3 (10%) vs stable v1" in out
     assert "99% CS of difference" in out and "sms_success (critical)" in out and "✗ fail" in out

@@ -20,6 +20,7 @@ def repo(example_repo, cli):
 
 
 def test_window_enforcement_end_to_end(repo, cli, monkeypatch) -> None:
+    act_as(monkeypatch, "wei")
     with at(TUESDAY_10):
         ok = cli("deploy", f"{AGENT}@v1", "--env", "production")
     assert ok.exit_code == 0
@@ -46,7 +47,7 @@ def test_window_enforcement_end_to_end(repo, cli, monkeypatch) -> None:
         rolled_back = cli("rollback", f"{AGENT}@v1", "--env", "production", "--reason", "hotfix made it worse")
     assert rolled_back.exit_code == 0
     assert rolled_back.stdout.startswith(
-        "✓ rollback install-reminder in production: v1 stays stable at 100%, canary v2 ended (commit ")
+        "✓ rollback install-reminder in production: v1 stays stable at 100%, canary v2 ended (was 10%) (commit ")
 
     log = json.loads(cli("log", AGENT, "--env", "production", "--json").stdout)
     assert [r["action"] for r in log] == ["rollback", "deploy", "deploy"]
@@ -64,7 +65,8 @@ def test_window_command_exit_codes_and_json(repo, cli) -> None:
     assert cli("window", "--at", "friday").exit_code == 2
 
 
-def test_status_resolve_json_and_bad_env(repo, cli) -> None:
+def test_status_resolve_json_and_bad_env(repo, cli, monkeypatch) -> None:
+    act_as(monkeypatch, "wei")
     with at(TUESDAY_10):
         cli("deploy", f"{AGENT}@v1", "--env", "production")
         cli("deploy", f"{AGENT}@v2", "--env", "production", "--canary", "10")
@@ -101,3 +103,49 @@ def test_export_command(repo, cli, tmp_path) -> None:
     result = cli("export", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0
     assert json.loads((tmp_path / "out" / "staging.json").read_text())["agents"][AGENT]["stable"]["version"] == 2
+
+
+def test_promote_refuses_a_rollback_verdict_and_records_a_forced_override(example_repo, cli, monkeypatch) -> None:
+    """The founding incident: the judge says rollback on silent SMS failures; promote must not go ahead."""
+    from agentctl import clock
+    from agentctl.calls.simulate import SilentToolFailure
+    from tests.canary.builders import TUESDAY_10 as CANARY_DAY
+    from tests.canary.builders import send_calls, start_canary
+
+    with clock.simulated(CANARY_DAY) as sim:
+        start_canary(example_repo)
+        for batch in range(4):
+            send_calls(example_repo, sim, minutes=20, calls=300, seed=batch,
+                       faults=[SilentToolFailure(versions=frozenset({2}), share=0.4)])
+        refused = cli("promote", AGENT, "--env", "production", cwd=example_repo.path)
+        assert refused.exit_code == 3, refused.stdout + refused.stderr
+        assert refused.stderr.startswith("agentctl: promote refused: install-reminder@v2 in production: "
+                                         "the canary judge says rollback: sms_success (critical) failed.")
+        assert "abort it (`agentctl abort install-reminder --env production`)" in refused.stderr
+        assert "may pass --force --reason" in refused.stderr
+        act_as(monkeypatch, "ines")
+        forced = cli("promote", AGENT, "--env", "production", "--force", "--reason", "gateway fixed upstream",
+                     "--json", cwd=example_repo.path)
+    assert forced.exit_code == 0, forced.stderr
+    record = json.loads(forced.stdout)["record"]
+    [override] = record["override"]
+    assert (override["rule"], override["by"], override["verdict"]) == ("canary-judge", "ines", "rollback")
+    assert override["judge_reason"].startswith("sms_success (critical) failed.")
+    assert record["evidence"]["canary_judge"]["overall"] == "rollback"
+
+
+@pytest.mark.parametrize("damage", ["deleted", "dangling symlink"])
+def test_rollback_works_from_the_committed_config_when_agentctl_yaml_is_gone(repo, cli, monkeypatch, damage) -> None:
+    act_as(monkeypatch, "ines")
+    with at(TUESDAY_10):
+        assert cli("deploy", f"{AGENT}@v1", "--env", "production").exit_code == 0
+        assert cli("deploy", f"{AGENT}@v2", "--env", "production", "--canary", "10").exit_code == 0
+    config = repo.path / "agentctl.yaml"
+    config.unlink()
+    if damage == "dangling symlink":
+        config.symlink_to(repo.path / "nowhere.yaml")
+    with at(FRIDAY_10):
+        done = cli("rollback", AGENT, "--env", "production", "--reason", "incident", "--repo", str(repo.path))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith("✓ rollback install-reminder in production: v1 stays stable at 100%, "
+                                  "canary v2 ended (was 10%)")

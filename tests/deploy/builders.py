@@ -34,6 +34,22 @@ def act_as(monkeypatch: pytest.MonkeyPatch, person: str | None) -> None:
 
 
 @contextmanager
+def as_person(person: str = "ines") -> Iterator[None]:
+    """Within the block, `person` acts (production actions need a person from the committed agentctl.yaml)."""
+    import os
+
+    before = os.environ.get("AGENTCTL_ACTOR")
+    os.environ["AGENTCTL_ACTOR"] = PEOPLE[person]
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("AGENTCTL_ACTOR", None)
+        else:
+            os.environ["AGENTCTL_ACTOR"] = before
+
+
+@contextmanager
 def at(moment: dt.datetime) -> Iterator[None]:
     import time_machine
 
@@ -75,7 +91,7 @@ def production_canary(repo: RepoDir, agent: str = "install-reminder", weight: in
     release(repo, agent, count=2)
     deploy(repo.path, f"{agent}@v1")
     deploy(repo.path, f"{agent}@v2")
-    with at(TUESDAY_10):
+    with at(TUESDAY_10), as_person("ines"):
         deploy(repo.path, f"{agent}@v1", "production")
         deploy(repo.path, f"{agent}@v2", "production", canary=weight)
     return repo

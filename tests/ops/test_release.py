@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from agentctl.errors import BadInputError, NotFoundError
+from agentctl.errors import BadInputError, ConflictError, NotFoundError
 from agentctl.model.yamlio import parse_text
 from agentctl.ops.release import release_bundle
 from tests.bundle_helpers import (
@@ -141,3 +141,42 @@ def test_config_repo_in_a_subfolder_of_the_git_repo(tmp_dir: RepoDir) -> None:
     (config.path / PROMPT_TEXT).unlink()
     assert "Keep every turn" in show_bundle(config.path, "install-reminder@v1").config.prompt_text
     assert verify_bundle(config.path, "install-reminder@v1").ok
+
+
+def test_two_clones_releasing_the_same_version_one_wins_the_other_exits_4(example_repo: RepoDir, tmp_path) -> None:
+    """Tags used to stay local: two clones each released v1 with different content."""
+    import subprocess
+
+    from tests.bundle_helpers import release_prompt_change
+    from tests.helpers import origin_with_clones
+
+    a, b = origin_with_clones(example_repo, tmp_path)
+    first = release_prompt_change(a.path, "install-reminder")
+    assert subprocess.run(["git", "-C", str(tmp_path / "origin.git"), "rev-parse", f"refs/tags/{first.ref}"],
+                          capture_output=True).returncode == 0  # the tag was claimed on the remote
+    with pytest.raises(ConflictError) as lost:
+        release_prompt_change(b.path, "install-reminder")
+    assert str(lost.value) == (
+        "install-reminder@v1 was already released on origin (with other content); nothing was released — "
+        "run `git pull --tags origin` (or `git fetch --tags origin` and merge), then release again: "
+        "your change becomes the next version")
+    assert not (b.path / "bundles/install-reminder/v1.yaml").exists()
+    assert subprocess.run(["git", "-C", str(b.path), "tag", "--list", "install-reminder@v1"],
+                          capture_output=True, text=True).stdout == ""
+
+
+def test_a_release_killed_between_commit_and_tag_is_finished_by_the_next_run(example_repo: RepoDir) -> None:
+    import subprocess
+
+    from tests.bundle_helpers import release_prompt_change
+
+    first = release_prompt_change(example_repo.path, "install-reminder")
+    git = ["git", "-C", str(example_repo.path)]
+    subprocess.run([*git, "tag", "-d", first.ref], check=True, capture_output=True)  # killed before the tag
+    stray = example_repo.path / "bundles/install-reminder/v9.yaml"  # killed before the commit
+    stray.write_text("agent: install-reminder\nversion: 9\n")
+    again = release_bundle(example_repo.path, "install-reminder", "prompt: first release, finished after a crash")
+    assert again.version == first.version
+    tags = subprocess.run([*git, "tag", "--list", "install-reminder@*"], capture_output=True, text=True).stdout
+    assert tags.split() == [first.ref]
+    assert not stray.exists()

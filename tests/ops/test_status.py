@@ -45,7 +45,8 @@ def test_log_lists_every_action_newest_first_with_who_and_why(example_repo, monk
     assert deployment_log(example_repo.path, AGENT, "production") == []
 
 
-def test_log_records_abort_reason(example_repo) -> None:
+def test_log_records_abort_reason(example_repo, monkeypatch) -> None:
+    act_as(monkeypatch, "ines")
     release(example_repo, count=2)
     deploy(example_repo.path, f"{AGENT}@v1")
     deploy(example_repo.path, f"{AGENT}@v2")
