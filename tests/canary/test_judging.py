@@ -12,6 +12,7 @@ from agentctl.calls.simulate import SilentToolFailure
 from agentctl.ops.canary import evaluate, watch_once
 from agentctl.ops.rollout import promote
 from tests.canary.builders import AGENT, TUESDAY_10, send_calls, start_canary, use_policy
+from tests.deploy.builders import as_person
 
 SMS_ONLY = "analysis:\n  alpha: 0.01\n  metrics:\n    - {metric: sms_success, tolerance: 0.02, critical: true}\n"
 
@@ -19,10 +20,10 @@ SMS_ONLY = "analysis:\n  alpha: 0.01\n  metrics:\n    - {metric: sms_success, to
 def test_a_shared_sms_outage_after_promotion_does_not_roll_the_canary_back(example_repo) -> None:
     outage = SilentToolFailure(versions=frozenset({1, 2}), share=0.3)  # the gateway fails for everyone
     use_policy(example_repo, SMS_ONLY)
-    with clock.simulated(TUESDAY_10) as sim:
+    with as_person("ines"), clock.simulated(TUESDAY_10) as sim:
         start_canary(example_repo)
         send_calls(example_repo, sim, minutes=60, calls=2000, seed=1)
-        promote(example_repo.path, AGENT, "production", reason="the 10% step looked healthy")  # 10% → 50%
+        promote(example_repo.path, AGENT, "production", force=True, reason="the 10% step looked healthy")  # 10% → 50%
         send_calls(example_repo, sim, minutes=30, calls=2000, seed=2, faults=[outage])
         step = watch_once(example_repo.path, AGENT, "production")
     sms = step.evaluation.decision.metrics[0]
@@ -35,10 +36,10 @@ def test_a_shared_sms_outage_after_promotion_does_not_roll_the_canary_back(examp
 
 def test_a_canary_that_breaks_after_promotion_is_still_rolled_back(example_repo) -> None:
     use_policy(example_repo, SMS_ONLY)
-    with clock.simulated(TUESDAY_10) as sim:
+    with as_person("ines"), clock.simulated(TUESDAY_10) as sim:
         start_canary(example_repo)
         send_calls(example_repo, sim, minutes=60, calls=2000, seed=1)
-        promote(example_repo.path, AGENT, "production", reason="the 10% step looked healthy")
+        promote(example_repo.path, AGENT, "production", force=True, reason="the 10% step looked healthy")
         send_calls(example_repo, sim, minutes=30, calls=1000, seed=3,
                    faults=[SilentToolFailure(versions=frozenset({2}), share=0.3)])
         step = watch_once(example_repo.path, AGENT, "production")
@@ -48,7 +49,7 @@ def test_a_canary_that_breaks_after_promotion_is_still_rolled_back(example_repo)
 
 def test_turn_latency_is_judged_on_the_mean_of_log_latency_per_call(example_repo) -> None:
     use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: turn_latency_p95_ms, tolerance: 0.2}\n")
-    with clock.simulated(TUESDAY_10) as sim:
+    with as_person("ines"), clock.simulated(TUESDAY_10) as sim:
         start_canary(example_repo)
         records = send_calls(example_repo, sim, minutes=30, calls=600, seed=5)
         evaluation = evaluate(example_repo.path, AGENT, "production")
@@ -63,7 +64,7 @@ def test_turn_latency_is_judged_on_the_mean_of_log_latency_per_call(example_repo
 
 def test_a_delayed_outcome_counts_only_matured_calls_and_says_how_many(example_repo) -> None:
     use_policy(example_repo, SMS_ONLY + "    - {metric: install_rate, tolerance: 0.25, matures_after_hours: 48}\n")
-    with clock.simulated(TUESDAY_10) as sim:
+    with as_person("ines"), clock.simulated(TUESDAY_10) as sim:
         start_canary(example_repo)
         old = send_calls(example_repo, sim, minutes=60, calls=1500, seed=6)
         sim.advance(dt.timedelta(hours=48))

@@ -171,7 +171,7 @@ def test_alert_tags_owner_and_carries_the_runbook(canary_repo: RepoDir, httpserv
 
 def test_ack_is_recorded_on_the_ref_and_shown_next_morning(canary_repo: RepoDir, cli, monkeypatch) -> None:
     finding = "production/install-reminder/sms_success@v2"
-    monkeypatch.setenv("AGENTCTL_ACTOR", "tomas")
+    monkeypatch.setenv("AGENTCTL_ACTOR", "Tomás Berg <tomas@roadwise.example>")
     refused = cli("check", "ack", finding, "--note", "looking", "--date", "2026-03-10", cwd=canary_repo.path)
     assert refused.exit_code == 3
     assert refused.stderr.startswith("agentctl: 'tomas' is not on call: only people with role 'oncall' (ines) may "

@@ -126,7 +126,8 @@ def build_quarter(root: Path, *, calls_per_day: int = 300, seed: int = 3) -> Qua
     with dated(at(story.improvement)):
         ship(root, 4, "Prompt v2: steadier delivery of the install confirmation", canary=10, override=True)
     with dated(at(story.improvement + 1)), acting_as(Actor("Ines Duarte", "ines@roadwise.example", "test", login="ines")):
-        promote(root, AGENT, "production", full=True, reason="canary healthy for a day")
+        promote(root, AGENT, "production", full=True, force=True,
+                reason="canary healthy for a day (calls arrive with the quarter's ingest)")
     calls = root / ".agentctl" / "quarter.jsonl"
     calls.parent.mkdir(parents=True, exist_ok=True)
     with calls.open("w", encoding="utf-8") as handle:

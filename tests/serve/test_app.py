@@ -59,12 +59,14 @@ def test_assistant_request_routes_ten_percent_of_callers_to_the_canary_and_stick
 
 def test_abort_reaches_the_next_request_without_a_restart(live, canary_repo) -> None:
     from agentctl.ops.rollout import abort
+    from tests.deploy.builders import as_person
 
     router = live.service.live.routers["production"]
     caller = next(f"+1666{i:07d}" for i in range(10_000) if router.assign(AGENT, f"+1666{i:07d}")[0] == "canary")
     with live.client() as client:
         assert assistant_bundle(client, caller) == f"{AGENT}@v2"
-        abort(canary_repo.path, AGENT, "production", reason="SMS failures on the canary")
+        with as_person("ines"):
+            abort(canary_repo.path, AGENT, "production", reason="SMS failures on the canary")
         deadline = time.monotonic() + 10  # poll interval is 0.2 s; generous for a busy machine
         while assistant_bundle(client, caller) != f"{AGENT}@v1":
             assert time.monotonic() < deadline, "abort did not reach the service"
