@@ -23,11 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.history_show import median_ms  # noqa: E402
 from benchmarks.synthetic_repo import add_releases, make_synthetic_repo  # noqa: E402
 
 AGENT = "install-reminder"
@@ -40,15 +40,6 @@ def cpu_s(*argv: str) -> float:
     subprocess.run([sys.executable, "-m", "agentctl", *argv], capture_output=True, check=False, env=ENV)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def wall_ms(fn, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def git(root: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -112,10 +103,10 @@ def main() -> None:
         from agentctl.ops.status import status
 
         paths = "".join(f"refs/agentctl/deployments:state/production/{a}.json\n" for a in agents).encode()
-        floor = wall_ms(lambda: (git(many, "for-each-ref", "refs/agentctl/"),
+        floor = median_ms(lambda: (git(many, "for-each-ref", "refs/agentctl/"),
                                  git(many, "cat-file", "--batch", data=paths)), args.runs)
-        in_process = wall_ms(lambda: status(many, env="production"), args.runs)
-        cli = wall_ms(lambda: subprocess.run([sys.executable, "-m", "agentctl", "status", "--env", "production",
+        in_process = median_ms(lambda: status(many, env="production"), args.runs)
+        cli = median_ms(lambda: subprocess.run([sys.executable, "-m", "agentctl", "status", "--env", "production",
                                               "--repo", str(many)], capture_output=True, check=True, env=ENV), 3)
         print(f"status, {len(agents)} agents: status() {in_process:7.1f} ms, `agentctl status` {cli:7.1f} ms; "
               f"git floor {floor:6.1f} ms")
@@ -125,10 +116,10 @@ def main() -> None:
         name = agents[0]
         blobs = "".join(f"refs/tags/{name}@v{v}:bundles/{name}/v{v}.yaml\n"
                         for v in range(1, args.releases + 1)).encode()
-        floor = wall_ms(lambda: (git(many, "for-each-ref", f"refs/tags/{name}@v*"),
+        floor = median_ms(lambda: (git(many, "for-each-ref", f"refs/tags/{name}@v*"),
                                  git(many, "cat-file", "--batch", data=blobs)), args.runs)
         agent_history(many, name)  # warm the caches a user's second look would have
-        took = wall_ms(lambda: agent_history(many, name), args.runs)
+        took = median_ms(lambda: agent_history(many, name), args.runs)
         print(f"history {name} ({args.releases} releases): agent_history() {took:7.1f} ms; git floor {floor:6.1f} ms "
               f"→ {took / floor:.1f}×")
 
@@ -146,8 +137,8 @@ def main() -> None:
         git(contracts, "-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q", "-m", "contracts")
         for rel in names[:3]:
             (contracts / rel).write_text((contracts / rel).read_text() + "# edited\n")
-        floor = wall_ms(lambda: git(contracts, "status", "--porcelain", "--", "tool-contracts/"), args.runs)
-        took = wall_ms(lambda: changed_since_head(contracts, names), args.runs)
+        floor = median_ms(lambda: git(contracts, "status", "--porcelain", "--", "tool-contracts/"), args.runs)
+        took = median_ms(lambda: changed_since_head(contracts, names), args.runs)
         print(f"edited contracts among {args.contracts}: changed_since_head() {took:6.1f} ms; "
               f"`git status --porcelain` floor {floor:6.1f} ms")
 
