@@ -21,7 +21,8 @@ LAYERS: dict[str, int] = {
     "alerts": 2, "identity": 2, "platforms": 2, "review": 2, "runbooks": 2,
     # the monthly report composes release, deployment and contract history: it reads through ops like a verb
     "ops": 3, "repo": 3, "validation": 3, "layers": 3, "report": 3,
-    "cli": 4, "serve": 4,
+    # the demo runs the whole product (serve included) in a temporary repo, as a command would
+    "cli": 4, "serve": 4, "demo": 4,
 }
 NAMES = {0: "base", 1: "model", 2: "subsystems", 3: "ops", 4: "cli/serve"}
 

@@ -1,4 +1,4 @@
-"""`agentctl demo` — thin command over agentctl.ops.demo: renders each step as it happens (100 columns)."""
+"""`agentctl demo` — thin command over agentctl.demo.story: renders each step as it happens (100 columns)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def demo(directory: Path | None, seed: int, fast: bool, as_json: bool) -> int:
 
       agentctl demo --fast --dir /tmp/roadwise
     """
-    from agentctl.ops.demo import run_demo
+    from agentctl.demo.story import run_demo
 
     report = run_demo(directory, emit=None if as_json else _render, seed=seed, fast=fast)
     if as_json:
