@@ -32,12 +32,17 @@ class ServeMetrics:
                                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.requests = Counter("agentctl_http_requests", "Requests by endpoint and status", ["endpoint", "status"],
                                 registry=self.registry)
+        self.commits = Counter("agentctl_store_commits", "Group commits of the call writer", registry=self.registry)
+        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per group commit",
+                                     registry=self.registry, buckets=(1, 5, 20, 50, 100, 200, 500, 1000, 5000))
         self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
                                    registry=self.registry)
         self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
                                  registry=self.registry)
 
     def stored(self, rows: list[CallRows]) -> None:
+        self.commits.inc()
+        self.batch_calls.observe(len(rows))
         for row in rows:
             call = row.call
             bundle = f"{call['agent']}@v{call['bundle_version']}"

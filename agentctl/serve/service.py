@@ -20,7 +20,7 @@ SETTINGS_ENV = "AGENTCTL_SERVE_OPTIONS"  # how worker processes learn the comman
 def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: list[str] | None = None) -> Any:
     """The Service (routing + ingest) for `repo`, with its state loaded once; raises BadInputError on bad settings."""
     from agentctl.calls.record import IngestContext
-    from agentctl.calls.store import DuckDBCallStore, store_path
+    from agentctl.repo import ConfigRepo
     from agentctl.serve.app import Service
     from agentctl.serve.live import LiveState
     from agentctl.serve.metrics import ServeMetrics
@@ -32,9 +32,12 @@ def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: l
     live = LiveState(repo, settings.environments, settings.poll_interval_s)
     live.refresh()
     metrics = ServeMetrics()
-    path = store_path(repo.root, repo.config.data)
-    DuckDBCallStore(path).close()  # create the store (and its tables) before the first call
-    writer = CallWriter(lambda: DuckDBCallStore(path), retry_s=settings.store_retry_s, on_stored=metrics.stored)
+    # the writer's own handle on the store `metrics_source` names (DuckDB file or another CallStore)
+    store_repo = ConfigRepo(repo.root)
+    store_repo.calls(read_only=False)  # create the store (and its tables) before the first call
+    store_repo.close()
+    writer = CallWriter(lambda: store_repo.calls(read_only=False), close_store=lambda _store: store_repo.close(),
+                        retry_s=settings.store_retry_s, on_stored=metrics.stored)
     return Service(repo, settings, live, writer, metrics, ctx)
 
 
