@@ -28,12 +28,47 @@ class Refused(Exception):
         return {"error": self.error, **({"fix": self.fix} if self.fix else {})}
 
 
+class RawJSON:
+    """An answer already encoded as JSON (the HTTP layer sends it as it is)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class Service:
     """Routing and ingest behind the HTTP layer (no Starlette types here)."""
 
     def __init__(self, repo: Any, settings: ServeSettings, live: Any, writer: Any, metrics: Any, ctx: Any) -> None:
         self.repo, self.settings, self.live, self.writer, self.metrics, self.ctx = repo, settings, live, writer, metrics, ctx
         self.agents = sorted(ctx.agents)
+        # the encoded assistant of each (env, agent, version), valid until the deployment state moves
+        self._rendered: dict[tuple[str, str, int], bytes] = {}
+        self._rendered_at: str | None = None
+
+    def vapi_answer(self, resolution: dict[str, Any]) -> RawJSON:
+        """`{"assistant": ...}` for a routed call. Encoding the prompt and tools is most of the work of an
+        assistant-request, so it is done once per bundle and state; only the per-call metadata is encoded per call."""
+        from agentctl.platforms import metadata, vapi_assistant
+
+        if self._rendered_at != self.live.commit:
+            self._rendered, self._rendered_at = {}, self.live.commit
+        key = (resolution["env"], resolution["agent"], int(resolution["version"]))
+        head = self._rendered.get(key)
+        if head is None:
+            assistant = vapi_assistant(resolution)
+            del assistant["metadata"]
+            head = self._rendered[key] = _encode(assistant)[:-1]  # without its closing brace
+        return RawJSON(b'{"assistant":' + head + (b"," if len(head) > 1 else b"") + b'"metadata":'
+                       + _encode(metadata(resolution)) + b"}}")
 
     # -- routing ------------------------------------------------------------------------------------------
     def pick(self, routes: dict[str, Route], keys: list[Any], where: str) -> Route:
@@ -66,9 +101,7 @@ class Service:
         return resolution
 
     # -- Vapi ---------------------------------------------------------------------------------------------
-    async def vapi(self, payload: Any) -> dict[str, Any]:
-        from agentctl.platforms import vapi_assistant
-
+    async def vapi(self, payload: Any) -> dict[str, Any] | RawJSON:
         message = payload.get("message") if isinstance(payload, dict) else None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise Refused(400, "not a Vapi server message: expected {\"message\": {\"type\": ...}}")
@@ -87,7 +120,7 @@ class Service:
             if resolution["track"] == "disabled":
                 # Vapi speaks `error` to the caller and does not start the assistant
                 return {"error": "Sorry, this line is not taking calls right now. Please try again later."}
-            return {"assistant": vapi_assistant(resolution)}
+            return self.vapi_answer(resolution)
         if kind == "end-of-call-report":
             from agentctl.calls.mappers import from_vapi
 
@@ -248,7 +281,13 @@ def create_app(service: Service) -> Any:
         async def respond(request: Request) -> Response:
             try:
                 result = await run(request)
-                response: Response = result if isinstance(result, Response) else JSONResponse(result)
+                response: Response
+                if isinstance(result, Response):
+                    response = result
+                elif isinstance(result, RawJSON):
+                    response = Response(result.body, media_type="application/json")
+                else:
+                    response = JSONResponse(result)
             except Refused as exc:
                 body = exc.body()
                 if hasattr(exc, "rejects"):

@@ -55,6 +55,15 @@ def test_assistant_request_routes_ten_percent_of_callers_to_the_canary_and_stick
     send = next(t for t in assistant["model"]["tools"] if t["function"]["name"] == "send_install_link")
     assert send["type"] == "function" and send["function"]["parameters"]["required"] == ["driver_id", "phone_number",
                                                                                          "platform"]
+    # the answer is encoded once per bundle and state; per caller only the metadata differs, exactly as rendered fresh
+    from agentctl.platforms import vapi_assistant
+
+    stable_caller = next(c for c in callers if router.assign(AGENT, c)[0] == "stable")
+    with live.client() as client:
+        for caller in (canary_caller, stable_caller, stable_caller):
+            answer = client.post("/webhooks/vapi", json=vapi_assistant_request(caller), headers=VAPI)
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.json() == {"assistant": vapi_assistant(router.resolve(AGENT, caller).to_dict())}
 
 
 def test_abort_reaches_the_next_request_without_a_restart(live, canary_repo) -> None:
