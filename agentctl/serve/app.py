@@ -90,7 +90,7 @@ class Service:
                           f"serve it: agentctl serve --env {route.env}")
         started = time.perf_counter()
         try:
-            resolution = router.resolve(route.agent, key).to_dict()
+            resolution: dict[str, Any] = router.resolve(route.agent, key).to_dict()
         except NotFoundError as exc:
             raise Refused(404, exc.message, exc.fix) from None
         except Exception as exc:  # noqa: BLE001 - a bundle git cannot give us: not the caller's fault
@@ -168,7 +168,8 @@ class Service:
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
         try:
-            return await self.writer.write(rows, source)
+            stored: int = await self.writer.write(rows, source)
+            return stored
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
         except StoreBusy as exc:

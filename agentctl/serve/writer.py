@@ -18,6 +18,7 @@ another process holds it the writer waits (up to `retry_s`). The writer only use
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 import time
@@ -167,10 +168,8 @@ class CallWriter:
         self.stored += len(stored)
         self.largest_batch = max(self.largest_batch, len(stored))
         if self._on_stored is not None:
-            try:
+            with contextlib.suppress(Exception):  # metrics must never fail a committed write
                 self._on_stored(stored)
-            except Exception:  # noqa: BLE001 - metrics must never fail a committed write
-                pass
         self._deliver(outcomes + [(item, len(item.rows), None) for item in accepted])
 
     @staticmethod
@@ -180,10 +179,8 @@ class CallWriter:
         for outcome in outcomes:
             by_loop.setdefault(outcome[0].loop, []).append(outcome)
         for loop, batch in by_loop.items():
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
                 loop.call_soon_threadsafe(_resolve, batch)
-            except RuntimeError:  # the loop has closed: nobody is waiting any more
-                pass
 
     def _release(self) -> None:
         store, self._store = self._store, None

@@ -219,3 +219,37 @@ def test_a_broken_fetch_keeps_the_last_good_state_and_says_so(canary_repo, tmp_p
             assert assistant_bundle(client, "+15555550142").startswith(f"{AGENT}@v")
     finally:
         server.stop()
+
+
+def test_a_state_whose_bundle_is_not_the_pinned_one_is_never_served(live, canary_repo) -> None:
+    """A deployed version whose bundle in this clone differs from its deploy pin: keep the last good state."""
+    import json as _json
+
+    from agentctl.deploy.state import read_state, state_path, store
+    from agentctl.store.refstore import Author, Change
+
+    router = live.service.live.routers["production"]
+    canary_caller = next(f"+1888{i:07d}" for i in range(10_000) if router.assign(AGENT, f"+1888{i:07d}")[0] == "canary")
+    served = live.service.live.commit
+
+    def tamper(snapshot):  # the canary goes to 100%, pinned to content this clone does not have
+        state = read_state(snapshot, "production", AGENT)
+        state.canary["weight"] = 100
+        state.pins["2"] = {**state.pins["2"], "content_hash": "f" * 64}
+        return Change({state_path("production", AGENT): _json.dumps(state.to_dict()).encode()}, "tampered pins\n")
+
+    refused = store(canary_repo.path).update(tamper, Author("Ines Duarte", "ines@roadwise.example"))
+    with live.client() as client:
+        deadline = time.monotonic() + 10
+        while (ready := client.get("/readyz").json())["refused_state"] != refused:
+            assert time.monotonic() < deadline, ready
+            time.sleep(0.05)
+        assert ready["status"] == "stale" and ready["state_commit"] == served
+        assert ready["error"].startswith(f"deployment state {refused[:12]} is not served: {AGENT}@v2 in production: "
+                                         "this clone's bundle (commit ")
+        assert ready["error"].endswith(f"content ffffffffffff); still serving {served[:12]}")
+        # still the last good state: 10% canary, so a stable caller is not moved onto the unpinned bundle
+        stable_caller = next(f"+1888{i:07d}" for i in range(10_000)
+                             if router.assign(AGENT, f"+1888{i:07d}")[0] == "stable")
+        assert assistant_bundle(client, stable_caller) == f"{AGENT}@v1"
+        assert assistant_bundle(client, canary_caller) == f"{AGENT}@v2"
