@@ -53,6 +53,9 @@ class Service:
         # the encoded assistant of each (env, agent, version), valid until the deployment state moves
         self._rendered: dict[tuple[str, str, int], bytes] = {}
         self._rendered_at: str | None = None
+        from agentctl.serve.tools import ToolCaller
+
+        self.tools = ToolCaller(metrics, settings.vapi_tool_urls)
 
     def vapi_answer(self, resolution: dict[str, Any]) -> RawJSON:
         """`{"assistant": ...}` for a routed call. Encoding the prompt and tools is most of the work of an
@@ -121,12 +124,49 @@ class Service:
                 # Vapi speaks `error` to the caller and does not start the assistant
                 return {"error": "Sorry, this line is not taking calls right now. Please try again later."}
             return self.vapi_answer(resolution)
+        if kind == "tool-calls":
+            return await self.vapi_tool_calls(message)
         if kind == "end-of-call-report":
             from agentctl.calls.mappers import from_vapi
 
             stored = await self.ingest([_mapped(from_vapi, payload)], "serve:vapi")
             return {"stored": stored}
         return {}
+
+    async def vapi_tool_calls(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Call each tool's backend per the call's bundle and answer `{"results": [...]}` (see serve.tools)."""
+        from agentctl.serve.tools import ToolCallsRefused, bundle_of, tool_calls_of
+
+        try:
+            tool_calls_of(message)
+        except ToolCallsRefused as exc:
+            raise Refused(400, str(exc)) from None
+        bundle, env = bundle_of(message)
+        if bundle is None:  # not an assistant agentctl answered: route the caller as assistant-request does
+            call: dict[str, Any] = message["call"] if isinstance(message.get("call"), dict) else {}
+            phone: dict[str, Any] = message["phoneNumber"] if isinstance(message.get("phoneNumber"), dict) else {}
+            route = self.pick(self.settings.vapi_numbers, [phone.get("number"), phone.get("id"),
+                                                           call.get("phoneNumberId")], "vapi.numbers")
+            customer = call.get("customer") if isinstance(call.get("customer"), dict) else message.get("customer")
+            key = (customer or {}).get("number") if isinstance(customer, dict) else None
+            if not isinstance(key, str) or not key:
+                raise Refused(400, "tool-calls without assistant.metadata.agentctl_bundle or a caller number")
+            bundle = self.resolve("vapi", route, key)["bundle"]
+            if bundle is None:
+                raise Refused(404, f"{route.agent} is disabled in {route.env}")
+        else:
+            agent_name = bundle.rsplit("@v", 1)[0]
+            served = env if env is not None and env in self.live.routers else self.settings.environments[0]
+            route = Route(agent_name, served)
+        agent, _, number = bundle.rpartition("@v")
+        router = self.live.routers.get(route.env)
+        if not agent or not number.isdigit() or router is None or agent not in self.ctx.agents:
+            raise Refused(404, f"no served bundle {bundle} in {route.env}")
+        try:
+            config = router.config(agent, int(number))
+        except Exception as exc:  # noqa: BLE001 - a bundle this clone cannot give (or not the pinned one)
+            raise Refused(503, f"cannot load {bundle}: {getattr(exc, 'message', None) or exc}", "see /readyz") from None
+        return await self.tools.answer(message, config, Route(agent, route.env))
 
     # -- Retell -------------------------------------------------------------------------------------------
     async def retell(self, payload: Any) -> dict[str, Any]:
@@ -304,13 +344,19 @@ def create_app(service: Service) -> Any:
     def headers_of(request: Request) -> dict[str, str]:
         return {k.lower(): v for k, v in request.headers.items()}
 
+    from agentctl.serve.signatures import ReplayGuard
+
+    vapi_replays = ReplayGuard(settings.vapi_hmac.tolerance_s) if settings.vapi_hmac else None
+
     async def vapi(request: Request) -> Any:
-        from agentctl.serve.signatures import check_vapi
+        from agentctl.serve.signatures import check_vapi, check_vapi_hmac
 
         body = await read_body(request)
         secret = settings.secrets.get("vapi")
         if secret is not None:
-            problem = check_vapi(headers_of(request), secret)
+            problem = (check_vapi_hmac(headers_of(request), body, secret, settings.vapi_hmac, vapi_replays,
+                                       method=request.method, url=str(request.url))
+                       if settings.vapi_hmac else check_vapi(headers_of(request), secret))
             if problem:
                 raise Refused(401, problem)
         return await service.vapi(parse_json(body))
@@ -365,6 +411,7 @@ def create_app(service: Service) -> Any:
     async def lifespan_stop() -> None:
         service.live.stop()
         service.writer.close()
+        await service.tools.close()
 
     from contextlib import asynccontextmanager
 

@@ -27,6 +27,10 @@ class ServeMetrics:
         self.tools = Counter("agentctl_tool_calls", "Tool calls stored, by HTTP and by contract-judged verdict",
                              ["agent", "env", "bundle", "tool", "http_verdict", "contract_verdict"],
                              registry=self.registry)
+        self.live_tools = Counter("agentctl_live_tool_calls", "Tool calls agentctl made for Vapi tool-calls, by HTTP "
+                                  "and by contract-judged verdict",
+                                  ["agent", "env", "bundle", "tool", "http_verdict", "contract_verdict"],
+                                  registry=self.registry)
         self.resolve_seconds = Histogram("agentctl_resolve_seconds", "Time to route a call and render its answer",
                                          ["platform"], registry=self.registry,
                                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
