@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,14 @@ async def open_loop(port: int, rate: float, seconds: float, body_of: Callable[[i
     return elapsed, latencies, late
 
 
+def run_closed(port: int, clients: int, bodies: list[bytes]) -> tuple[float, list[float]]:
+    return asyncio.run(closed_loop(port, clients, bodies))
+
+
+def run_open(port: int, rate: float, seconds: float) -> tuple[float, list[float], int]:
+    return asyncio.run(open_loop(port, rate, seconds, lambda i: json.dumps(assistant_request(10**6 + i)).encode()))
+
+
 def line(name: str, count: int, seconds: float, latencies: list[float], unit: str = "req/s", extra: str = "",
          cpu: float | None = None) -> None:
     used = "" if cpu is None else f"   server CPU {cpu / count * 1000:.2f} ms each (≈ {count / max(cpu, 1e-9):,.0f}/CPU-s)"
@@ -260,16 +269,14 @@ def main() -> None:
                 print(f"assistant-request, {args.clients} concurrent clients, {args.requests:,} requests (closed loop):")
                 for name, port, proc in (("floor: bare Starlette hello endpoint", floor_port, procs[1]),
                                          ("agentctl serve /webhooks/vapi", serve_port, procs[0])):
-                    (seconds, lat), cpu = measured(proc.pid, lambda port=port: asyncio.run(
-                        closed_loop(port, args.clients, bodies)))
+                    (seconds, lat), cpu = measured(proc.pid, partial(run_closed, port, args.clients, bodies))
                     line(name, len(bodies), seconds, lat, cpu=cpu)
             if "open" not in args.skip:
                 print(f"assistant-request scheduled at {args.rate:g}/s for {args.seconds:g} s (open loop, latency "
                       f"from the scheduled time; {load()}):")
                 for name, port, proc in (("floor: bare Starlette hello endpoint", floor_port, procs[1]),
                                          ("agentctl serve /webhooks/vapi", serve_port, procs[0])):
-                    (seconds, lat, late), cpu = measured(proc.pid, lambda port=port: asyncio.run(open_loop(
-                        port, args.rate, args.seconds, lambda i: json.dumps(assistant_request(10**6 + i)).encode())))
+                    (seconds, lat, late), cpu = measured(proc.pid, partial(run_open, port, args.rate, args.seconds))
                     line(name, len(lat), seconds, lat, extra=f"   ({late} sent late by the generator)", cpu=cpu)
             if "ingest" not in args.skip:
                 print(f"ingest, {args.calls:,} end-of-call reports from {args.ingest_clients} connections "

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tests.helpers import RepoDir
 from tests.serve.conftest import LiveServer, dumps, start_server
 from tests.serve.payloads import vapi_tool_calls
 
@@ -27,7 +28,7 @@ def configure(repo: Any, vapi_extra: str) -> None:
 
 
 @pytest.fixture
-def gateway_server(canary_repo, httpserver: HTTPServer, monkeypatch) -> Iterator[LiveServer]:
+def gateway_server(canary_repo: RepoDir, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
     monkeypatch.setenv("SMS_GATEWAY_TOKEN", "gw-token")
     configure(canary_repo, f"      tool_urls: {{sms-gateway: \"{httpserver.url_for('/v2/messages')}\"}}\n")
     server = start_server(canary_repo.path)
@@ -35,8 +36,7 @@ def gateway_server(canary_repo, httpserver: HTTPServer, monkeypatch) -> Iterator
     server.stop()
 
 
-def test_tool_calls_go_to_the_contract_backend_and_a_200_failed_is_a_contract_failure(
-        gateway_server, httpserver: HTTPServer, canary_repo) -> None:
+def test_tool_calls_go_to_the_contract_backend_and_a_200_failed_is_a_contract_failure(gateway_server: LiveServer, httpserver: HTTPServer, canary_repo: RepoDir) -> None:
     from tests.serve.conftest import VAPI_SECRET
 
     headers = {"X-Vapi-Secret": VAPI_SECRET}
@@ -70,7 +70,7 @@ def test_tool_calls_go_to_the_contract_backend_and_a_200_failed_is_a_contract_fa
             'contract_verdict="ok",env="production",http_verdict="ok",tool="sms-gateway"} 1.0') in metrics
 
 
-def test_tool_calls_for_unknown_functions_or_unreadable_lists_are_answered_or_refused(gateway_server) -> None:
+def test_tool_calls_for_unknown_functions_or_unreadable_lists_are_answered_or_refused(gateway_server: LiveServer) -> None:
     from tests.serve.conftest import VAPI_SECRET
 
     headers = {"X-Vapi-Secret": VAPI_SECRET}
@@ -84,7 +84,7 @@ def test_tool_calls_for_unknown_functions_or_unreadable_lists_are_answered_or_re
             400, {"error": "tool-calls message without toolCallList (or toolWithToolCallList)"})
 
 
-def test_vapi_hmac_credential_is_checked_in_constant_time_with_a_replay_window(canary_repo, monkeypatch) -> None:
+def test_vapi_hmac_credential_is_checked_in_constant_time_with_a_replay_window(canary_repo: RepoDir, monkeypatch: pytest.MonkeyPatch) -> None:
     from agentctl.serve.settings import HmacPlan
     from agentctl.serve.signatures import vapi_hmac_signature
 
