@@ -396,7 +396,9 @@ def create_app(service: Service) -> Any:
         return Response(metrics.exposition(service.live), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Any:
-        return {"status": "ok"}
+        import os
+
+        return {"status": "ok", "pid": os.getpid()}  # which worker answered (with --workers N)
 
     async def readyz(request: Request) -> Any:
         status = service.live.status()

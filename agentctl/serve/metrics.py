@@ -1,4 +1,9 @@
-"""Prometheus metrics of one service process (its own registry; exposed on GET /metrics).
+"""Prometheus metrics of the service (exposed on GET /metrics).
+
+One process: its own registry. With `--workers N`, serve points PROMETHEUS_MULTIPROC_DIR at a temporary
+directory before the workers start; prometheus_client then keeps every worker's values in files there
+and /metrics (whichever worker answers) aggregates them with its MultiProcessCollector: counters and
+histograms summed over workers, the state gauges the worst (max) of any live worker.
 
 Tool calls are counted twice over — by HTTP verdict and by contract verdict — so a dashboard
 shows the founding incident as it happens: HTTP "ok" climbing while contract "fail" climbs too.
@@ -40,9 +45,9 @@ class ServeMetrics:
         self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per group commit",
                                      registry=self.registry, buckets=(1, 5, 20, 50, 100, 200, 500, 1000, 5000))
         self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
-                                   registry=self.registry)
+                                   registry=self.registry, multiprocess_mode="livemax")
         self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
-                                 registry=self.registry)
+                                 registry=self.registry, multiprocess_mode="livemax")
 
     def stored(self, rows: list[CallRows]) -> None:
         self.commits.inc()
@@ -60,4 +65,17 @@ class ServeMetrics:
 
         self.state_reloads.set(live.reloads)
         self.state_stale.set(1 if live.error else 0)
+        if multiprocess_dir():
+            from prometheus_client import CollectorRegistry, multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return bytes(generate_latest(registry))
         return bytes(generate_latest(self.registry))
+
+
+def multiprocess_dir() -> str | None:
+    """The directory worker processes share their metrics through (set by `serve --workers N`)."""
+    import os
+
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None

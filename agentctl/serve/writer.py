@@ -86,6 +86,10 @@ class CallWriter:
         self._queue.put(None)
         self._thread.join(timeout=30)
 
+    def open_with_retry(self) -> Any:
+        """Open the store once (waiting while another process holds it); the caller closes it."""
+        return self._open_with_retry()
+
     @property
     def is_open(self) -> bool:
         return self._store is not None
