@@ -112,9 +112,16 @@ class Pool:
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         conn = self.idle.pop() if self.idle else None
-        if conn is None:
-            conn = await Connection.open(self.port)
-            self.opened += 1
+        if conn is not None:
+            try:
+                result = await conn.post(path, body, headers)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                conn.close()  # the server closed an idle keep-alive connection: reconnect, as any client does
+            else:
+                self.idle.append(conn)
+                return result
+        conn = await Connection.open(self.port)
+        self.opened += 1
         result = await conn.post(path, body, headers)
         self.idle.append(conn)
         return result
