@@ -1,15 +1,24 @@
 """`agentctl serve` under load on loopback, next to the floor of a bare Starlette endpoint.
 
-    python benchmarks/serve_load.py [--clients 20] [--requests 3000] [--rate 200] [--seconds 5] [--calls 4000]
+    python benchmarks/serve_load.py [--clients 20] [--requests 3000] [--rate 200] [--seconds 10]
+                                    [--calls 4000] [--ingest-clients 256]
 
 Starts `agentctl serve` (install-reminder v1 stable, v2 a 10% canary) and a bare Starlette
 "hello" app under uvicorn, each in its own process, then prints for each from one run:
-- closed loop: N concurrent clients sending Vapi assistant-requests as fast as answered
-  (requests/s, p50/p99 latency);
-- open loop: assistant-requests paced at --rate per second (p50/p99: the figure to hold under
-  Vapi's 7.5 s and Retell's 10 s limits);
-- ingest: end-of-call reports (one call each) from N concurrent clients, stored durably before
-  each 200 — calls/s; and the same calls as 500-record JSONL batches on POST /v1/calls.
+- closed loop: N concurrent keep-alive clients sending Vapi assistant-requests as fast as they
+  are answered (requests/s, p50/p99 latency);
+- open loop: assistant-requests scheduled on a clock at --rate per second; each latency is
+  measured from the request's *scheduled* time, so a server (or client) that falls behind
+  shows it in p99 instead of quietly sending fewer requests (no coordinated omission). Prints
+  p50/p99 and the achieved rate beside the floor at the same rate — the aim is p99 < 50 ms
+  at 200/s (Vapi allows 7.5 s, Retell 10 s);
+- ingest: end-of-call reports (one call each) from --ingest-clients concurrent connections,
+  each stored durably before its 200 — calls/s (aim ≥ 2,000), with the commits the writer
+  made; and the same calls as 500-record JSONL batches on POST /v1/calls.
+
+The load generator is a small asyncio HTTP/1.1 keep-alive client (TCP_NODELAY, one write per
+request), not httpx: httpx costs several ms of client CPU per request, which on a 2-core box
+measures the client, not the server. The machine's load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -18,13 +27,17 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,6 +55,7 @@ async def hello(request):
 app = Starlette(routes=[Route("/webhooks/vapi", hello, methods=["POST"]), Route("/healthz", hello)])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
+_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
 
 def free_port() -> int:
@@ -64,13 +78,69 @@ def wait_ready(url: str) -> None:
     raise SystemExit(f"not ready: {url}")
 
 
-def assistant_request(i: int) -> dict:
+class Connection:
+    """One keep-alive HTTP/1.1 connection: a request is one write, the answer is read by Content-Length."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # asyncio does this too; be explicit
+        return cls(reader, writer)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode()
+                          + body)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        found = _LENGTH.search(header)
+        answer = await self.reader.readexactly(int(found[1])) if found else b""
+        return int(header[9:12]), answer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Pool:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[Connection] = []
+        self.opened = 0
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        conn = self.idle.pop() if self.idle else None
+        if conn is not None:
+            try:
+                result = await conn.post(path, body, headers)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                conn.close()  # the server closed an idle keep-alive connection: reconnect, as any client does
+            else:
+                self.idle.append(conn)
+                return result
+        conn = await Connection.open(self.port)
+        self.opened += 1
+        result = await conn.post(path, body, headers)
+        self.idle.append(conn)
+        return result
+
+    def close(self) -> None:
+        for conn in self.idle:
+            conn.close()
+
+
+VAPI_HEADERS = {"X-Vapi-Secret": SECRET, "Content-Type": "application/json"}
+
+
+def assistant_request(i: int) -> dict[str, Any]:
     caller = f"+1555{i:07d}"
     return {"message": {"type": "assistant-request", "call": {"id": f"c{i}", "customer": {"number": caller}},
                         "phoneNumber": {"number": "+15555550100"}}}
 
 
-def report(i: int) -> dict:
+def report(i: int) -> dict[str, Any]:
     from tests.serve.payloads import vapi_end_of_call_report
 
     payload = vapi_end_of_call_report(f"bench-{i}", f"+1555{i:07d}", f"install-reminder@v{1 + (i % 10 == 0)}")
@@ -78,63 +148,111 @@ def report(i: int) -> dict:
     return payload
 
 
-def pct(values: list[float], q: float) -> float:
+def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-async def closed_loop(url: str, clients: int, bodies: list[bytes]) -> tuple[float, list[float]]:
-    import httpx
-
+async def closed_loop(port: int, clients: int, bodies: list[bytes]) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue = list(reversed(bodies))
-    headers = {"X-Vapi-Secret": SECRET, "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=clients)) as client:
-        async def worker() -> None:
-            while queue:
-                body = queue.pop()
-                start = time.perf_counter()
-                response = await client.post("/webhooks/vapi", content=body, headers=headers)
-                latencies.append(time.perf_counter() - start)
-                assert response.status_code == 200, response.text
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        return time.perf_counter() - start, latencies
+    pool = Pool(port)
+
+    async def worker() -> None:
+        while queue:
+            body = queue.pop()
+            start = time.perf_counter()
+            status, answer = await pool.post("/webhooks/vapi", body, VAPI_HEADERS)
+            latencies.append(time.perf_counter() - start)
+            assert status == 200, answer
+
+    # connect first, so connection set-up is not in the figure
+    await asyncio.gather(*(pool.post("/healthz", b"", {}) for _ in range(clients)))
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    pool.close()
+    return elapsed, latencies
 
 
-async def open_loop(url: str, rate: float, seconds: float) -> tuple[float, list[float]]:
+async def open_loop(port: int, rate: float, seconds: float, body_of: Callable[[int], bytes],
+                    warm: int = 20) -> tuple[float, list[float], int]:
+    """Requests scheduled every 1/rate s; latency from the scheduled time. Returns (elapsed, latencies, late)."""
+    latencies: list[float] = []
+    pool = Pool(port)
+    await asyncio.gather(*(pool.post("/healthz", b"", {}) for _ in range(warm)))
+    bodies = [body_of(i) for i in range(int(rate * seconds))]
+    late = 0
+
+    async def one(due: float, body: bytes) -> None:
+        status, answer = await pool.post("/webhooks/vapi", body, VAPI_HEADERS)
+        latencies.append(time.perf_counter() - due)
+        assert status == 200, answer
+
+    tasks = []
+    begin = time.perf_counter() + 0.05
+    for i, body in enumerate(bodies):
+        due = begin + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.001:
+            late += 1  # the generator itself fell behind; the wait still counts in the latency
+        tasks.append(asyncio.create_task(one(due, body)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - begin
+    pool.close()
+    return elapsed, latencies, late
+
+
+def run_closed(port: int, clients: int, bodies: list[bytes]) -> tuple[float, list[float]]:
+    return asyncio.run(closed_loop(port, clients, bodies))
+
+
+def run_open(port: int, rate: float, seconds: float) -> tuple[float, list[float], int]:
+    return asyncio.run(open_loop(port, rate, seconds, lambda i: json.dumps(assistant_request(10**6 + i)).encode()))
+
+
+def line(name: str, count: int, seconds: float, latencies: list[float], unit: str = "req/s", extra: str = "",
+         cpu: float | None = None) -> None:
+    used = "" if cpu is None else f"   server CPU {cpu / count * 1000:.2f} ms each (≈ {count / max(cpu, 1e-9):,.0f}/CPU-s)"
+    print(f"  {name:<40} {count / seconds:8,.0f} {unit:<8} p50 {pct(latencies, 50):7.1f} ms   "
+          f"p99 {pct(latencies, 99):7.1f} ms{used}{extra}", flush=True)
+
+
+def measured(pid: int, run: Callable[[], Any]) -> tuple[Any, float]:
+    before = cpu_s(pid)
+    result = run()
+    return result, cpu_s(pid) - before
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used: what a request costs, whatever else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scrape(url: str, name: str) -> float:
     import httpx
 
-    latencies: list[float] = []
-    headers = {"X-Vapi-Secret": SECRET, "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=200)) as client:
-        async def one(i: int) -> None:
-            start = time.perf_counter()
-            response = await client.post("/webhooks/vapi", content=json.dumps(assistant_request(i)).encode(),
-                                         headers=headers)
-            latencies.append(time.perf_counter() - start)
-            assert response.status_code == 200
-        tasks = []
-        begin = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            delay = begin + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
-        return time.perf_counter() - begin, latencies
-
-
-def line(name: str, count: int, seconds: float, latencies: list[float], unit: str = "req/s") -> None:
-    print(f"  {name:<44} {count / seconds:9,.0f} {unit:<8} p50 {pct(latencies, 50):6.1f} ms   p99 {pct(latencies, 99):6.1f} ms")
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(float(m[1]) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=20, help="closed-loop concurrent connections")
+    parser.add_argument("--requests", type=int, default=3000, help="closed-loop assistant-requests")
+    parser.add_argument("--rate", type=float, default=200, help="open-loop assistant-requests per second")
+    parser.add_argument("--seconds", type=float, default=10, help="open-loop duration")
+    parser.add_argument("--calls", type=int, default=4000, help="end-of-call reports (and as many via /v1/calls)")
+    parser.add_argument("--ingest-clients", type=int, default=256,
+                        help="concurrent webhook connections (Little's law: 2,000 calls/s × 0.1 s = 200 in flight)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["closed", "open", "ingest", "batch"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = make_canary_repo(Path(tmp) / "repo")
@@ -150,40 +268,54 @@ def main() -> None:
             serve_url, floor_url = f"http://127.0.0.1:{serve_port}", f"http://127.0.0.1:{floor_port}"
             wait_ready(f"{serve_url}/readyz")
             wait_ready(f"{floor_url}/healthz")
+            print(load())
             bodies = [json.dumps(assistant_request(i)).encode() for i in range(args.requests)]
-            print(f"assistant-request, {args.clients} concurrent clients, {args.requests:,} requests (closed loop):")
-            asyncio.run(closed_loop(floor_url, args.clients, bodies[:200]))  # warm-up
-            asyncio.run(closed_loop(serve_url, args.clients, bodies[:200]))
-            seconds, lat = asyncio.run(closed_loop(floor_url, args.clients, bodies))
-            line("floor: bare Starlette hello endpoint", len(bodies), seconds, lat)
-            seconds, lat = asyncio.run(closed_loop(serve_url, args.clients, bodies))
-            line("agentctl serve /webhooks/vapi", len(bodies), seconds, lat)
-            print(f"assistant-request paced at {args.rate:g}/s for {args.seconds:g} s (open loop):")
-            seconds, lat = asyncio.run(open_loop(floor_url, args.rate, args.seconds))
-            line("floor: bare Starlette hello endpoint", len(lat), seconds, lat)
-            seconds, lat = asyncio.run(open_loop(serve_url, args.rate, args.seconds))
-            line("agentctl serve /webhooks/vapi", len(lat), seconds, lat)
-            print(f"ingest, {args.calls:,} calls (durable before each 200):")
-            reports = [json.dumps(report(i)).encode() for i in range(args.calls)]
-            seconds, lat = asyncio.run(closed_loop(serve_url, 50, reports))
-            line("end-of-call-report webhooks, 50 concurrent", len(reports), seconds, lat, "calls/s")
-            import httpx
+            asyncio.run(closed_loop(floor_port, args.clients, bodies[:300]))  # warm-up
+            asyncio.run(closed_loop(serve_port, args.clients, bodies[:300]))
+            if "closed" not in args.skip:
+                print(f"assistant-request, {args.clients} concurrent clients, {args.requests:,} requests (closed loop):")
+                for name, port, proc in (("floor: bare Starlette hello endpoint", floor_port, procs[1]),
+                                         ("agentctl serve /webhooks/vapi", serve_port, procs[0])):
+                    (seconds, lat), cpu = measured(proc.pid, partial(run_closed, port, args.clients, bodies))
+                    line(name, len(bodies), seconds, lat, cpu=cpu)
+            if "open" not in args.skip:
+                print(f"assistant-request scheduled at {args.rate:g}/s for {args.seconds:g} s (open loop, latency "
+                      f"from the scheduled time; {load()}):")
+                for name, port, proc in (("floor: bare Starlette hello endpoint", floor_port, procs[1]),
+                                         ("agentctl serve /webhooks/vapi", serve_port, procs[0])):
+                    (seconds, lat, late), cpu = measured(proc.pid, partial(run_open, port, args.rate, args.seconds))
+                    line(name, len(lat), seconds, lat, extra=f"   ({late} sent late by the generator)", cpu=cpu)
+            if "ingest" not in args.skip:
+                print(f"ingest, {args.calls:,} end-of-call reports from {args.ingest_clients} connections "
+                      f"(each durable before its 200; {load()}):")
+                reports = [json.dumps(report(i)).encode() for i in range(args.calls)]
+                (seconds, lat), cpu = measured(procs[1].pid, lambda: asyncio.run(
+                    closed_loop(floor_port, args.ingest_clients, reports)))
+                line("floor: bare Starlette, same bodies", len(reports), seconds, lat, "calls/s", cpu=cpu)
+                commits = scrape(serve_url, "agentctl_store_commits_total")
+                (seconds, lat), cpu = measured(procs[0].pid, lambda: asyncio.run(
+                    closed_loop(serve_port, args.ingest_clients, reports)))
+                commits = scrape(serve_url, "agentctl_store_commits_total") - commits
+                line("end-of-call-report webhooks", len(reports), seconds, lat, "calls/s",
+                     f"   ({commits:.0f} commits, {len(reports) / max(commits, 1):.0f} calls each)", cpu=cpu)
+            if "batch" not in args.skip:
+                import httpx
 
-            records = []
-            for i in range(args.calls, 2 * args.calls):
                 from agentctl.calls.mappers import from_vapi
 
-                records.append(json.dumps(from_vapi(report(i), {})))
-            start = time.perf_counter()
-            batch_lat = []
-            with httpx.Client(base_url=serve_url, timeout=60) as client:
-                for at in range(0, len(records), 500):
-                    t0 = time.perf_counter()
-                    body = ("\n".join(records[at:at + 500]) + "\n").encode()
-                    response = client.post("/v1/calls", content=body, headers={"Authorization": "Bearer t"})
-                    assert response.status_code == 200, response.text
-                    batch_lat.append(time.perf_counter() - t0)
-            line("POST /v1/calls, JSONL batches of 500", len(records), time.perf_counter() - start, batch_lat, "calls/s")
+                records = [json.dumps(from_vapi(report(i), {})) for i in range(args.calls, 2 * args.calls)]
+                start, before = time.perf_counter(), cpu_s(procs[0].pid)
+                batch_lat = []
+                with httpx.Client(base_url=serve_url, timeout=60) as client:
+                    for at in range(0, len(records), 500):
+                        t0 = time.perf_counter()
+                        body = ("\n".join(records[at:at + 500]) + "\n").encode()
+                        response = client.post("/v1/calls", content=body, headers={"Authorization": "Bearer t"})
+                        assert response.status_code == 200, response.text
+                        batch_lat.append(time.perf_counter() - t0)
+                line("POST /v1/calls, JSONL batches of 500", len(records), time.perf_counter() - start, batch_lat,
+                     "calls/s", cpu=cpu_s(procs[0].pid) - before)
+            print(load())
         finally:
             for proc in procs:
                 proc.terminate()

@@ -28,12 +28,50 @@ class Refused(Exception):
         return {"error": self.error, **({"fix": self.fix} if self.fix else {})}
 
 
+class RawJSON:
+    """An answer already encoded as JSON (the HTTP layer sends it as it is)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class Service:
     """Routing and ingest behind the HTTP layer (no Starlette types here)."""
 
     def __init__(self, repo: Any, settings: ServeSettings, live: Any, writer: Any, metrics: Any, ctx: Any) -> None:
         self.repo, self.settings, self.live, self.writer, self.metrics, self.ctx = repo, settings, live, writer, metrics, ctx
         self.agents = sorted(ctx.agents)
+        # the encoded assistant of each (env, agent, version), valid until the deployment state moves
+        self._rendered: dict[tuple[str, str, int], bytes] = {}
+        self._rendered_at: str | None = None
+        from agentctl.serve.tools import ToolCaller
+
+        self.tools = ToolCaller(metrics, settings.vapi_tool_urls)
+
+    def vapi_answer(self, resolution: dict[str, Any]) -> RawJSON:
+        """`{"assistant": ...}` for a routed call. Encoding the prompt and tools is most of the work of an
+        assistant-request, so it is done once per bundle and state; only the per-call metadata is encoded per call."""
+        from agentctl.platforms import metadata, vapi_assistant
+
+        if self._rendered_at != self.live.commit:
+            self._rendered, self._rendered_at = {}, self.live.commit
+        key = (resolution["env"], resolution["agent"], int(resolution["version"]))
+        head = self._rendered.get(key)
+        if head is None:
+            assistant = vapi_assistant(resolution)
+            del assistant["metadata"]
+            head = self._rendered[key] = _encode(assistant)[:-1]  # without its closing brace
+        return RawJSON(b'{"assistant":' + head + (b"," if len(head) > 1 else b"") + b'"metadata":'
+                       + _encode(metadata(resolution)) + b"}}")
 
     # -- routing ------------------------------------------------------------------------------------------
     def pick(self, routes: dict[str, Route], keys: list[Any], where: str) -> Route:
@@ -55,7 +93,7 @@ class Service:
                           f"serve it: agentctl serve --env {route.env}")
         started = time.perf_counter()
         try:
-            resolution = router.resolve(route.agent, key).to_dict()
+            resolution: dict[str, Any] = router.resolve(route.agent, key).to_dict()
         except NotFoundError as exc:
             raise Refused(404, exc.message, exc.fix) from None
         except Exception as exc:  # noqa: BLE001 - a bundle git cannot give us: not the caller's fault
@@ -66,9 +104,7 @@ class Service:
         return resolution
 
     # -- Vapi ---------------------------------------------------------------------------------------------
-    async def vapi(self, payload: Any) -> dict[str, Any]:
-        from agentctl.platforms import vapi_assistant
-
+    async def vapi(self, payload: Any) -> dict[str, Any] | RawJSON:
         message = payload.get("message") if isinstance(payload, dict) else None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise Refused(400, "not a Vapi server message: expected {\"message\": {\"type\": ...}}")
@@ -87,13 +123,50 @@ class Service:
             if resolution["track"] == "disabled":
                 # Vapi speaks `error` to the caller and does not start the assistant
                 return {"error": "Sorry, this line is not taking calls right now. Please try again later."}
-            return {"assistant": vapi_assistant(resolution)}
+            return self.vapi_answer(resolution)
+        if kind == "tool-calls":
+            return await self.vapi_tool_calls(message)
         if kind == "end-of-call-report":
             from agentctl.calls.mappers import from_vapi
 
             stored = await self.ingest([_mapped(from_vapi, payload)], "serve:vapi")
             return {"stored": stored}
         return {}
+
+    async def vapi_tool_calls(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Call each tool's backend per the call's bundle and answer `{"results": [...]}` (see serve.tools)."""
+        from agentctl.serve.tools import ToolCallsRefused, bundle_of, tool_calls_of
+
+        try:
+            tool_calls_of(message)
+        except ToolCallsRefused as exc:
+            raise Refused(400, str(exc)) from None
+        bundle, env = bundle_of(message)
+        if bundle is None:  # not an assistant agentctl answered: route the caller as assistant-request does
+            call: dict[str, Any] = message["call"] if isinstance(message.get("call"), dict) else {}
+            phone: dict[str, Any] = message["phoneNumber"] if isinstance(message.get("phoneNumber"), dict) else {}
+            route = self.pick(self.settings.vapi_numbers, [phone.get("number"), phone.get("id"),
+                                                           call.get("phoneNumberId")], "vapi.numbers")
+            customer = call.get("customer") if isinstance(call.get("customer"), dict) else message.get("customer")
+            key = (customer or {}).get("number") if isinstance(customer, dict) else None
+            if not isinstance(key, str) or not key:
+                raise Refused(400, "tool-calls without assistant.metadata.agentctl_bundle or a caller number")
+            bundle = self.resolve("vapi", route, key)["bundle"]
+            if bundle is None:
+                raise Refused(404, f"{route.agent} is disabled in {route.env}")
+        else:
+            agent_name = bundle.rsplit("@v", 1)[0]
+            served = env if env is not None and env in self.live.routers else self.settings.environments[0]
+            route = Route(agent_name, served)
+        agent, _, number = bundle.rpartition("@v")
+        router = self.live.routers.get(route.env)
+        if not agent or not number.isdigit() or router is None or agent not in self.ctx.agents:
+            raise Refused(404, f"no served bundle {bundle} in {route.env}")
+        try:
+            config = router.config(agent, int(number))
+        except Exception as exc:  # noqa: BLE001 - a bundle this clone cannot give (or not the pinned one)
+            raise Refused(503, f"cannot load {bundle}: {getattr(exc, 'message', None) or exc}", "see /readyz") from None
+        return await self.tools.answer(message, config, Route(agent, route.env))
 
     # -- Retell -------------------------------------------------------------------------------------------
     async def retell(self, payload: Any) -> dict[str, Any]:
@@ -135,7 +208,8 @@ class Service:
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
         try:
-            return await self.writer.write(rows, source)
+            stored: int = await self.writer.write(rows, source)
+            return stored
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
         except StoreBusy as exc:
@@ -248,7 +322,13 @@ def create_app(service: Service) -> Any:
         async def respond(request: Request) -> Response:
             try:
                 result = await run(request)
-                response: Response = result if isinstance(result, Response) else JSONResponse(result)
+                response: Response
+                if isinstance(result, Response):
+                    response = result
+                elif isinstance(result, RawJSON):
+                    response = Response(result.body, media_type="application/json")
+                else:
+                    response = JSONResponse(result)
             except Refused as exc:
                 body = exc.body()
                 if hasattr(exc, "rejects"):
@@ -264,13 +344,19 @@ def create_app(service: Service) -> Any:
     def headers_of(request: Request) -> dict[str, str]:
         return {k.lower(): v for k, v in request.headers.items()}
 
+    from agentctl.serve.signatures import ReplayGuard
+
+    vapi_replays = ReplayGuard(settings.vapi_hmac.tolerance_s) if settings.vapi_hmac else None
+
     async def vapi(request: Request) -> Any:
-        from agentctl.serve.signatures import check_vapi
+        from agentctl.serve.signatures import check_vapi, check_vapi_hmac
 
         body = await read_body(request)
         secret = settings.secrets.get("vapi")
         if secret is not None:
-            problem = check_vapi(headers_of(request), secret)
+            problem = (check_vapi_hmac(headers_of(request), body, secret, settings.vapi_hmac, vapi_replays,
+                                       method=request.method, url=str(request.url))
+                       if settings.vapi_hmac else check_vapi(headers_of(request), secret))
             if problem:
                 raise Refused(401, problem)
         return await service.vapi(parse_json(body))
@@ -310,7 +396,9 @@ def create_app(service: Service) -> Any:
         return Response(metrics.exposition(service.live), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Any:
-        return {"status": "ok"}
+        import os
+
+        return {"status": "ok", "pid": os.getpid()}  # which worker answered (with --workers N)
 
     async def readyz(request: Request) -> Any:
         status = service.live.status()
@@ -325,6 +413,7 @@ def create_app(service: Service) -> Any:
     async def lifespan_stop() -> None:
         service.live.stop()
         service.writer.close()
+        await service.tools.close()
 
     from contextlib import asynccontextmanager
 

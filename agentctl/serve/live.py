@@ -5,6 +5,13 @@ repo has a remote). When the commit moves — a deploy, promote, abort, or a jud
 it builds new routers from that commit and swaps them in whole, so the very next call sees
 the new state and no call ever sees half of one. A failing fetch keeps the last good state,
 and /readyz says since when and why.
+
+Every live bundle is loaded before the swap and checked against the state's deploy pins (the
+commit and content hash each version had when it was deployed). A state in which a live
+version's bundle in this clone is not the pinned one — a moved tag, a clone that lacks the
+released tags — or cannot be loaded at all is never served: the last good state keeps serving
+and /readyz says which bundle and why (on the very first load there is no good state yet, and
+those bundles answer 503).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ class LiveState:
         self.checked_at: float | None = None
         self.error: str | None = None
         self.reloads = 0
+        self.refused: str | None = None  # the newest state commit that was not served (see _prewarm)
         self._configs: dict[tuple[str, int], dict[str, Any]] = {}  # bundles are immutable: cached for good
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,7 +70,13 @@ class LiveState:
             except Exception as exc:  # noqa: BLE001 - keep serving the last good state, say why on /readyz
                 self.error = f"cannot read deployment state at {str(head)[:12]}: {exc}"
                 return False
+            if problems and self.loaded:
+                self.refused = head
+                self.error = (f"deployment state {str(head)[:12]} is not served: {'; '.join(problems)}; "
+                              f"still serving {str(self.commit)[:12]}")
+                return False
             self.routers, self.commit, self.loaded, self.loaded_at = routers, head, True, time.time()
+            self.refused = None
             self.reloads += 1
             self.error = fetch_error or ("; ".join(problems) if problems else None)
             return True
@@ -85,18 +99,30 @@ class LiveState:
         return {"state_commit": self.commit, "environments": self.environments,
                 "state_age_s": None if self.loaded_at is None else round(now - self.loaded_at, 1),
                 "checked_s_ago": None if self.checked_at is None else round(now - self.checked_at, 1),
-                "poll_interval_s": self.interval_s, "reloads": self.reloads, "error": self.error}
+                "poll_interval_s": self.interval_s, "reloads": self.reloads, "refused_state": self.refused,
+                "error": self.error}
 
 
 def _prewarm(routers: dict[str, Router]) -> list[str]:
-    """Load every live bundle's config now, so the first call after a deploy does not wait on git."""
+    """Load every live bundle's config now (so the first call after a deploy does not wait on git) and check
+    it against the state's deploy pins; what is wrong, one line per bundle."""
     problems = []
     for router in routers.values():
         for agent, state in router.states.items():
             versions = [s["version"] for s in (state.stable, state.canary) if s and not state.disabled]
             for version in versions:
                 try:
-                    router.config(agent, version)
-                except Exception as exc:  # noqa: BLE001 - reported on /readyz; that bundle answers 503
-                    problems.append(f"{agent}@v{version}: {exc}")
+                    config = router.config(agent, version)
+                except Exception as exc:  # noqa: BLE001 - reported on /readyz
+                    problems.append(f"{agent}@v{version} in {router.env}: {getattr(exc, 'message', None) or exc}")
+                    continue
+                # the config cache outlives states, so check the pin here too, not only when git is read
+                pinned = state.pins.get(str(version))
+                if pinned and (pinned.get("commit"), pinned.get("content_hash")) != (config.get("commit"),
+                                                                                   config.get("content_hash")):
+                    problems.append(
+                        f"{agent}@v{version} in {router.env}: this clone's bundle (commit "
+                        f"{str(config.get('commit'))[:10]}, content {str(config.get('content_hash'))[:12]}) is not the "
+                        f"deployed one (commit {str(pinned.get('commit'))[:10]}, content "
+                        f"{str(pinned.get('content_hash'))[:12]})")
     return problems

@@ -1,4 +1,9 @@
-"""Prometheus metrics of one service process (its own registry; exposed on GET /metrics).
+"""Prometheus metrics of the service (exposed on GET /metrics).
+
+One process: its own registry. With `--workers N`, serve points PROMETHEUS_MULTIPROC_DIR at a temporary
+directory before the workers start; prometheus_client then keeps every worker's values in files there
+and /metrics (whichever worker answers) aggregates them with its MultiProcessCollector: counters and
+histograms summed over workers, the state gauges the worst (max) of any live worker.
 
 Tool calls are counted twice over — by HTTP verdict and by contract verdict — so a dashboard
 shows the founding incident as it happens: HTTP "ok" climbing while contract "fail" climbs too.
@@ -27,17 +32,26 @@ class ServeMetrics:
         self.tools = Counter("agentctl_tool_calls", "Tool calls stored, by HTTP and by contract-judged verdict",
                              ["agent", "env", "bundle", "tool", "http_verdict", "contract_verdict"],
                              registry=self.registry)
+        self.live_tools = Counter("agentctl_live_tool_calls", "Tool calls agentctl made for Vapi tool-calls, by HTTP "
+                                  "and by contract-judged verdict",
+                                  ["agent", "env", "bundle", "tool", "http_verdict", "contract_verdict"],
+                                  registry=self.registry)
         self.resolve_seconds = Histogram("agentctl_resolve_seconds", "Time to route a call and render its answer",
                                          ["platform"], registry=self.registry,
                                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.requests = Counter("agentctl_http_requests", "Requests by endpoint and status", ["endpoint", "status"],
                                 registry=self.registry)
+        self.commits = Counter("agentctl_store_commits", "Group commits of the call writer", registry=self.registry)
+        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per group commit",
+                                     registry=self.registry, buckets=(1, 5, 20, 50, 100, 200, 500, 1000, 5000))
         self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
-                                   registry=self.registry)
+                                   registry=self.registry, multiprocess_mode="livemax")
         self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
-                                 registry=self.registry)
+                                 registry=self.registry, multiprocess_mode="livemax")
 
     def stored(self, rows: list[CallRows]) -> None:
+        self.commits.inc()
+        self.batch_calls.observe(len(rows))
         for row in rows:
             call = row.call
             bundle = f"{call['agent']}@v{call['bundle_version']}"
@@ -51,4 +65,17 @@ class ServeMetrics:
 
         self.state_reloads.set(live.reloads)
         self.state_stale.set(1 if live.error else 0)
+        if multiprocess_dir():
+            from prometheus_client import CollectorRegistry, multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return bytes(generate_latest(registry))
         return bytes(generate_latest(self.registry))
+
+
+def multiprocess_dir() -> str | None:
+    """The directory worker processes share their metrics through (set by `serve --workers N`)."""
+    import os
+
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None

@@ -20,7 +20,7 @@ SETTINGS_ENV = "AGENTCTL_SERVE_OPTIONS"  # how worker processes learn the comman
 def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: list[str] | None = None) -> Any:
     """The Service (routing + ingest) for `repo`, with its state loaded once; raises BadInputError on bad settings."""
     from agentctl.calls.record import IngestContext
-    from agentctl.calls.store import DuckDBCallStore, store_path
+    from agentctl.repo import ConfigRepo
     from agentctl.serve.app import Service
     from agentctl.serve.live import LiveState
     from agentctl.serve.metrics import ServeMetrics
@@ -32,9 +32,13 @@ def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: l
     live = LiveState(repo, settings.environments, settings.poll_interval_s)
     live.refresh()
     metrics = ServeMetrics()
-    path = store_path(repo.root, repo.config.data)
-    DuckDBCallStore(path).close()  # create the store (and its tables) before the first call
-    writer = CallWriter(lambda: DuckDBCallStore(path), retry_s=settings.store_retry_s, on_stored=metrics.stored)
+    # the writer's own handle on the store `metrics_source` names (DuckDB file or another CallStore)
+    store_repo = ConfigRepo(repo.root)
+    writer = CallWriter(lambda: store_repo.calls(read_only=False), close_store=lambda _store: store_repo.close(),
+                        retry_s=settings.store_retry_s, on_stored=metrics.stored)
+    # create the store (and its tables) before the first call; workers starting together take turns
+    writer.open_with_retry()
+    store_repo.close()
     return Service(repo, settings, live, writer, metrics, ctx)
 
 
@@ -71,11 +75,21 @@ def serve(repo: Any, *, host: str = "127.0.0.1", port: int = 8710, envs: list[st
                     timeout_graceful_shutdown=10)
         return
     # check the settings once in this process, so a bad config fails before any worker starts
+    import shutil
+    import tempfile
+
     from agentctl.serve.settings import load_settings
 
     settings = load_settings(repo.config, envs=envs, allow_unsigned=allow_unsigned)
     if announce:
         announce(settings.to_dict())
     os.environ[SETTINGS_ENV] = json.dumps({"root": str(repo.root), "envs": envs, "unsigned": allow_unsigned})
-    uvicorn.run("agentctl.serve.service:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False, timeout_graceful_shutdown=10)
+    # the workers' Prometheus values meet in files here, so /metrics counts every worker's calls
+    metrics_dir = tempfile.mkdtemp(prefix="agentctl-serve-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("agentctl.serve.service:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level=log_level, access_log=False, timeout_graceful_shutdown=10)
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -21,6 +21,36 @@ class Route:
 
 
 @dataclass
+class HmacPlan:
+    """How Vapi signs with an HMAC credential (Vapi's HMACAuthenticationPlan; defaults are Vapi's)."""
+
+    algorithm: str = "sha256"
+    signature_header: str = "x-signature"
+    timestamp_header: str = "x-timestamp"
+    signature_prefix: str = ""
+    include_timestamp: bool = True
+    payload_format: str = "{timestamp}.{body}"
+    signature_encoding: str = "hex"
+    secret_is_base64: bool = False
+    tolerance_s: float = 300.0
+
+    @classmethod
+    def from_config(cls, data: dict[str, Any]) -> HmacPlan:
+        plan = cls()
+        for name in ("algorithm", "signature_header", "timestamp_header", "signature_prefix", "payload_format",
+                     "signature_encoding"):
+            if data.get(name) is not None:
+                setattr(plan, name, str(data[name]))
+        for name in ("include_timestamp", "secret_is_base64"):
+            if data.get(name) is not None:
+                setattr(plan, name, bool(data[name]))
+        if data.get("tolerance_s") is not None:
+            plan.tolerance_s = float(data["tolerance_s"])
+        plan.signature_header, plan.timestamp_header = plan.signature_header.lower(), plan.timestamp_header.lower()
+        return plan
+
+
+@dataclass
 class ServeSettings:
     environments: list[str]
     poll_interval_s: float = DEFAULT_POLL_S
@@ -32,13 +62,16 @@ class ServeSettings:
     retell_agents: dict[str, Route] = field(default_factory=dict)
     retell_bundles: dict[str, Any] = field(default_factory=dict)
     retell_tolerance_s: float = 300.0
+    vapi_tool_urls: dict[str, str] = field(default_factory=dict)  # tool contract → backend URL for tool-calls
+    vapi_hmac: HmacPlan | None = None  # set: Vapi requests must carry this HMAC signature instead of X-Vapi-Secret
     unsigned: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Without secret values (what start-up prints and /readyz shows)."""
         return {"environments": self.environments, "poll_interval_s": self.poll_interval_s,
                 "max_body_bytes": self.max_body_bytes, "unsigned": self.unsigned,
-                "platforms": {p: ("unsigned" if s is None else "signed") for p, s in self.secrets.items()}}
+                "platforms": {p: ("unsigned" if s is None else "hmac" if p == "vapi" and self.vapi_hmac else "signed")
+                              for p, s in self.secrets.items()}}
 
 
 def load_settings(config: Any, *, envs: list[str] | None = None, allow_unsigned: list[str] | None = None,
@@ -57,7 +90,10 @@ def load_settings(config: Any, *, envs: list[str] | None = None, allow_unsigned:
                                 f"use one from agentctl.yaml: {', '.join(known)}")
     platforms = data.get("platforms") or {}
     vapi, retell = platforms.get("vapi") or {}, platforms.get("retell") or {}
-    names = {"vapi": vapi.get("secret_env") or DEFAULT_SECRET_ENV["vapi"],
+    hmac = vapi.get("hmac")
+    vapi_env = ((hmac.get("secret_env") or "VAPI_HMAC_SECRET") if isinstance(hmac, dict)
+                else vapi.get("secret_env") or DEFAULT_SECRET_ENV["vapi"])
+    names = {"vapi": vapi_env,
              "retell": retell.get("api_key_env") or DEFAULT_SECRET_ENV["retell"],
              "api": data.get("token_env") or DEFAULT_SECRET_ENV["api"]}
     unsigned = sorted(set(allow_unsigned or []))
@@ -91,4 +127,6 @@ def load_settings(config: Any, *, envs: list[str] | None = None, allow_unsigned:
         store_retry_s=float(data.get("store_retry_s", 10.0)), secrets=secrets,
         vapi_numbers=routes(vapi.get("numbers")), retell_numbers=routes(retell.get("numbers")),
         retell_agents=routes(retell.get("agents")), retell_bundles=dict(retell.get("bundles") or {}),
-        retell_tolerance_s=float(retell.get("tolerance_s") or 300.0), unsigned=unsigned)
+        retell_tolerance_s=float(retell.get("tolerance_s") or 300.0), unsigned=unsigned,
+        vapi_tool_urls={str(k): str(v) for k, v in (vapi.get("tool_urls") or {}).items()},
+        vapi_hmac=HmacPlan.from_config(hmac) if isinstance(hmac, dict) else None)

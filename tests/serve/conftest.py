@@ -47,6 +47,13 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+        _RUNNING.discard(self)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+_RUNNING: set[LiveServer] = set()
 
 
 def start_server(root: Any, **options: Any) -> LiveServer:
@@ -67,7 +74,9 @@ def start_server(root: Any, **options: Any) -> LiveServer:
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
-    return LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", service, server, thread)
+    live = LiveServer(f"http://127.0.0.1:{sock.getsockname()[1]}", service, server, thread)
+    _RUNNING.add(live)
+    return live
 
 
 @pytest.fixture
@@ -88,10 +97,17 @@ def live(canary_repo: RepoDir) -> Iterator[LiveServer]:
     server.stop()
 
 
+def settle() -> None:
+    """Let every running server's writer commit and close the store, as between calls in production."""
+    for server in list(_RUNNING):
+        assert server.service.writer.settle(), "the call writer did not settle"
+
+
 def rows(repo: RepoDir, sql: str) -> list[tuple[Any, ...]]:
     from agentctl.calls.store import open_store
     from agentctl.repo import ConfigRepo
 
+    settle()
     store = open_store(repo.path, ConfigRepo(repo.path).config.data, read_only=True)
     try:
         return store.query(sql)

@@ -7,6 +7,16 @@ Vapi server messages — every message is POSTed as {"message": {"type", "call",
   ServerMessageEndOfCallReport / TurnLatency schemas of the Vapi OpenAPI document
   (https://raw.githubusercontent.com/api-evangelist/vapi/refs/heads/main/json-schema/vapi-servermessageendofcallreport-schema.json)
   https://docs.vapi.ai/server-url/server-authentication (X-Vapi-Secret)
+Vapi tool-calls — {"message": {"type": "tool-calls", "toolCallList": [{"id", "name", "arguments"}],
+  "toolWithToolCallList": [{"type": "function", "function", "server", "toolCall": {"id", "type", "function": {"name",
+  "arguments"}}}], "call", "assistant"}}, answered {"results": [{"toolCallId", "name", "result" | "error", "metadata"}]}:
+  https://docs.vapi.ai/tools/custom-tools (request format; server response format)
+  ServerMessageToolCalls / ServerMessageResponseToolCalls / ToolCallResult schemas of the Vapi OpenAPI document
+  (https://schemas.apis.io/schemas/vapi/vapi-servermessageresponsetoolcalls/, .../vapi-toolcallresult/)
+Vapi HMAC credential — HMACAuthenticationPlan {secretKey, algorithm, signatureHeader (default x-signature),
+  timestampHeader (default x-timestamp), signaturePrefix, includeTimestamp (default true), payloadFormat (default
+  "{timestamp}.{body}"), signatureEncoding (default hex), secretIsBase64}:
+  https://schemas.apis.io/schemas/vapi/vapi-hmacauthenticationplan/
 Retell webhooks:
   https://docs.retellai.com/features/inbound-call-webhook ({"event": "call_inbound", "call_inbound": {agent_id,
   from_number, to_number}} and the {"call_inbound": {override_agent_id, override_agent_version, dynamic_variables,
@@ -35,6 +45,22 @@ def vapi_assistant_request(caller: str, call_id: str = "call-vapi-1") -> dict[st
         "call": {"id": call_id, "orgId": "org_1", "type": "inboundPhoneCall", "status": "ringing",
                  "phoneNumberId": "pn_7f3a", "customer": {"number": caller},
                  "createdAt": "2026-11-24T16:00:00.000Z"}}}
+
+
+def vapi_tool_calls(call_id: str, caller: str, bundle: str, calls: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
+    """A tool-calls server message for the assistant agentctl answered (its metadata names the bundle)."""
+    return {"message": {
+        "type": "tool-calls", "timestamp": 1795976030000,
+        "toolCallList": [{"id": tid, "name": name, "arguments": args} for tid, name, args in calls],
+        "toolWithToolCallList": [
+            {"type": "function", "function": {"name": name}, "messages": [],
+             "toolCall": {"id": tid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}}
+            for tid, name, args in calls],
+        "phoneNumber": {"id": "pn_7f3a", "number": SERVED_NUMBER},
+        "customer": {"number": caller},
+        "assistant": {"name": bundle, "metadata": {"agentctl_bundle": bundle, "agentctl_env": "production"}},
+        "call": {"id": call_id, "orgId": "org_1", "type": "inboundPhoneCall", "status": "in-progress",
+                 "phoneNumberId": "pn_7f3a", "customer": {"number": caller}}}}
 
 
 def vapi_end_of_call_report(call_id: str, caller: str, bundle: str, *, sms_response: dict[str, Any] | None = None,

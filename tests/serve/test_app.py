@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from agentctl.serve.signatures import retell_signature
-from tests.serve.conftest import RETELL_KEY, TOKEN, VAPI_SECRET, dumps, rows
+from tests.helpers import RepoDir, Result
+from tests.serve.conftest import RETELL_KEY, TOKEN, VAPI_SECRET, LiveServer, dumps, rows
 from tests.serve.payloads import (
     retell_call_analyzed,
     retell_call_ended,
@@ -28,13 +33,13 @@ def retell_headers(body: bytes, key: str = RETELL_KEY, timestamp_ms: int | None 
     return {"X-Retell-Signature": retell_signature(body, key, timestamp_ms), "Content-Type": "application/json"}
 
 
-def assistant_bundle(client, caller: str) -> str:
+def assistant_bundle(client: httpx.Client, caller: str) -> str:
     response = client.post("/webhooks/vapi", json=vapi_assistant_request(caller), headers=VAPI)
     assert response.status_code == 200, response.text
-    return response.json()["assistant"]["metadata"]["agentctl_bundle"]
+    return str(response.json()["assistant"]["metadata"]["agentctl_bundle"])
 
 
-def test_assistant_request_routes_ten_percent_of_callers_to_the_canary_and_sticks(live) -> None:
+def test_assistant_request_routes_ten_percent_of_callers_to_the_canary_and_sticks(live: LiveServer) -> None:
     router = live.service.live.routers["production"]
     callers = [f"+1555{i:07d}" for i in range(10_000)]
     # all 10,000 callers through the router the endpoint uses (hash only; no I/O) ...
@@ -55,9 +60,18 @@ def test_assistant_request_routes_ten_percent_of_callers_to_the_canary_and_stick
     send = next(t for t in assistant["model"]["tools"] if t["function"]["name"] == "send_install_link")
     assert send["type"] == "function" and send["function"]["parameters"]["required"] == ["driver_id", "phone_number",
                                                                                          "platform"]
+    # the answer is encoded once per bundle and state; per caller only the metadata differs, exactly as rendered fresh
+    from agentctl.platforms import vapi_assistant
+
+    stable_caller = next(c for c in callers if router.assign(AGENT, c)[0] == "stable")
+    with live.client() as client:
+        for caller in (canary_caller, stable_caller, stable_caller):
+            answer = client.post("/webhooks/vapi", json=vapi_assistant_request(caller), headers=VAPI)
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.json() == {"assistant": vapi_assistant(router.resolve(AGENT, caller).to_dict())}
 
 
-def test_abort_reaches_the_next_request_without_a_restart(live, canary_repo) -> None:
+def test_abort_reaches_the_next_request_without_a_restart(live: LiveServer, canary_repo: RepoDir) -> None:
     from agentctl.ops.rollout import abort
     from tests.deploy.builders import as_person
 
@@ -74,7 +88,7 @@ def test_abort_reaches_the_next_request_without_a_restart(live, canary_repo) -> 
         assert client.get("/readyz").json()["reloads"] >= 2
 
 
-def test_silent_sms_failures_in_end_of_call_reports_fail_the_canary_on_the_contract(live, canary_repo, cli) -> None:
+def test_silent_sms_failures_in_end_of_call_reports_fail_the_canary_on_the_contract(live: LiveServer, canary_repo: RepoDir, cli: Callable[..., Result]) -> None:
     silent = {"status": "queued"}  # HTTP 200 from the gateway, but no message id: nothing was sent
     with live.client() as client:
         for i in range(30):
@@ -93,7 +107,7 @@ def test_silent_sms_failures_in_end_of_call_reports_fail_the_canary_on_the_contr
     assert sms["verdict"] == "fail" and evaluation["overall"] == "rollback", sms
 
 
-def test_end_of_call_report_keeps_latency_transcript_and_recording(live, canary_repo) -> None:
+def test_end_of_call_report_keeps_latency_transcript_and_recording(live: LiveServer, canary_repo: RepoDir) -> None:
     report = vapi_end_of_call_report("vapi-rec-1", "+15555550142", f"{AGENT}@v2")
     with live.client() as client:
         assert client.post("/webhooks/vapi", json=report, headers=VAPI).json() == {"stored": 1}
@@ -104,7 +118,7 @@ def test_end_of_call_report_keeps_latency_transcript_and_recording(live, canary_
         ("vapi-rec-1", 2, "+15555550142", [950.0, 1030.0], "https://storage.vapi.ai/vapi-rec-1-mono.wav", True, True)]
 
 
-def test_retell_call_inbound_then_ended_then_analyzed_is_one_record_with_the_outcome(live, canary_repo) -> None:
+def test_retell_call_inbound_then_ended_then_analyzed_is_one_record_with_the_outcome(live: LiveServer, canary_repo: RepoDir) -> None:
     caller = "+15555550177"
     with live.client() as client:
         body = dumps(retell_call_inbound(caller))
@@ -123,7 +137,7 @@ def test_retell_call_inbound_then_ended_then_analyzed_is_one_record_with_the_out
         ("retell-9", version, "4", "completed", True, True, 1)]
 
 
-def test_bad_or_missing_signatures_are_refused_and_nothing_is_stored(live, canary_repo) -> None:
+def test_bad_or_missing_signatures_are_refused_and_nothing_is_stored(live: LiveServer, canary_repo: RepoDir) -> None:
     report = vapi_end_of_call_report("forged-1", "+15555550100", f"{AGENT}@v2")
     ended = dumps(retell_call_ended("forged-2", "+15555550100", f"{AGENT}@v2"))
     old = int(time.time() * 1000) - 3_600_000
@@ -139,7 +153,7 @@ def test_bad_or_missing_signatures_are_refused_and_nothing_is_stored(live, canar
     assert rows(canary_repo, "SELECT count(*) FROM calls") == [(0,)]
 
 
-def test_oversized_and_garbage_bodies_get_4xx_with_a_reason(live, canary_repo) -> None:
+def test_oversized_and_garbage_bodies_get_4xx_with_a_reason(live: LiveServer, canary_repo: RepoDir) -> None:
     with live.client() as client:
         big = client.post("/webhooks/vapi", content=b"{" + b" " * (1024 * 1024) + b"}", headers=VAPI)
         assert (big.status_code, big.json()) == (413, {"error": "request body over 1048576 bytes"})
@@ -160,7 +174,7 @@ def test_oversized_and_garbage_bodies_get_4xx_with_a_reason(live, canary_repo) -
     assert rows(canary_repo, "SELECT count(*) FROM calls") == [(0,)]
 
 
-def test_v1_resolve_matches_resolve_json_and_v1_calls_takes_records(live, canary_repo, cli) -> None:
+def test_v1_resolve_matches_resolve_json_and_v1_calls_takes_records(live: LiveServer, canary_repo: RepoDir, cli: Callable[..., Result]) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with live.client() as client:
         served = client.get("/v1/resolve", params={"agent": AGENT, "env": "production", "key": "+15555550142"},
@@ -179,7 +193,7 @@ def test_v1_resolve_matches_resolve_json_and_v1_calls_takes_records(live, canary
         ("api-1", "Agent: hello", "s3://calls/api-1.wav"), ("api-2", "Agent: hello", "s3://calls/api-1.wav")]
 
 
-def test_a_platform_without_its_secret_is_refused_at_start(canary_repo, cli, monkeypatch) -> None:
+def test_a_platform_without_its_secret_is_refused_at_start(canary_repo: RepoDir, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RETELL_API_KEY")
     result = cli("serve", "--port", "0", cwd=canary_repo.path)
     assert result.exit_code == 2
@@ -188,7 +202,7 @@ def test_a_platform_without_its_secret_is_refused_at_start(canary_repo, cli, mon
 
 
 @pytest.mark.slow
-def test_a_broken_fetch_keeps_the_last_good_state_and_says_so(canary_repo, tmp_path) -> None:
+def test_a_broken_fetch_keeps_the_last_good_state_and_says_so(canary_repo: RepoDir, tmp_path: Path) -> None:
     import shutil
     import subprocess
 
@@ -210,3 +224,38 @@ def test_a_broken_fetch_keeps_the_last_good_state_and_says_so(canary_repo, tmp_p
             assert assistant_bundle(client, "+15555550142").startswith(f"{AGENT}@v")
     finally:
         server.stop()
+
+
+def test_a_state_whose_bundle_is_not_the_pinned_one_is_never_served(live: LiveServer, canary_repo: RepoDir) -> None:
+    """A deployed version whose bundle in this clone differs from its deploy pin: keep the last good state."""
+    import json as _json
+
+    from agentctl.deploy.state import read_state, state_path, store
+    from agentctl.store.refstore import Author, Change
+
+    router = live.service.live.routers["production"]
+    canary_caller = next(f"+1888{i:07d}" for i in range(10_000) if router.assign(AGENT, f"+1888{i:07d}")[0] == "canary")
+    served = live.service.live.commit
+
+    def tamper(snapshot: Any) -> Change:  # the canary goes to 100%, pinned to content this clone does not have
+        state = read_state(snapshot, "production", AGENT)
+        assert state.canary is not None
+        state.canary["weight"] = 100
+        state.pins["2"] = {**state.pins["2"], "content_hash": "f" * 64}
+        return Change({state_path("production", AGENT): _json.dumps(state.to_dict()).encode()}, "tampered pins\n")
+
+    refused = store(canary_repo.path).update(tamper, Author("Ines Duarte", "ines@roadwise.example"))
+    with live.client() as client:
+        deadline = time.monotonic() + 10
+        while (ready := client.get("/readyz").json())["refused_state"] != refused:
+            assert time.monotonic() < deadline, ready
+            time.sleep(0.05)
+        assert ready["status"] == "stale" and ready["state_commit"] == served
+        assert ready["error"].startswith(f"deployment state {refused[:12]} is not served: {AGENT}@v2 in production: "
+                                         "this clone's bundle (commit ")
+        assert ready["error"].endswith(f"content ffffffffffff); still serving {served[:12]}")
+        # still the last good state: 10% canary, so a stable caller is not moved onto the unpinned bundle
+        stable_caller = next(f"+1888{i:07d}" for i in range(10_000)
+                             if router.assign(AGENT, f"+1888{i:07d}")[0] == "stable")
+        assert assistant_bundle(client, stable_caller) == f"{AGENT}@v1"
+        assert assistant_bundle(client, canary_caller) == f"{AGENT}@v2"

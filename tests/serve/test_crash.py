@@ -8,11 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, RepoDir
 from tests.serve.conftest import VAPI_SECRET, rows
 from tests.serve.payloads import vapi_end_of_call_report
 
@@ -24,7 +25,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_kill_9_after_a_200_loses_nothing(canary_repo, tmp_path) -> None:
+def test_kill_9_after_a_200_loses_nothing(canary_repo: RepoDir, tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     log = (tmp_path / "serve.log").open("wb")

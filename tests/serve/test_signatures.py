@@ -20,7 +20,7 @@ def test_retell_signature_is_hmac_of_body_plus_timestamp_keyed_by_the_api_key() 
     assert check_retell(header, BODY, "key_abc", 300, now_ms=NOW + 301_000) == (
         "X-Retell-Signature timestamp is 301 s off (tolerance 300 s)")
     assert check_retell(header, BODY + b" ", "key_abc", 300, now_ms=NOW) == "X-Retell-Signature does not match the body"
-    assert check_retell({"x-retell-signature": "sha256=abc"}, BODY, "key_abc", 300, now_ms=NOW).startswith("malformed")
+    assert str(check_retell({"x-retell-signature": "sha256=abc"}, BODY, "key_abc", 300, now_ms=NOW)).startswith("malformed")
     assert check_retell({}, BODY, "key_abc", 300) == "missing X-Retell-Signature header"
 
 
@@ -30,3 +30,28 @@ def test_vapi_secret_header_or_bearer_and_api_token() -> None:
     assert check_vapi({"x-vapi-secret": "nope"}, "s3cret") == "wrong X-Vapi-Secret"
     assert check_bearer({}, "t") == "missing Authorization: Bearer token"
     assert check_bearer({"authorization": "Bearer t"}, "t") is None
+
+
+def test_vapi_hmac_plan_shapes_prefix_base64_and_body_only() -> None:
+    """Vapi's HMACAuthenticationPlan: payload `{timestamp}.{body}` by default, or the body alone; hex or base64;
+    an optional prefix (https://schemas.apis.io/schemas/vapi/vapi-hmacauthenticationplan/)."""
+    import base64
+
+    from agentctl.serve.settings import HmacPlan
+    from agentctl.serve.signatures import ReplayGuard, check_vapi_hmac
+
+    now = 1_795_976_400
+    plan = HmacPlan.from_config({})
+    expected = hmac.new(b"k", f"{now}.".encode() + BODY, hashlib.sha256).hexdigest()
+    headers = {"x-signature": expected, "x-timestamp": str(now)}
+    assert check_vapi_hmac(headers, BODY, "k", plan, now=now + 10) is None
+    assert check_vapi_hmac({**headers, "x-timestamp": str(now * 1000)}, BODY, "k", plan, now=now) == (
+        "x-signature does not match the body")  # milliseconds are accepted as a time, but were not what was signed
+    body_only = HmacPlan.from_config({"include_timestamp": False, "signature_encoding": "base64",
+                                      "signature_prefix": "sha256=", "signature_header": "X-Vapi-Signature"})
+    signed = "sha256=" + base64.b64encode(hmac.new(b"k", BODY, hashlib.sha256).digest()).decode()
+    guard = ReplayGuard(300)
+    assert check_vapi_hmac({"x-vapi-signature": signed}, BODY, "k", body_only, guard, now=now) is None
+    assert check_vapi_hmac({"x-vapi-signature": signed}, BODY, "k", body_only, guard, now=now + 1) == (
+        "x-vapi-signature was already used (a replayed request)")
+    assert check_vapi_hmac({"x-vapi-signature": signed}, BODY, "k", body_only, guard, now=now + 301) is None
