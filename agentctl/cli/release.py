@@ -20,6 +20,11 @@ def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
 
     Refused when the note says nothing, when nothing changed since the last bundle, or when
     one of the agent's component files has uncommitted changes.
+
+    \b
+    Examples:
+      agentctl release install-reminder -m "Confirm the install date before the SMS"
+      agentctl release install-reminder -m "New FAQ snapshot" --json
     """
     from agentctl.ops.release import release_bundle
 

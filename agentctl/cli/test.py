@@ -31,6 +31,13 @@ def test(target: str, suites: tuple[str, ...], env: str | None, provider: str | 
     AGENT@vN or AGENT@latest tests a released bundle and records the results, which
     `history` and `show` link to. Plain AGENT tests the working tree. With --env, the e2e
     suites run against that deployed environment.
+
+    \b
+    Examples:
+      agentctl test install-reminder
+      agentctl test install-reminder@latest --junit results.xml
+      agentctl test install-reminder --suite e2e --env staging
+      agentctl test install-reminder --record --provider 'command:python bundles/install-reminder/suites/reference_agent.py'
     """
     from agentctl.ops.test import run_tests
 
