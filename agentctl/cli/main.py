@@ -130,12 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo("agentctl: interrupted", err=True)
         return EXIT_INTERRUPTED
     except AgentctlError as exc:
-        from agentctl.cli.render import print_error
-
-        print_error(exc)
-        if _wants_json(args):
-            _emit_error_json(exc.message, exc.fix, exc.exit_code, exc)
-        return exc.exit_code
+        return _report(exc, args)
     except OSError as exc:
         if exc.errno not in _PATH_ERRNOS:
             return _internal(exc, argv)
@@ -148,6 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, plus a log
         return _internal(exc, argv)
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _report(exc: AgentctlError, argv: Sequence[str] | None) -> int:
+    from agentctl.cli.render import print_error
+
+    print_error(exc)
+    if _wants_json(list(argv) if argv is not None else sys.argv[1:]):
+        _emit_error_json(exc.message, exc.fix, exc.exit_code, exc)
+    return exc.exit_code
 
 
 def _wants_json(args: Sequence[str]) -> bool:
@@ -175,13 +179,26 @@ def _emit_error_json(error: str, fix: str | None, exit_code: int, exc: AgentctlE
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+_DAMAGED_STORE = ("Corrupt database", "not a valid DuckDB", "checksum")
+
+
 def _internal(exc: Exception, argv: Sequence[str] | None) -> int:
     from agentctl.cli.crashlog import write_crash_log
 
+    if type(exc).__module__.lstrip("_") == "duckdb" and any(s in str(exc) for s in _DAMAGED_STORE):
+        # damage found after the store opened (open_store reports it at open): the same fix, never DuckDB's words
+        from agentctl.errors import BadInputError
+
+        return _report(BadInputError("the call store is damaged, so it cannot be read",
+                                     "move it aside (metrics_source.path in agentctl.yaml, default "
+                                     ".agentctl/calls.duckdb) and re-ingest the call records with "
+                                     "`agentctl calls ingest FILE…`"), argv)
     path = write_crash_log(exc, argv)
-    click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
+    what = (f"the call store failed ({type(exc).__name__}; the log has DuckDB's message)"
+            if type(exc).__module__.lstrip("_") == "duckdb" else f"{type(exc).__name__}: {exc}")
+    click.echo(f"agentctl: internal error: {what} (full trace in {path})", err=True)
     if _wants_json(list(argv) if argv is not None else sys.argv[1:]):
-        _emit_error_json(f"internal error: {type(exc).__name__}: {exc}", f"report it with the log {path}", EXIT_INTERNAL)
+        _emit_error_json(f"internal error: {what}", f"report it with the log {path}", EXIT_INTERNAL)
     return EXIT_INTERNAL
 
 
