@@ -80,6 +80,7 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     ctx = RunContext(root, config, env=env, provider=parse_provider(provider) if provider else None, record=record,
                      jobs=jobs or default_jobs(), progress=progress.advance if progress else None,
                      replay_only=replay_only)
+    _require_variables(ctx, selected)
     if progress:
         progress.start(sum(units(s) for s in selected))
     results = [run_suite(ctx, suite) for suite in selected]
@@ -101,6 +102,22 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
         write_junit(junit, results, ref.agent if stored_as is None else f"{ref.agent}@v{stored_as}")
         run.junit = str(junit)
     return run
+
+
+def _require_variables(ctx: Any, selected: Sequence[Any]) -> None:
+    """Refuse (exit 2) before running or recording anything when a provider's ${VAR} is not set."""
+    from agentctl.suites.runner import missing_variables
+
+    for suite in selected:
+        missing = missing_variables(ctx, suite)
+        if missing:
+            names = list(missing)
+            what = (f"the environment variable {names[0]}, which is not set" if len(names) == 1 else
+                    f"the environment variables {', '.join(names)}, which are not set")
+            raise BadInputError(f"suite {suite.name} needs {what} (its provider uses {missing[names[0]]}); "
+                                "nothing was run or recorded",
+                                f"export {' '.join(n + '=…' for n in names)} (the deployed runtime's URL and "
+                                "credentials) and run again")
 
 
 def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]:

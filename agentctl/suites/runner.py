@@ -76,6 +76,27 @@ def parse_provider(text: str) -> dict[str, Any]:
     return spec
 
 
+def missing_variables(ctx: RunContext, suite: Suite) -> dict[str, str]:
+    """${VAR}s an http provider of this run needs but the environment does not set → the URL or header using it.
+
+    Checked before anything runs, so a forgotten AGENTCTL_STAGING_URL is one clear error, not a failed case each.
+    """
+    from agentctl.suites.providers.http import _VAR
+
+    missing: dict[str, str] = {}
+    for case in suite.cases:
+        spec = ctx.provider or case.provider or suite.provider or {"type": "replay"}
+        if ctx.record and spec.get("type") == "replay":
+            spec = spec.get("live") or (suite.provider or {}).get("live") or {}
+        if ctx.replay_only or spec.get("type") != "http":
+            continue
+        for text in [str(spec.get("url") or ""), *map(str, (spec.get("headers") or {}).values())]:
+            for name in _VAR.findall(text):
+                if name not in os.environ:
+                    missing.setdefault(name, text)
+    return missing
+
+
 def units(suite: Suite) -> int:
     """How many progress steps a suite takes (checks, or case attempts)."""
     return len(suite.checks) if suite.kind == "unit" else sum(c.repeats for c in suite.cases)

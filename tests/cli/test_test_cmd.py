@@ -155,3 +155,21 @@ def test_a_mix_of_failures_is_counted_by_kind(example_repo: RepoDir, cli) -> Non
     assert result.exit_code == 1
     assert ("✗ failed: 14 of 22 cases failed (13 stale cassettes, 1 broke an expectation); 8 passed in 2 suites"
             in result.stdout)
+
+
+def test_e2e_without_the_staging_url_is_bad_input_and_records_nothing(example_repo: RepoDir, cli,
+                                                                     monkeypatch) -> None:
+    from agentctl.ops.release import release_bundle
+    from agentctl.store.results import results_for
+
+    monkeypatch.delenv("AGENTCTL_STAGING_URL", raising=False)
+    monkeypatch.setenv("AGENTCTL_STAGING_TOKEN", "t0ken")
+    release_bundle(example_repo.path, "install-reminder", FIRST_NOTE)
+    result = cli("test", "install-reminder@v1", "--suite", "e2e", "--env", "staging", cwd=example_repo.path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "agentctl: suite e2e needs the environment variable AGENTCTL_STAGING_URL, which is not set (its provider "
+        "uses ${AGENTCTL_STAGING_URL}/agents/install-reminder/test?env={env}); nothing was run or recorded — "
+        "export AGENTCTL_STAGING_URL=… (the deployed runtime's URL and credentials) and run again\n")
+    assert result.stdout == ""
+    assert results_for(example_repo.path, "install-reminder", 1) == {}
