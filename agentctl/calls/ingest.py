@@ -237,6 +237,7 @@ def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
     """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(handle)
+    _check_csv_header(list(reader.fieldnames or []), str(getattr(handle, "name", "CSV")))
     while True:
         try:
             row = next(reader)
@@ -251,6 +252,23 @@ def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
         except RecordError as exc:
             exc.raw = row  # type: ignore[attr-defined]
             yield line_no, exc
+
+
+def _check_csv_header(columns: list[str], source: str) -> None:
+    """One error for a column no record has (not one reject per row), at its place in the header, with a guess."""
+    import difflib
+
+    from agentctl.calls.record import KNOWN_KEYS
+    from agentctl.errors import BadInputError
+
+    for i, column in enumerate(columns):
+        if column not in KNOWN_KEYS and not column.startswith(("business.", "x-")):
+            guess = difflib.get_close_matches(column, sorted(KNOWN_KEYS), n=1)
+            col = 1 + sum(len(c) + 1 for c in columns[:i])
+            raise BadInputError(f"{source}:1:{col}: unknown column '{column}'"
+                                + (f" — did you mean '{guess[0]}'?" if guess else ""),
+                                "rename it in the header (business fields are business.NAME); nothing from this "
+                                "file was stored")
 
 
 def _csv_record(row: dict[str, Any]) -> dict[str, Any]:

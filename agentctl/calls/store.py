@@ -264,7 +264,28 @@ def open_store(root: Path, config: dict[str, Any], *, read_only: bool = False,
     path = store_path(root, config)
     if read_only and not path.exists():
         return DuckDBCallStore(None)
-    return DuckDBCallStore(path, read_only=read_only, memory_limit=memory_limit)
+    import duckdb
+
+    try:
+        return DuckDBCallStore(path, read_only=read_only, memory_limit=memory_limit)
+    except duckdb.Error as exc:  # never DuckDB's own words: say which file and what to do
+        raise unusable_store(path.relative_to(root) if path.is_relative_to(root) else path, exc, memory_limit) from None
+
+
+def unusable_store(path: Path, exc: Exception, memory_limit: str | None = None) -> Exception:
+    """Why the call store at `path` cannot be opened, as an AgentctlError that says what to do."""
+    from agentctl.errors import BadInputError, ConflictError
+
+    text = str(exc)
+    if "Conflicting lock" in text or "Could not set lock" in text:
+        holder = text.partition("lock is held in ")[2].partition(". See")[0]
+        return ConflictError(f"the call store {path} is in use by another process" + (f": {holder}" if holder else ""),
+                             "wait for it to finish (or stop it), then run the command again")
+    if memory_limit and "memory" in text.lower():
+        return BadInputError(f"memory limit '{memory_limit}' is not a size", "write it like 512MB or 2GB")
+    return BadInputError(f"the call store {path} is damaged or not a DuckDB database, so it cannot be read",
+                         f"move it aside (mv {path} {path}.broken) and re-ingest the call records with "
+                         "`agentctl calls ingest FILE…`; the config repo itself is unaffected")
 
 
 def store_path(root: Path, config: dict[str, Any]) -> Path:

@@ -13,7 +13,13 @@ from agentctl.cli.render import emit_json, plural, table
 
 @click.group()
 def calls() -> None:
-    """Load production call records into the call store."""
+    """Load production call records into the call store.
+
+    \b
+    Examples:
+      agentctl calls ingest calls.jsonl
+      agentctl calls ingest --format vapi vapi-reports.jsonl --json
+    """
 
 
 @calls.command()

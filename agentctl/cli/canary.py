@@ -20,6 +20,11 @@ def canary() -> None:
 
     The judge uses anytime-valid confidence sequences, so it may be run as often as you like
     without inflating false alarms (see docs/canary.md).
+
+    \b
+    Examples:
+      agentctl canary evaluate install-reminder --env production
+      agentctl canary watch install-reminder --env production --once
     """
 
 
@@ -35,6 +40,11 @@ def evaluate(agent: str, env: str | None, repo: Path | None, as_json: bool) -> i
     promote, continue, rollback or inconclusive. Exit 1 on a rollback verdict (a scheduled
     check or CI step fails), 0 for any other verdict, 2 on bad input; `canary watch` is the
     command that acts.
+
+    \b
+    Examples:
+      agentctl canary evaluate install-reminder
+      agentctl canary evaluate install-reminder --env production --json
     """
     from agentctl.ops.canary import evaluate as run
 
@@ -64,6 +74,12 @@ def watch(agent: str, env: str | None, interval: str, until: str, once: bool, re
     rollout step when every metric passes, the step's minimum time has passed and the change
     window is open; pauses and asks a human when still inconclusive after the step's minimum
     time. Exit 1 when it rolled back (so cron alerts), 0 otherwise.
+
+    \b
+    Examples:
+      agentctl canary watch install-reminder --env production
+      agentctl canary watch install-reminder --env production --once      # from cron
+      agentctl canary watch install-reminder --interval 5m --until 2h
     """
     from agentctl.ops.canary import watch as run
 

@@ -10,7 +10,13 @@ from agentctl.cli.render import emit_json, plural, table
 
 @click.group()
 def check() -> None:
-    """Scheduled checks over production calls (run from cron or CI), and the on-call's acknowledgements."""
+    """Scheduled checks over production calls (run from cron or CI), and the on-call's acknowledgements.
+
+    \b
+    Examples:
+      agentctl check daily --env production
+      agentctl check ack production/install-reminder/sms_success@v2 --note "on it"
+    """
 
 
 @check.command()

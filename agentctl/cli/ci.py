@@ -21,6 +21,12 @@ def ci(base: str | None, junit: Path | None, repo: Path | None, as_json: bool) -
 
     Only what the change affects is checked. In GitHub Actions, findings become annotations and a
     Markdown report is appended to $GITHUB_STEP_SUMMARY. Exits 0 pass, 1 gate failed, 2 bad input.
+
+    \b
+    Examples:
+      agentctl ci
+      agentctl ci --base origin/main --junit ci.xml
+      agentctl ci --json
     """
     from agentctl.ci.github import annotation_lines, in_actions
     from agentctl.ops.ci import run_ci

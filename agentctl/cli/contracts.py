@@ -13,7 +13,13 @@ from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 
 @click.group()
 def contracts() -> None:
-    """Compare, list, live-test and import tool contracts."""
+    """Compare, list, live-test and import tool contracts.
+
+    \b
+    Examples:
+      agentctl contracts diff sms-gateway
+      agentctl contracts verify sms-gateway --env staging
+    """
 
 
 @contracts.command()
@@ -30,6 +36,13 @@ def diff(targets: tuple[str, ...], from_rev: str | None, to_rev: str | None, ope
     `diff TOOL` compares the previous version in git with the working tree; `diff OLD NEW`
     compares two contract files, or one operation of two OpenAPI files with --operation.
     Exits 1 when any change is ERR (breaking), 0 otherwise, 2 on bad input.
+
+    \b
+    Examples:
+      agentctl contracts diff sms-gateway
+      agentctl contracts diff sms-gateway --from HEAD~3
+      agentctl contracts diff old/sms.yaml new/sms.yaml
+      agentctl contracts diff openapi-v1.yaml openapi-v2.yaml --operation sendSms
     """
     from agentctl.ops.contracts import diff_files, diff_tool
 
@@ -64,7 +77,13 @@ def diff(targets: tuple[str, ...], from_rev: str | None, to_rev: str | None, ope
 @repo_option
 @json_option
 def history(tool: str, repo: Path | None, as_json: bool) -> int:
-    """List each version of a tool contract: date, author, commit and what changed."""
+    """List each version of a tool contract: date, author, commit and what changed.
+
+    \b
+    Examples:
+      agentctl contracts history sms-gateway
+      agentctl contracts history sms-gateway --json
+    """
     from agentctl.ops.contracts import contract_history
 
     result = contract_history(repo_from(repo), tool)
@@ -94,6 +113,12 @@ def verify(tool: str, base_url: str | None, env: str | None, timeout: float | No
     invalid requests derived from the request schema, which the backend must refuse. Secrets
     come from the environment variables in backend.secrets. Exits 1 when any probe fails or
     errors, 2 on bad input.
+
+    \b
+    Examples:
+      agentctl contracts verify sms-gateway --env staging
+      agentctl contracts verify sms-gateway --base-url http://127.0.0.1:8080 --junit verify.xml
+      agentctl contracts verify tool-contracts/sms-gateway.yaml --json
     """
     from agentctl.ops.contracts import verify_tool
 
@@ -125,7 +150,13 @@ def verify(tool: str, base_url: str | None, env: str | None, timeout: float | No
 @json_option
 def import_(openapi_file: Path, operation: str, name: str | None, out: Path | None, repo: Path | None,
             as_json: bool) -> int:
-    """Create a tool contract from one operation of a provider's OpenAPI 3 file."""
+    """Create a tool contract from one operation of a provider's OpenAPI 3 file.
+
+    \b
+    Examples:
+      agentctl contracts import openapi.yaml --operation sendSms --name sms-gateway
+      agentctl contracts import openapi.yaml --operation lookupDriver --out /tmp/driver.yaml
+    """
     from agentctl.ops.contracts import import_openapi
 
     result = import_openapi(openapi_file, operation, root=optional_root(repo), name=name, out=out)

@@ -29,10 +29,9 @@ def demo(directory: Path | None, seed: int, fast: bool, as_json: bool) -> int:
     `ci`, release, staging and a 10% canary the judge promotes to 100%; a bad v3 is rolled back
     by the judge. Ends with the summary, the monthly report's chart and commands to explore.
 
+    \b
     Examples:
-
       agentctl demo
-
       agentctl demo --fast --dir /tmp/roadwise
     """
     from agentctl.demo.story import run_demo

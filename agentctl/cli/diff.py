@@ -19,6 +19,12 @@ def diff(before: str, after: str | None, repo: Path | None, as_json: bool) -> in
 
     Changes are semantic: prompt lines and sections, variables, model settings, tool contract
     fields, KB documents added, updated, deleted or renamed.
+
+    \b
+    Examples:
+      agentctl diff install-reminder@v2 install-reminder@v3
+      agentctl diff install-reminder@v3          # to the working tree
+      agentctl diff install-reminder@v2 install-reminder@v3 --json
     """
     from agentctl.ops.diff import diff_bundles
 

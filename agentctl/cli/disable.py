@@ -21,7 +21,13 @@ from agentctl.errors import EXIT_OK
 @json_option
 def disable(agents: tuple[str, ...], all_agents: bool, env: str | None, reason: str, repo: Path | None,
             as_json: bool) -> int:
-    """Take agents out of service (several agents or all need an approval by policy)."""
+    """Take agents out of service (several agents or all need an approval by policy).
+
+    \b
+    Examples:
+      agentctl disable install-reminder --env production --reason "gateway answers 200, sends nothing"
+      agentctl disable --all --env production --reason "carrier outage"
+    """
     from agentctl.ops.disable import disable as run
 
     return show_outcome(run(repo_from(repo), list(agents), env, all_agents=all_agents, reason=reason), as_json)
@@ -36,7 +42,12 @@ def disable(agents: tuple[str, ...], all_agents: bool, env: str | None, reason: 
 @json_option
 def enable(agents: tuple[str, ...], env: str | None, reason: str, override: bool, repo: Path | None,
            as_json: bool) -> int:
-    """Put disabled agents back in service."""
+    """Put disabled agents back in service.
+
+    \b
+    Examples:
+      agentctl enable install-reminder --env production --reason "gateway fixed"
+    """
     from agentctl.ops.disable import enable as run
 
     return show_outcome(run(repo_from(repo), list(agents), env, reason=reason, override=override), as_json)
@@ -49,7 +60,13 @@ def enable(agents: tuple[str, ...], env: str | None, reason: str, override: bool
 @repo_option
 @json_option
 def approve(request_id: str | None, list_only: bool, reason: str, repo: Path | None, as_json: bool) -> int:
-    """Approve a request (yours to give by role) and carry it out; --list shows open requests."""
+    """Approve a request (yours to give by role) and carry it out; --list shows open requests.
+
+    \b
+    Examples:
+      agentctl approve --list
+      agentctl approve R-1a2b3c4d --reason "confirmed on the incident bridge"
+    """
     if list_only or not request_id:
         from agentctl.ops.approve import pending
 

@@ -16,7 +16,14 @@ from agentctl.errors import EXIT_OK
 @repo_option
 @json_option
 def history(name: str, kind: str, repo: Path | None, as_json: bool) -> int:
-    """List the releases of agent NAME (or the versions of an artifact), oldest first."""
+    """List the releases of agent NAME (or the versions of an artifact), oldest first.
+
+    \b
+    Examples:
+      agentctl history install-reminder
+      agentctl history sms-gateway --kind contract
+      agentctl history install-faq --kind kb --json
+    """
     handle = repo_from(repo)
     if kind == "agent":
         from agentctl.ops.history import agent_history

@@ -18,6 +18,11 @@ def init(directory: Path, no_commit: bool, as_json: bool) -> int:
 
     Runs `git init` when DIRECTORY is not in a git repository yet and commits the files.
     Refuses to overwrite any existing file.
+
+    \b
+    Examples:
+      agentctl init voice-config
+      agentctl init . --no-commit
     """
     from agentctl.ops.init import init_repo
 

@@ -11,7 +11,12 @@ from agentctl.errors import EXIT_OK
 
 @click.group()
 def kb() -> None:
-    """Knowledge-base manifests: snapshot a folder of documents into a hashed manifest."""
+    """Knowledge-base manifests: snapshot a folder of documents into a hashed manifest.
+
+    \b
+    Examples:
+      agentctl kb snapshot install-faq kb/install-faq
+    """
 
 
 @kb.command()
@@ -22,7 +27,13 @@ def kb() -> None:
 @repo_option
 @json_option
 def snapshot(name: str, source: Path, note: str | None, repo: Path | None, as_json: bool) -> int:
-    """Hash every document under SOURCE_DIR into kb-manifests/KB.yaml and print what changed."""
+    """Hash every document under SOURCE_DIR into kb-manifests/KB.yaml and print what changed.
+
+    \b
+    Examples:
+      agentctl kb snapshot install-faq kb/install-faq
+      agentctl kb snapshot install-faq kb/install-faq -m "New wall-charger FAQ"
+    """
     from agentctl.ops.kb import snapshot_kb
 
     result = snapshot_kb(repo_from(repo), name, source, note)

@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runbook": ("agentctl.cli.runbook:runbook", "Owned runbooks for failure modes; run their command steps."),
     "review": ("agentctl.cli.review:review", "The weekly call review: sample, score, close into the backlog, trend."),
     "serve": ("agentctl.cli.serve:serve", "Serve live calls: route Vapi/Retell calls to bundles, ingest their records."),
+    "completion": ("agentctl.cli.completion:completion", "Print the shell completion script (bash, zsh, fish)."),
 }
 
 
@@ -71,8 +72,11 @@ class LazyGroup(click.Group):
         if name in self.lazy:
             import importlib
 
+            from agentctl.cli.completion import attach
+
             module, attr = self.lazy[name][0].split(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
+            attach(command, (name,))
             return command
         return super().get_command(ctx, name)
 
@@ -91,13 +95,27 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 check or gate failed, 2 bad input or config, 3 refused by policy,
     4 conflict (someone changed the state first), 130 interrupted, 70 internal error.
+    With --json, an error is also printed on stdout as {"error": ..., "fix": ..., "exit_code": N}.
+
+    \b
+    Examples:
+      agentctl init voice-config && cd voice-config
+      agentctl validate && agentctl test install-reminder
+      agentctl release install-reminder -m "Confirm the install date before the SMS"
+      agentctl deploy install-reminder --env production
+      agentctl status --env production
+      eval "$(agentctl completion bash)"      # tab-complete agents, environments, bundles
     """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run agentctl with `argv` and return the exit code (never raises)."""
+    from agentctl.cli.options import forget_json_request
+
+    forget_json_request()
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="agentctl", standalone_mode=False)
+        result = cli.main(args=args, prog_name="agentctl", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
@@ -105,15 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
+        if _wants_json(args):
+            _emit_error_json(exc.format_message(), _usage_fix(exc), exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("agentctl: interrupted", err=True)
         return EXIT_INTERRUPTED
     except AgentctlError as exc:
-        from agentctl.cli.render import print_error
-
-        print_error(exc)
-        return exc.exit_code
+        return _report(exc, args)
     except OSError as exc:
         if exc.errno not in _PATH_ERRNOS:
             return _internal(exc, argv)
@@ -128,11 +145,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
+def _report(exc: AgentctlError, argv: Sequence[str] | None) -> int:
+    from agentctl.cli.render import print_error
+
+    print_error(exc)
+    if _wants_json(list(argv) if argv is not None else sys.argv[1:]):
+        _emit_error_json(exc.message, exc.fix, exc.exit_code, exc)
+    return exc.exit_code
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """--json was given: seen by the option itself, or (when parsing failed before it) among the arguments."""
+    from agentctl.cli.options import json_requested
+
+    head = args[: args.index("--")] if "--" in args else args
+    return json_requested() or "--json" in head
+
+
+def _usage_fix(exc: click.ClickException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return f"see `{ctx.command_path} --help`" if isinstance(ctx, click.Context) else "see `agentctl --help`"
+
+
+def _emit_error_json(error: str, fix: str | None, exit_code: int, exc: AgentctlError | None = None) -> None:
+    """The error of a --json run, on stdout, so a script reading stdout never parses an empty document."""
+    import json
+
+    from agentctl.errors import ValidationFailed
+
+    document: dict[str, object] = {"error": error, "fix": fix, "exit_code": exit_code}
+    if isinstance(exc, ValidationFailed):
+        document["diagnostics"] = [d.to_dict() for d in exc.diagnostics]
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+_DAMAGED_STORE = ("Corrupt database", "not a valid DuckDB", "checksum")
+
+
 def _internal(exc: Exception, argv: Sequence[str] | None) -> int:
     from agentctl.cli.crashlog import write_crash_log
 
+    if type(exc).__module__.lstrip("_") == "duckdb" and any(s in str(exc) for s in _DAMAGED_STORE):
+        # damage found after the store opened (open_store reports it at open): the same fix, never DuckDB's words
+        from agentctl.errors import BadInputError
+
+        return _report(BadInputError("the call store is damaged, so it cannot be read",
+                                     "move it aside (metrics_source.path in agentctl.yaml, default "
+                                     ".agentctl/calls.duckdb) and re-ingest the call records with "
+                                     "`agentctl calls ingest FILE…`"), argv)
     path = write_crash_log(exc, argv)
-    click.echo(f"agentctl: internal error: {type(exc).__name__}: {exc} (full trace in {path})", err=True)
+    what = (f"the call store failed ({type(exc).__name__}; the log has DuckDB's message)"
+            if type(exc).__module__.lstrip("_") == "duckdb" else f"{type(exc).__name__}: {exc}")
+    click.echo(f"agentctl: internal error: {what} (full trace in {path})", err=True)
+    if _wants_json(list(argv) if argv is not None else sys.argv[1:]):
+        _emit_error_json(f"internal error: {what}", f"report it with the log {path}", EXIT_INTERNAL)
     return EXIT_INTERNAL
 
 

@@ -24,6 +24,12 @@ def metrics(agent: str | None, env: str | None, since: str, until: str | None, b
 
     Without --env, production environments are shown. Values outside thresholds are
     marked breach; metrics without data are marked no-data.
+
+    \b
+    Examples:
+      agentctl metrics
+      agentctl metrics install-reminder --env production --since 14d --by day
+      agentctl metrics install-reminder --env production --by version --json
     """
     from agentctl.analysis.daily import format_value
     from agentctl.ops.metrics import show_metrics

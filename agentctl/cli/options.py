@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,7 +17,26 @@ def repo_option(fn: F) -> F:
 
 
 def json_option(fn: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of tables.")(fn)
+    return click.option("--json", "as_json", is_flag=True, callback=_note_json,
+                        help="Print machine-readable JSON instead of tables (errors too).")(fn)
+
+
+# Whether the running command was given --json, so main() can print its error as JSON on stdout.
+_JSON_REQUESTED = {"value": False}
+
+
+def _note_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _JSON_REQUESTED["value"] = True
+    return value
+
+
+def json_requested() -> bool:
+    return _JSON_REQUESTED["value"]
+
+
+def forget_json_request() -> None:
+    _JSON_REQUESTED["value"] = False
 
 
 def env_option(fn: F) -> F:
@@ -56,7 +75,13 @@ MAX_DAYS = 3660  # ten years of calls is the most any command works over
 MAX_VERSION = 999_999_999
 
 
-class IsoTime(click.ParamType):
+if TYPE_CHECKING:  # newer click makes ParamType generic; older releases cannot be subscripted at run time
+    _ParamType = click.ParamType[Any, Any]
+else:
+    _ParamType = click.ParamType
+
+
+class IsoTime(_ParamType):
     """An ISO 8601 time (`2026-12-04T10:00`, offset optional) between 1970 and 9000, so date arithmetic cannot overflow."""
 
     name = "iso-time"
@@ -78,7 +103,7 @@ class IsoTime(click.ParamType):
         return moment
 
 
-class VersionShare(click.ParamType):
+class VersionShare(_ParamType):
     """`V` or `V=SHARE`: a bundle version (1…999,999,999) and a finite traffic share between 0 and 1."""
 
     name = "version-share"

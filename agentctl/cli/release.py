@@ -20,15 +20,26 @@ def release(agent: str, note: str, repo: Path | None, as_json: bool) -> int:
 
     Refused when the note says nothing, when nothing changed since the last bundle, or when
     one of the agent's component files has uncommitted changes.
-    """
-    from agentctl.ops.release import release_bundle
 
-    bundle = release_bundle(repo_from(repo), agent, note)
+    \b
+    Examples:
+      agentctl release install-reminder -m "Confirm the install date before the SMS"
+      agentctl release install-reminder -m "New FAQ snapshot" --json
+    """
+    from agentctl.ops.release import release_bundle, stale_cassette_warnings
+
+    handle = repo_from(repo)
+    bundle = release_bundle(handle, agent, note)
+    warnings = stale_cassette_warnings(handle, agent)
     if as_json:
-        emit_json(bundle.to_dict())
+        emit_json({**bundle.to_dict(), "warnings": [w.to_dict() for w in warnings]})
         return EXIT_OK
     click.echo(f"released {bundle.ref} (commit {bundle.commit[:12]}, tag {bundle.ref})")
     click.echo(f"  note: {bundle.human_note}")
     for item in bundle.notes.get("generated") or []:
         click.echo(f"  - {item['component']} {item['name']}: {item['summary']}")
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    if warnings:
+        click.echo(f"then run `agentctl test {bundle.ref}` so its results are recorded before deploying", err=True)
     return EXIT_OK

@@ -10,7 +10,12 @@ from agentctl.cli.render import emit_json
 
 @click.group()
 def report() -> None:
-    """Reports for business stakeholders (the monthly business review)."""
+    """Reports for business stakeholders (the monthly business review).
+
+    \b
+    Examples:
+      agentctl report monthly --month 2026-10
+    """
 
 
 @report.command()

@@ -53,7 +53,13 @@ def resolve(agent: str, env: str | None, key: str, fmt: str | None, repo: Path |
 @repo_option
 @json_option
 def export(env: str | None, out: Path, repo: Path | None, as_json: bool) -> int:
-    """Write an environment's resolved deployment state as JSON for runtimes that poll files."""
+    """Write an environment's resolved deployment state as JSON for runtimes that poll files.
+
+    \b
+    Examples:
+      agentctl export --env production --out /srv/agent-config
+      agentctl export --env staging --out build/ --json
+    """
     from agentctl.ops.resolve import export as run
 
     result = run(root_from(repo), out, env)

@@ -12,7 +12,13 @@ from agentctl.cli.render import emit_json, table
 
 @click.group()
 def review() -> None:
-    """The weekly call review: draw a sample, score it against the rubric, close it into the backlog."""
+    """The weekly call review: draw a sample, score it against the rubric, close it into the backlog.
+
+    \b
+    Examples:
+      agentctl review weekly install-reminder
+      agentctl review trend install-reminder
+    """
 
 
 @review.command()

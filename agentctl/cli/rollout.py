@@ -70,7 +70,14 @@ def show_outcome(outcome: Any, as_json: bool) -> int:
 @json_option
 def deploy(bundle: str, env: str | None, canary: int | None, reason: str, override: bool, repo: Path | None,
            as_json: bool) -> int:
-    """Deploy a released bundle (default: the latest) to an environment as a canary."""
+    """Deploy a released bundle (default: the latest) to an environment as a canary.
+
+    \b
+    Examples:
+      agentctl deploy install-reminder --env staging
+      agentctl deploy install-reminder@v3 --env production
+      agentctl deploy install-reminder@v3 --env production --canary 5 --reason "slow start"
+    """
     from agentctl.ops.rollout import deploy as run
 
     return show_outcome(run(repo_from(repo), bundle, env, canary=canary, reason=reason, override=override), as_json)
@@ -115,7 +122,13 @@ def promote(agent: str, env: str | None, to: int | None, full: bool, force: bool
 @repo_option
 @json_option
 def abort(agent: str, env: str | None, reason: str, override: bool, repo: Path | None, as_json: bool) -> int:
-    """Set the canary's weight to 0; the stable bundle keeps all traffic."""
+    """Set the canary's weight to 0; the stable bundle keeps all traffic.
+
+    \b
+    Examples:
+      agentctl abort install-reminder --env production --reason "sms_success fell on the canary"
+      agentctl abort install-reminder --env production --json
+    """
     from agentctl.ops.rollout import abort as run
 
     return show_outcome(run(incident_repo(repo), agent, env, reason=reason, override=override), as_json)
@@ -129,7 +142,13 @@ def abort(agent: str, env: str | None, reason: str, override: bool, repo: Path |
 @repo_option
 @json_option
 def rollback(bundle: str, env: str | None, reason: str, override: bool, repo: Path | None, as_json: bool) -> int:
-    """Make a known-good bundle (default: the previous stable) stable at 100% now; ends any canary."""
+    """Make a known-good bundle (default: the previous stable) stable at 100% now; ends any canary.
+
+    \b
+    Examples:
+      agentctl rollback install-reminder --env production --reason "SMS not delivered"
+      agentctl rollback install-reminder@v2 --env production --reason "back to the last good"
+    """
     from agentctl.ops.rollback import rollback as run
 
     return show_outcome(run(incident_repo(repo), bundle, env, reason=reason, override=override), as_json)

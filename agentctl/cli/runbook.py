@@ -12,7 +12,13 @@ from agentctl.cli.render import emit_json, table
 
 @click.group()
 def runbook() -> None:
-    """Owned procedures for failure modes (runbooks/<name>.md); run their command steps."""
+    """Owned procedures for failure modes (runbooks/<name>.md); run their command steps.
+
+    \b
+    Examples:
+      agentctl runbook list
+      agentctl runbook run tool-failure --tool sms-gateway
+    """
 
 
 @runbook.command(name="list")

@@ -18,6 +18,11 @@ def show(ref: str, repo: Path | None, as_json: bool) -> int:
     """Show one bundle exactly as released: prompt text, tools, KB, notes, hashes and test results.
 
     Everything is read from git objects, so it works after files were edited or deleted.
+
+    \b
+    Examples:
+      agentctl show install-reminder@v3
+      agentctl show install-reminder@v3 --json
     """
     from agentctl.ops.show import show_bundle
 

@@ -17,7 +17,13 @@ from agentctl.errors import EXIT_OK
 @repo_option
 @json_option
 def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool) -> int:
-    """Stable and canary bundles, weight, step, time in step, and whether the change window is open."""
+    """Stable and canary bundles, weight, step, time in step, and whether the change window is open.
+
+    \b
+    Examples:
+      agentctl status
+      agentctl status install-reminder --env production --json
+    """
     from agentctl.ops.status import status as run
 
     report = run(repo_from(repo), agent, env)
@@ -42,7 +48,13 @@ def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool)
 @repo_option
 @json_option
 def log(agent: str, env: str | None, limit: int | None, repo: Path | None, as_json: bool) -> int:
-    """Every deployment action on an agent: who, when, what and why, newest first."""
+    """Every deployment action on an agent: who, when, what and why, newest first.
+
+    \b
+    Examples:
+      agentctl log install-reminder --env production
+      agentctl log install-reminder --env production -n 5 --json
+    """
     from agentctl.ops.status import deployment_log
 
     records = deployment_log(repo_from(repo), agent, env, limit=limit)

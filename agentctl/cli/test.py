@@ -31,6 +31,13 @@ def test(target: str, suites: tuple[str, ...], env: str | None, provider: str | 
     AGENT@vN or AGENT@latest tests a released bundle and records the results, which
     `history` and `show` link to. Plain AGENT tests the working tree. With --env, the e2e
     suites run against that deployed environment.
+
+    \b
+    Examples:
+      agentctl test install-reminder
+      agentctl test install-reminder@latest --junit results.xml
+      agentctl test install-reminder --suite e2e --env staging
+      agentctl test install-reminder --record --provider 'command:python bundles/install-reminder/suites/reference_agent.py'
     """
     from agentctl.ops.test import run_tests
 
@@ -50,25 +57,29 @@ def _render(run: Any) -> None:
     rows = []
     for suite in run.suites:
         for case in suite.cases:
-            mark = "✓ pass" if case.passed else ("✗ error" if case.status == "error" else "✗ FAIL")
+            mark = "✓ pass" if case.passed else {"error": "✗ error", "stale": "✗ stale"}.get(case.status, "✗ FAIL")
             repeats = f"{case.passes}/{len(case.attempts)}" if len(case.attempts) > 1 else ""
-            rows.append((case.id, mark, repeats, f"{case.duration_ms:.0f} ms", "" if case.passed else _short(case.message)))
+            reason = "" if case.passed else ("stale cassette: re-record (see below)" if case.status == "stale"
+                                             else _short(case.message))
+            rows.append((case.id, mark, repeats, f"{case.duration_ms:.0f} ms", reason))
     table(["case", "result", "passes", "time", "first failure"], rows, title=f"{run.target} · {_providers(run)}")
     out = console()
     for suite in run.suites:
         for case in suite.cases:
-            if case.passed:
+            if case.passed or case.status == "stale":
                 continue
             out.print(f"\n[bold red]✗ {case.id}[/] — {case.message}", markup=True, highlight=False)
             if len(case.attempts) > 1:
                 out.print(f"  {case.passes}/{len(case.attempts)} attempts passed; needs {case.threshold:.0%}")
             for line in (case.excerpt or "").splitlines():
                 out.print(f"  │ {line}", markup=False)
-    counts = summary_counts(run)
-    pass_k = " · ".join(f"pass^{k} {v:.2f}" for k, v in counts["pass_k"].items())
-    verdict = "✓ passed" if run.ok else "✗ failed"
-    click.echo(f"\n{verdict}: {counts['passed']}/{counts['total']} cases in {plural(len(run.suites), 'suite')}"
-               + (f" ({pass_k})" if pass_k else ""))
+        stale = [c.name for c in suite.cases if c.status == "stale"]
+        if stale:
+            out.print(f"\n[bold yellow]✗ {plural(len(stale), 'stale cassette')} in suite {suite.name}[/] "
+                      "(missing, or recorded for a different prompt, tools or case: the agent was never asked): "
+                      f"{_short(', '.join(stale), 200)}\n  re-record: {run.rerecord.get(suite.name, '')}",
+                      markup=True, highlight=False)
+    click.echo(f"\n{summary_line(run, summary_counts(run))}")
     if run.result_ids:
         ids = ", ".join(f"{name} {rid[:12]}" for name, rid in run.result_ids.items())
         click.echo(f"Results recorded for {run.agent}@v{run.stored_as}: {ids}")
@@ -76,6 +87,20 @@ def _render(run: Any) -> None:
         click.echo(f"Note: {run.note}")
     if run.junit:
         click.echo(f"JUnit report: {run.junit}")
+
+
+def summary_line(run: Any, counts: dict[str, Any]) -> str:
+    """"✗ failed: 13 of 22 cases failed (9 stale cassettes, 4 broke an expectation); 9 passed in 2 suites (…)"."""
+    pass_k = " · ".join(f"pass^{k} {v:.2f}" for k, v in counts["pass_k"].items())
+    where = f"in {plural(len(run.suites), 'suite')}" + (f" ({pass_k})" if pass_k else "")
+    if run.ok:
+        return f"✓ passed: {counts['passed']} of {counts['total']} cases passed {where}"
+    kinds = [plural(counts["stale"], "stale cassette") if counts["stale"] else "",
+             plural(counts["error"], "error") if counts["error"] else "",
+             f"{counts['assertions_failed']} broke an expectation" if counts["assertions_failed"] else ""]
+    detail = ", ".join(k for k in kinds if k)
+    return (f"✗ failed: {counts['failed']} of {counts['total']} cases failed" + (f" ({detail})" if detail else "")
+            + f"; {counts['passed']} passed {where}")
 
 
 def _short(text: str, width: int = 90) -> str:

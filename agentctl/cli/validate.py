@@ -18,6 +18,12 @@ def validate(paths: tuple[Path, ...], repo: Path | None, as_json: bool) -> int:
 
     With PATHS, report only findings in those files or folders (cross-file checks still
     see the whole repo). Exits 2 when any error is found; warnings alone exit 0.
+
+    \b
+    Examples:
+      agentctl validate
+      agentctl validate tool-contracts/sms-gateway.yaml
+      agentctl validate --json
     """
     from agentctl.ops.validate import validate_repo
 

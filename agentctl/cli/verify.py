@@ -14,7 +14,13 @@ from agentctl.errors import EXIT_GATE_FAILED, EXIT_OK
 @repo_option
 @json_option
 def verify(ref: str, repo: Path | None, as_json: bool) -> int:
-    """Re-read every file a bundle pins from git objects and check its hashes (exit 1 on any mismatch)."""
+    """Re-read every file a bundle pins from git objects and check its hashes (exit 1 on any mismatch).
+
+    \b
+    Examples:
+      agentctl verify install-reminder@v3
+      agentctl verify install-reminder@v3 --json
+    """
     from agentctl.ops.verify import verify_bundle
 
     result = verify_bundle(repo_from(repo), ref)

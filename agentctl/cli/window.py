@@ -19,7 +19,13 @@ from agentctl.errors import EXIT_OK, EXIT_REFUSED
 @repo_option
 @json_option
 def window(at: dt.datetime | None, env: str | None, repo: Path | None, as_json: bool) -> int:
-    """Say whether the change window is open, why, and when it opens next (exit 3 when closed)."""
+    """Say whether the change window is open, why, and when it opens next (exit 3 when closed).
+
+    \b
+    Examples:
+      agentctl window --env production
+      agentctl window --env production --at 2026-12-04T10:00
+    """
     from agentctl.ops.window import window_status
 
     status = window_status(repo_from(repo), at, env)

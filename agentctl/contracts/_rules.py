@@ -186,6 +186,14 @@ def _build_rules() -> dict[str, tuple[Level, str]]:
     for suffix, entry in _RESPONSE_RULES.items():
         rules[f"response-{suffix}"] = entry
     rules.update(_OTHER_RULES)
+    # The request side is what the provider reads: dropping a field from `required` is a claim about the
+    # provider that no diff can check. If the provider still needs the field, requests without it fail,
+    # perhaps with HTTP 200 and nothing done (the founding incident). Only a live verify proves the claim.
+    rules["request-property-became-optional"] = (
+        WARN,
+        "A required property became optional: confirm the provider accepts requests without it "
+        "(`agentctl contracts verify`).",
+    )
     return rules
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentctl.contracts._contractdiff import canon, diff_backend, diff_function, diff_success, section
 from agentctl.contracts._rules import RULES, Change, Level, make_change
@@ -56,7 +57,7 @@ class CompatReport:
         """The changes at one level, in report order."""
         return [change for change in self.changes if change.level is level]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form, stable enough for CI annotations and ``--json`` output."""
         return {
             "old_version": self.old_version,
@@ -68,8 +69,8 @@ class CompatReport:
 
 
 def diff_contracts(
-    old: Mapping,
-    new: Mapping,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
     *,
     overrides: Mapping[str, str] | None = None,
     today: datetime.date | None = None,
@@ -88,7 +89,7 @@ def diff_contracts(
     return CompatReport(str(old.get("version")), str(new.get("version")), changes)
 
 
-def _diff_content(old: Mapping, new: Mapping, today: datetime.date) -> list[Change]:
+def _diff_content(old: Mapping[str, Any], new: Mapping[str, Any], today: datetime.date) -> list[Change]:
     changes = diff_function(old, new, today)
     for side in ("request", "response"):
         changes += diff_schemas(
@@ -100,7 +101,19 @@ def _diff_content(old: Mapping, new: Mapping, today: datetime.date) -> list[Chan
             old_document=old,
             new_document=new,
         )
+    changes = [_point_to_verify(c, str(new.get("name") or "TOOL")) for c in changes]
     return changes + diff_backend(old, new) + diff_success(old, new)
+
+
+def _point_to_verify(change: Change, tool: str) -> Change:
+    """A request field made optional is the provider's promise, not ours: say how to check it."""
+    if change.rule != "request-property-became-optional":
+        return change
+    name = change.path.rsplit(".", 1)[-1]
+    message = (f"{change.message}, if the provider really accepts requests without it; if it still needs it, "
+               f"those requests fail (maybe with HTTP 200 and nothing done): confirm with "
+               f"`agentctl contracts verify {tool}` against its sandbox (probe 'optional omitted: {name}')")
+    return dataclasses.replace(change, message=message)
 
 
 # --------------------------------------------------------------------------- overrides
@@ -140,8 +153,8 @@ def _apply(levels: Mapping[str, Level | None], changes: list[Change]) -> list[Ch
 # --------------------------------------------------------------------------- semver
 
 
-def _content_changed(old: Mapping, new: Mapping) -> bool:
-    def strip(contract: Mapping) -> str:
+def _content_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    def strip(contract: Mapping[str, Any]) -> str:
         return canon({k: v for k, v in contract.items() if k not in _METADATA_KEYS})
 
     return strip(old) != strip(new)
@@ -158,7 +171,7 @@ def _needed_version(old: Version) -> Version:
     return old.bump_minor() if old.major == 0 else old.bump_major()
 
 
-def _semver_changes(old: Mapping, new: Mapping, changes: list[Change]) -> list[Change]:
+def _semver_changes(old: Mapping[str, Any], new: Mapping[str, Any], changes: list[Change]) -> list[Change]:
     """Judge the version bump against the (already overridden) content changes."""
     try:
         old_v, new_v = parse_version(str(old.get("version"))), parse_version(str(new.get("version")))

@@ -38,7 +38,19 @@ def plan_probes(contract: dict[str, Any]) -> list[Probe]:
               for i, e in enumerate(examples)]
     if not examples:
         return probes
-    return probes + list(_negative_probes(contract, examples[0]["request"]))
+    return probes + _optional_probes(contract, examples[0]["request"]) + _negative_probes(contract, examples[0]["request"])
+
+
+def _optional_probes(contract: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
+    """The first example without each optional field it sets: the contract claims the provider accepts that,
+    and a provider that still needs the field fails it by the success criteria (a field made optional is
+    exactly such a claim)."""
+    schema = (contract.get("request") or {}).get("schema") or {}
+    required = set(schema.get("required") or [])
+    in_path = set(path_params(str((contract.get("backend") or {}).get("url", ""))))
+    return [Probe(f"optional omitted: {field}", {k: v for k, v in base.items() if k != field}, "success")
+            for field in schema.get("properties") or {}
+            if field in base and field not in required and field not in in_path]
 
 
 def path_params(url: str) -> list[str]:

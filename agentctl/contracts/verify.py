@@ -152,8 +152,13 @@ def _run_one(client: Any, contract: dict[str, Any], url: str, base: dict[str, An
         return ProbeResult(probe.name, "error", _network_reason(exc), None, _ms(started))
     latency = _ms(started)
     if probe.expect == "reject":
-        return _judge_rejection(probe, response.status_code, latency)
-    return _judge_example(contract, probe, response, latency)
+        return _judge_rejection(contract, probe, response, latency)
+    result = _judge_example(contract, probe, response, latency)
+    field = probe.name.removeprefix("optional omitted: ")
+    if result.result == "fail" and field != probe.name:
+        result.reason = (f"the contract says '{field}' may be left out, but the provider failed a request without "
+                         f"it: {result.reason} — make '{field}' required again, or fix the provider")
+    return result
 
 
 def _ms(started: float) -> float:
@@ -179,12 +184,22 @@ def _network_reason(exc: Exception) -> str:
     return f"request failed: {type(exc).__name__}: {str(exc) or 'no detail'}"
 
 
-def _judge_rejection(probe: Probe, status: int, latency: float) -> ProbeResult:
-    if 200 <= status < 300:
-        reason = (f"backend accepted {probe.accepted_means} (HTTP {status}) — {SMELL}: "
-                  + _consequence(probe))
-        return ProbeResult(probe.name, "fail", reason, status, latency)
-    return ProbeResult(probe.name, "pass", f"rejected with HTTP {status}", status, latency)
+def _judge_rejection(contract: dict[str, Any], probe: Probe, response: Any, latency: float) -> ProbeResult:
+    """An invalid request is refused when the answer is not a success by the contract's own criteria:
+    an error status, or a 2xx whose body says it was not done (`200 {"status": "rejected"}`)."""
+    from agentctl.contracts.success import judge_response
+
+    status = response.status_code
+    if not 200 <= status < 300:
+        return ProbeResult(probe.name, "pass", f"rejected with HTTP {status}", status, latency)
+    body, note = _json_body(response.text)
+    judgement = judge_response(contract["success"], status, body)
+    if not judgement.ok:
+        return ProbeResult(probe.name, "pass", f"rejected in the body: HTTP {status}, success criteria not met "
+                           f"({'; '.join(judgement.reasons)}{note})", status, latency)
+    reason = (f"backend accepted {probe.accepted_means} (HTTP {status}, success criteria met) — {SMELL}: "
+              + _consequence(probe))
+    return ProbeResult(probe.name, "fail", reason, status, latency)
 
 
 def _consequence(probe: Probe) -> str:

@@ -145,6 +145,14 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
     return bundle
 
 
+def stale_cassette_warnings(repo: RepoLike, agent: str) -> list[Any]:
+    """Warnings (Diagnostics) for `agent`'s replay cassettes that no longer match what was just released:
+    its boundary cases would fail at `test`, and deploy refuses a bundle whose required suites did not pass."""
+    from agentctl.ops.test import cassette_warnings
+
+    return cassette_warnings(repo, [agent])
+
+
 def recover_interrupted(repo: Any, agent: str) -> list[int]:
     """Finish or undo releases of `agent` that were killed half-way; returns the versions finished.
 

@@ -39,6 +39,7 @@ class TestRun:
     result_ids: dict[str, str] = field(default_factory=dict)
     note: str = ""
     junit: str | None = None
+    rerecord: dict[str, str] = field(default_factory=dict)  # suite with stale cassettes → command re-recording it
 
     @property
     def ok(self) -> bool:
@@ -51,6 +52,7 @@ class TestRun:
     def to_dict(self) -> dict[str, Any]:
         return {"agent": self.agent, "target": self.target, "version": self.version, "status": self.status,
                 "stored_as": self.stored_as, "result_ids": self.result_ids, "note": self.note, "junit": self.junit,
+                "counts": {k: v for k, v in summary_counts(self).items() if k != "pass_k"}, "rerecord": self.rerecord,
                 "suites": [s.to_dict() for s in self.suites]}
 
 
@@ -78,10 +80,15 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     ctx = RunContext(root, config, env=env, provider=parse_provider(provider) if provider else None, record=record,
                      jobs=jobs or default_jobs(), progress=progress.advance if progress else None,
                      replay_only=replay_only)
+    _require_variables(ctx, selected)
     if progress:
         progress.start(sum(units(s) for s in selected))
     results = [run_suite(ctx, suite) for suite in selected]
     run = TestRun(ref.agent, target, config.version, stored_as, results, note=note)
+    from agentctl.suites.cassettes import record_command
+
+    run.rerecord = {suite.name: record_command(ref.agent, suite) for suite, result in zip(selected, results, strict=True)
+                    if any(c.status == "stale" for c in result.cases)}
     if stored_as is not None:
         from agentctl.store.results import save_result
 
@@ -95,6 +102,22 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
         write_junit(junit, results, ref.agent if stored_as is None else f"{ref.agent}@v{stored_as}")
         run.junit = str(junit)
     return run
+
+
+def _require_variables(ctx: Any, selected: Sequence[Any]) -> None:
+    """Refuse (exit 2) before running or recording anything when a provider's ${VAR} is not set."""
+    from agentctl.suites.runner import missing_variables
+
+    for suite in selected:
+        missing = missing_variables(ctx, suite)
+        if missing:
+            names = list(missing)
+            what = (f"the environment variable {names[0]}, which is not set" if len(names) == 1 else
+                    f"the environment variables {', '.join(names)}, which are not set")
+            raise BadInputError(f"suite {suite.name} needs {what} (its provider uses {missing[names[0]]}); "
+                                "nothing was run or recorded",
+                                f"export {' '.join(n + '=…' for n in names)} (the deployed runtime's URL and "
+                                "credentials) and run again")
 
 
 def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]:
@@ -166,7 +189,37 @@ def select_suites(available: list[Any], wanted: Sequence[str], env: str | None) 
 
 
 def summary_counts(run: TestRun) -> dict[str, Any]:
-    """Totals across suites, for the closing line: cases passed/failed and pass^k over all cases."""
+    """Totals across suites, for the closing line: cases passed, not passed (`failed`), and of those how many
+    broke an expectation, could not run (`error`) or replayed a stale cassette (`stale`); pass^k over all cases."""
     cases = [c for s in run.suites for c in s.cases]
-    return {"total": len(cases), "passed": sum(c.passed for c in cases),
-            "failed": sum(not c.passed for c in cases), "pass_k": pass_hat_k(cases)}
+    statuses = [c.status for c in cases]
+    return {"total": len(cases), "passed": statuses.count("passed"), "failed": len(cases) - statuses.count("passed"),
+            "assertions_failed": statuses.count("failed"), "error": statuses.count("error"),
+            "stale": statuses.count("stale"), "pass_k": pass_hat_k(cases)}
+
+
+def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: Any = None) -> list[Any]:
+    """Warnings (Diagnostics) for replay cassettes that no longer match the working tree's prompt, tools or cases.
+
+    `ws` is a workspace already loaded (leniently) by the caller; agents whose config or suites do not
+    load are skipped: validate reports those as errors already.
+    """
+    from agentctl.errors import AgentctlError
+    from agentctl.model.workspace import load_workspace
+    from agentctl.ops.bundles import working_config
+    from agentctl.suites.cassettes import stale_warnings
+
+    repo = as_repo(repo)
+    root = repo.root
+    ws = ws if ws is not None else load_workspace(root, strict=False)
+    warnings: list[Any] = []
+    for agent in agents if agents is not None else sorted(ws.agents):
+        if agent not in ws.agents:
+            continue
+        try:
+            config = working_config(root, agent, ws)
+            suites = load_agent_suites(root, agent)
+        except AgentctlError:
+            continue
+        warnings += stale_warnings(root, config, suites)
+    return warnings

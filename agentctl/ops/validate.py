@@ -43,7 +43,9 @@ def validate_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> Validatio
     repo = as_repo(repo)
     root = repo.root
     ws = repo.workspace_lenient
-    diagnostics = ws.diagnostics
+    from agentctl.ops.test import cassette_warnings
+
+    diagnostics = [*ws.diagnostics, *cassette_warnings(repo, ws=ws)]
     if paths:
         wanted = [_relative(root, p) for p in paths]
         diagnostics = [d for d in diagnostics if any(d.file == w or d.file.startswith(w.rstrip("/") + "/") or w == "."

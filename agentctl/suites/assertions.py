@@ -35,7 +35,8 @@ class Tools:
         return self.by_function.get(name, name)
 
     def function_name(self, name: str) -> str:
-        return (self.contracts.get(name, {}).get("function") or {}).get("name", name)
+        found = (self.contracts.get(name, {}).get("function") or {}).get("name", name)
+        return str(found)
 
     def known(self, name: str) -> bool:
         return name in self.contracts or name in self.by_function

@@ -4,10 +4,14 @@ responses are checked against the agent's tool contracts, with file:line positio
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from agentctl.model.artifacts import AgentDef, Workspace
 from agentctl.model.crossref import check
 from agentctl.model.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from agentctl.model.yamlio import Document
 
 
 @check
@@ -24,7 +28,7 @@ def suite_files(ws: Workspace) -> Iterator[Diagnostic]:
                 yield from _tool_references(ws, agent, doc)
 
 
-def _tool_references(ws: Workspace, agent: AgentDef, doc) -> Iterator[Diagnostic]:
+def _tool_references(ws: Workspace, agent: AgentDef, doc: Document) -> Iterator[Diagnostic]:
     from agentctl.suites.runner import response_problem
 
     listed = {ref.contract for ref in agent.tools}  # a contract that failed to load is reported elsewhere

@@ -16,7 +16,8 @@ def junit_xml(suites: Sequence[SuiteResult], name: str) -> bytes:
     for suite in suites:
         counts = suite.counts
         node = ET.SubElement(root, "testsuite", name=f"{name}/{suite.name}", tests=str(counts["total"]),
-                             failures=str(counts["failed"]), errors=str(counts["error"] + (1 if suite.error else 0)),
+                             failures=str(counts["failed"]),
+                             errors=str(counts["error"] + counts["stale"] + (1 if suite.error else 0)),
                              skipped="0", timestamp=suite.started, file=suite.path,
                              time=f"{sum(c.duration_ms for c in suite.cases) / 1000:.3f}")
         props = ET.SubElement(node, "properties")
@@ -29,7 +30,7 @@ def junit_xml(suites: Sequence[SuiteResult], name: str) -> bytes:
             item = ET.SubElement(node, "testcase", classname=f"{name}.{suite.name}", name=case.name,
                                  time=f"{case.duration_ms / 1000:.3f}")
             if not case.passed:
-                tag = "error" if case.status == "error" else "failure"
+                tag = "error" if case.status in ("error", "stale") else "failure"
                 detail = f"{case.passes}/{len(case.attempts)} attempts passed (needs {case.threshold:.0%})"
                 failure = ET.SubElement(item, tag, message=case.message, type=tag.capitalize())
                 failure.text = f"{case.message}\n{detail}"
@@ -40,7 +41,8 @@ def junit_xml(suites: Sequence[SuiteResult], name: str) -> bytes:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
 
 
 def write_junit(path: Path, suites: Sequence[SuiteResult], name: str) -> None:

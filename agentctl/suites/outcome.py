@@ -17,14 +17,18 @@ class Attempt:
     error: str | None = None  # the provider could not produce a transcript
     transcript: dict[str, Any] | None = None
     duration_ms: float = 0.0
+    stale: bool = False  # replayed from a missing or outdated cassette: the agent was never asked
 
     @property
     def passed(self) -> bool:
         return not self.failures and self.error is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"repeat": self.repeat, "passed": self.passed, "failures": self.failures, "error": self.error,
-                "duration_ms": round(self.duration_ms, 1)}
+        out = {"repeat": self.repeat, "passed": self.passed, "failures": self.failures, "error": self.error,
+               "duration_ms": round(self.duration_ms, 1)}
+        if self.stale:
+            out["stale"] = True
+        return out
 
 
 @dataclass
@@ -53,9 +57,14 @@ class CaseResult:
 
     @property
     def status(self) -> str:
+        """passed; stale (every miss was a missing or outdated cassette: re-record); error (the provider
+        could not answer); or failed (the agent's answer broke an expectation)."""
         if self.passed:
             return "passed"
-        return "error" if all(a.error for a in self.attempts if not a.passed) else "failed"
+        missed = [a for a in self.attempts if not a.passed]
+        if missed and all(a.stale for a in missed):
+            return "stale"
+        return "error" if all(a.error for a in missed) else "failed"
 
     @property
     def message(self) -> str:
@@ -147,7 +156,7 @@ class SuiteResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {"total": len(self.cases), "passed": 0, "failed": 0, "error": 0}
+        out = {"total": len(self.cases), "passed": 0, "failed": 0, "error": 0, "stale": 0}
         for case in self.cases:
             out[case.status] += 1
         return out

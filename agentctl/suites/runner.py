@@ -76,6 +76,27 @@ def parse_provider(text: str) -> dict[str, Any]:
     return spec
 
 
+def missing_variables(ctx: RunContext, suite: Suite) -> dict[str, str]:
+    """${VAR}s an http provider of this run needs but the environment does not set → the URL or header using it.
+
+    Checked before anything runs, so a forgotten AGENTCTL_STAGING_URL is one clear error, not a failed case each.
+    """
+    from agentctl.suites.providers.http import _VAR
+
+    missing: dict[str, str] = {}
+    for case in suite.cases:
+        spec = ctx.provider or case.provider or suite.provider or {"type": "replay"}
+        if ctx.record and spec.get("type") == "replay":
+            spec = spec.get("live") or (suite.provider or {}).get("live") or {}
+        if ctx.replay_only or spec.get("type") != "http":
+            continue
+        for text in [str(spec.get("url") or ""), *map(str, (spec.get("headers") or {}).values())]:
+            for name in _VAR.findall(text):
+                if name not in os.environ:
+                    missing.setdefault(name, text)
+    return missing
+
+
 def units(suite: Suite) -> int:
     """How many progress steps a suite takes (checks, or case attempts)."""
     return len(suite.checks) if suite.kind == "unit" else sum(c.repeats for c in suite.cases)
@@ -92,7 +113,7 @@ def run_suite(ctx: RunContext, suite: Suite) -> SuiteResult:
             _tick(ctx, result.id)
         return SuiteResult(suite.name, suite.kind, suite.path, suite.sha256, "none (deterministic checks)", cases,
                            started, clock.isoformat(clock.now()))
-    cassettes = _cassette_folder(ctx, suite)
+    cassettes = cassette_folder(ctx, suite)
     providers: dict[str, Provider | str] = {}
     jobs: list[tuple[Case, int]] = [(case, r) for case in suite.cases for r in range(1, case.repeats + 1)]
     with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
@@ -118,12 +139,12 @@ def _tick(ctx: RunContext, label: str) -> None:
         ctx.progress(label)
 
 
-def _cassette_folder(ctx: RunContext, suite: Suite) -> Path:
+def cassette_folder(ctx: RunContext, suite: Suite) -> Path:
     spec = suite.provider if (suite.provider or {}).get("type") == "replay" else {}
-    return ctx.root / suite.folder / (spec or {}).get("cassettes", "cassettes")
+    return ctx.root / suite.folder / str((spec or {}).get("cassettes", "cassettes"))
 
 
-def _attempt(ctx: RunContext, suite: Suite, case: Case, repeat: int, providers: dict[str, Any],
+def _attempt(ctx: RunContext, suite: Suite, case: Case, repeat: int, providers: dict[str, Provider | str],
              cassettes: Path) -> Attempt:
     started = time.perf_counter()
     try:
@@ -132,7 +153,7 @@ def _attempt(ctx: RunContext, suite: Suite, case: Case, repeat: int, providers: 
         transcript = provider.run(request)
     except (ProviderError, BadInputError) as exc:
         transcript = Transcript(error=str(exc))
-    attempt = Attempt(repeat, error=transcript.error, transcript=transcript.to_dict())
+    attempt = Attempt(repeat, error=transcript.error, transcript=transcript.to_dict(), stale=transcript.stale)
     if transcript.error is None:
         grader = _grader(ctx, suite)
         attempt.failures = evaluate(case, transcript, ctx.tools, suite.escalation_tools, grader)
@@ -181,7 +202,8 @@ def response_problem(contract: dict[str, Any], answer: dict[str, Any]) -> str | 
     return f"{where}: {error.message}"
 
 
-def _provider_for(ctx: RunContext, suite: Suite, case: Case, cache: dict[str, Any], cassettes: Path) -> Provider:
+def _provider_for(ctx: RunContext, suite: Suite, case: Case, cache: dict[str, Provider | str],
+                  cassettes: Path) -> Provider:
     spec = ctx.provider or case.provider or suite.provider or {"type": "replay"}
     if ctx.record and spec.get("type") == "replay":
         live = spec.get("live") or (suite.provider or {}).get("live")
@@ -209,7 +231,9 @@ def _make(ctx: RunContext, suite: Suite, spec: dict[str, Any], cassettes: Path) 
     try:
         kind = spec.get("type")
         if kind == "replay":
-            hint = f"`agentctl test {ctx.config.agent} --suite {suite.name} --record`"
+            from agentctl.suites.cassettes import record_command
+
+            hint = f"`{record_command(ctx.config.agent, suite)}`"
             live: Provider = ReplayProvider(spec, cassettes, hint)
         elif kind == "command":
             live = CommandProvider(spec, ctx.root)

@@ -101,3 +101,17 @@ def test_history_shows_an_unreleased_working_tree_version(example_repo, cli) -> 
     example_repo.edit(CONTRACT, "version: 2.0.0", "version: 2.1.0")
     versions = json.loads(cli("contracts", "history", "sms-gateway", "--json", cwd=example_repo.path).stdout)["versions"]
     assert [(v["version"], v["commit"]) for v in versions][0] == ("2.1.0", "working tree")
+
+
+def test_a_request_field_made_optional_warns_and_points_to_verify(example_repo, cli) -> None:
+    example_repo.edit("tool-contracts/sms-gateway.yaml", "required: [to, body, sender_id]", "required: [to, body]")
+    example_repo.edit("tool-contracts/sms-gateway.yaml", "version: 2.0.0", "version: 2.1.0")
+    example_repo.git("commit", "-qam", "sender_id optional again?")
+    result = cli("contracts", "diff", "sms-gateway", "--from", "HEAD~1", "--to", "HEAD", "--json",
+                 cwd=example_repo.path)
+    assert result.exit_code == 0  # not breaking for requests we send, but a claim about the provider
+    [change] = [c for c in json.loads(result.stdout)["changes"] if c["rule"] == "request-property-became-optional"]
+    assert (change["level"], change["path"]) == ("WARN", "request.schema.properties.sender_id")
+    assert change["message"].endswith("if it still needs it, those requests fail (maybe with HTTP 200 and nothing "
+                                      "done): confirm with `agentctl contracts verify sms-gateway` against its sandbox "
+                                      "(probe 'optional omitted: sender_id')")

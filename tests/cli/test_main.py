@@ -76,3 +76,39 @@ def test_schema_prints_json() -> None:
     result = run_cli("schema", "tool-contract")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"].startswith("tool contract")
+
+
+def test_json_errors_are_json_on_stdout(example_repo, cli) -> None:
+    result = cli("deploy", "install-reminder", "--env", "nowhere", "--json", cwd=example_repo.path)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "error": "unknown environment 'nowhere' (agentctl.yaml declares: production, staging)",
+        "fix": "pass --env with one of those names", "exit_code": 2}
+    assert result.stderr.startswith("agentctl: unknown environment 'nowhere'")  # people still read stderr
+
+
+def test_json_error_of_a_refusal_keeps_its_exit_code(example_repo, cli) -> None:
+    result = cli("show", "install-reminder@v9", "--json", cwd=example_repo.path)
+    document = json.loads(result.stdout)
+    assert result.exit_code == document["exit_code"] == 2
+    assert "install-reminder@v9" in document["error"] and document["fix"]
+
+
+def test_json_validation_errors_list_every_diagnostic(example_repo, cli) -> None:
+    example_repo.edit("agentctl.yaml", "default_environment: staging", "default_environment: 7")
+    result = cli("deploy", "install-reminder", "--json", cwd=example_repo.path)
+    document = json.loads(result.stdout)
+    assert result.exit_code == document["exit_code"] == 2
+    assert document["diagnostics"][0]["file"] == "agentctl.yaml" and document["diagnostics"][0]["line"] == 5
+
+
+def test_json_usage_errors_are_json_too(cli, tmp_path) -> None:
+    result = cli("status", "--bogus", "--json", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"error": "No such option '--bogus'.", "fix": "see `agentctl status --help`",
+                                         "exit_code": 2}
+
+
+def test_without_json_an_error_leaves_stdout_empty(example_repo, cli) -> None:
+    result = cli("deploy", "install-reminder", "--env", "nowhere", cwd=example_repo.path)
+    assert result.exit_code == 2 and result.stdout == ""

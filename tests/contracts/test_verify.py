@@ -70,7 +70,7 @@ def test_plan_for_the_sms_gateway() -> None:
     from agentctl.contracts.sources import load_contract_file
 
     names = [p.name for p in plan_probes(load_contract_file(CONTRACT))]
-    assert names == ["example: android install link", "missing required: to", "missing required: body",
+    assert names == ["example: android install link", "optional omitted: reference", "missing required: to", "missing required: body",
                      "missing required: sender_id", "wrong type: to (integer)", "pattern violation: to",
                      "wrong type: body (integer)", "wrong type: sender_id (integer)", "wrong type: reference (integer)"]
 
@@ -82,12 +82,12 @@ def test_correct_gateway_passes(httpserver, cli, tmp_path) -> None:
     result = verify(cli, base(httpserver), "--junit", str(junit))
     assert result.exit_code == 0, result.stdout
     assert result.stdout.splitlines()[0] == f"sms-gateway 2.0.0 → {base(httpserver, PATH)}"
-    assert result.stdout.splitlines()[-1] == "✓ all 9 probes passed"
+    assert result.stdout.splitlines()[-1] == "✓ all 10 probes passed"
     table = rows(result.stdout)
     assert "│ PASS   │ 202  │" in table["example: android install link"]
     assert "rejected with HTTP 400" in table["missing required: sender_id"]
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("9", "0", "0")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("10", "0", "0")
 
 
 def test_empty_200_fails_on_success_criteria(httpserver, cli) -> None:
@@ -110,11 +110,11 @@ def test_gateway_ignoring_a_required_field_is_the_silent_success_smell(httpserve
     assert "│ FAIL   │ 202  │" in table["missing required: sender_id"]
     assert "│ PASS   │" in table["missing required: to"]
     assert result.stdout.splitlines()[-3:] == [
-        "FAIL missing required: sender_id: backend accepted a request without required field 'sender_id' (HTTP 202) "
-        "— the silent-success smell: requests missing it would be dropped without an error",
-        "FAIL wrong type: sender_id (integer): backend accepted 'sender_id' as integer instead of string (HTTP 202) "
-        "— the silent-success smell: invalid requests would be dropped without an error",
-        "✗ 2 of 9 probes failed"]
+        "FAIL missing required: sender_id: backend accepted a request without required field 'sender_id' (HTTP 202, "
+        "success criteria met) — the silent-success smell: requests missing it would be dropped without an error",
+        "FAIL wrong type: sender_id (integer): backend accepted 'sender_id' as integer instead of string (HTTP 202, "
+        "success criteria met) — the silent-success smell: invalid requests would be dropped without an error",
+        "✗ 2 of 10 probes failed"]
 
 
 class _SlowHandler(BaseHTTPRequestHandler):
@@ -157,7 +157,7 @@ def test_connection_refused_is_reported_per_probe(cli) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     table = rows(result.stdout)
-    assert len(table) == 9
+    assert len(table) == 10
     assert all("│ ERROR  │ -    │" in row and "connection refused" in row for row in table.values())
 
 
@@ -210,9 +210,64 @@ success:
 examples:
   - request: {{driver_id: drv_7, verbose: true}}
 """)
-    httpserver.expect_request("/drivers/drv_7/status", query_string="verbose=true").respond_with_json({"state": "pending"})
-    httpserver.expect_request("/drivers/drv_7/status").respond_with_json({"error": "bad verbose"}, status=422)
+    def status(request: Request) -> Response:
+        if request.args.get("verbose", "true") == "true":
+            return Response(json.dumps({"state": "pending"}), 200, content_type="application/json")
+        return Response(json.dumps({"error": "bad verbose"}), 422, content_type="application/json")
+
+    httpserver.expect_request("/drivers/drv_7/status").respond_with_handler(status)
     result = cli("contracts", "verify", str(contract), "--env", "staging", "--json")
     assert result.exit_code == 0, result.stdout
     assert [(p["name"], p["status"]) for p in json.loads(result.stdout)["probes"]] == [
-        ("example: 1", 200), ("wrong type: verbose (integer)", 422)]
+        ("example: 1", 200), ("optional omitted: verbose", 200), ("wrong type: verbose (integer)", 422)]
+
+
+def _gateway_rejecting_in_the_body(request: Request) -> Response:
+    """The v2 gateway of the incident: an invalid message gets HTTP 200 {"status": "rejected"} and is not sent."""
+    body = request.get_json(silent=True) or {}
+    bad = [f for f in ("to", "body", "sender_id") if not isinstance(body.get(f), str) or not body[f]]
+    if "to" not in bad and not PHONE.match(body["to"]):
+        bad.append("to")
+    if "reference" in body and not isinstance(body["reference"], str):
+        bad.append("reference")
+    if bad:
+        return Response(json.dumps({"status": "rejected", "error": f"{bad[0]} is required"}), 200,
+                        content_type="application/json")
+    return Response(json.dumps({"message_id": "msg_1", "status": "queued"}), 202, content_type="application/json")
+
+
+def test_a_200_rejected_answer_to_an_invalid_request_is_a_rejection(httpserver, cli) -> None:
+    httpserver.expect_request(PATH, method="POST").respond_with_handler(_gateway_rejecting_in_the_body)
+    result = verify(cli, base(httpserver), "--json")
+    assert result.exit_code == 0, result.stdout
+    probes = {p["name"]: p for p in json.loads(result.stdout)["probes"]}
+    assert {p["result"] for p in probes.values()} == {"pass"}
+    assert probes["missing required: sender_id"]["reason"] == (
+        "rejected in the body: HTTP 200, success criteria not met (message_id is missing; "
+        "status is 'rejected', expected one of queued, sent)")
+
+
+def test_a_200_that_meets_the_criteria_for_an_invalid_request_is_still_the_smell(httpserver, cli) -> None:
+    httpserver.expect_request(PATH, method="POST").respond_with_json({"message_id": "msg_9", "status": "queued"},
+                                                                      status=200)
+    result = verify(cli, base(httpserver), "--json")
+    assert result.exit_code == 1
+    probes = {p["name"]: p for p in json.loads(result.stdout)["probes"]}
+    assert probes["example: android install link"]["result"] == "pass"
+    assert probes["missing required: sender_id"]["result"] == "fail"
+    assert "(HTTP 200, success criteria met) — the silent-success smell" in probes["missing required: sender_id"]["reason"]
+
+
+def test_a_field_made_optional_in_the_contract_is_checked_against_the_provider(httpserver, cli, tmp_path) -> None:
+    """The contract drops sender_id from `required`; the gateway still needs it and answers 200 rejected."""
+    relaxed = tmp_path / "sms-gateway.yaml"
+    relaxed.write_text(CONTRACT.read_text().replace("required: [to, body, sender_id]", "required: [to, body]"))
+    httpserver.expect_request(PATH, method="POST").respond_with_handler(_gateway_rejecting_in_the_body)
+    result = cli("contracts", "verify", str(relaxed), "--base-url", base(httpserver), "--json")
+    assert result.exit_code == 1
+    probes = {p["name"]: p for p in json.loads(result.stdout)["probes"]}
+    assert probes["optional omitted: sender_id"]["result"] == "fail"
+    assert probes["optional omitted: sender_id"]["reason"] == (
+        "the contract says 'sender_id' may be left out, but the provider failed a request without it: HTTP 200 but "
+        "success criteria not met: message_id is missing; status is 'rejected', expected one of queued, sent — make "
+        "'sender_id' required again, or fix the provider")

@@ -180,3 +180,16 @@ def test_a_release_killed_between_commit_and_tag_is_finished_by_the_next_run(exa
     tags = subprocess.run([*git, "tag", "--list", "install-reminder@*"], capture_output=True, text=True).stdout
     assert tags.split() == [first.ref]
     assert not stray.exists()
+
+
+def test_release_warns_about_stale_cassettes_without_refusing(example_repo: RepoDir) -> None:
+    from agentctl.ops.release import stale_cassette_warnings
+
+    assert stale_cassette_warnings(example_repo.path, AGENT) == []
+    edit_prompt_and_kb(example_repo)  # a prompt edit: every boundary cassette was recorded for the old prompt
+    bundle = release(example_repo, SECOND_NOTE)
+    [warning] = stale_cassette_warnings(example_repo.path, AGENT)
+    assert bundle.ref == "install-reminder@v1"
+    assert (warning.file, warning.severity) == ("bundles/install-reminder/suites/boundary.yaml", "warning")
+    assert "15 of 15 replay cassettes of suite 'boundary' are stale" in warning.message
+    assert warning.fix == "re-record them: agentctl test install-reminder --suite boundary --record"

@@ -16,14 +16,15 @@ cases:
 """
 
 
-@pytest.mark.parametrize(("script", "expected"), [
-    ("import sys; print('boom', file=sys.stderr); sys.exit(3)", "command exited with status 3: boom"),
-    ("print('not json')", "command printed malformed JSON (Expecting value: line 1 column 1 (char 0)); "
-                          "it must print one transcript object"),
-    ("import time; time.sleep(2)", "command timed out after 0.3s: command: python agent.py"),
+# only the timeout case gets a short timeout: on a loaded machine Python alone can take longer than 0.3 s to start
+@pytest.mark.parametrize(("script", "timeout", "expected"), [
+    ("import sys; print('boom', file=sys.stderr); sys.exit(3)", 60, "command exited with status 3: boom"),
+    ("print('not json')", 60, "command printed malformed JSON (Expecting value: line 1 column 1 (char 0)); "
+                              "it must print one transcript object"),
+    ("import time; time.sleep(5)", 0.3, "command timed out after 0.3s: command: python agent.py"),
 ])
-def test_command_provider_failures(add_suite, script, expected) -> None:
-    repo = add_suite(SUITE.format(provider="{type: command, command: [python, agent.py], timeout_s: 0.3}"))
+def test_command_provider_failures(add_suite, script, timeout, expected) -> None:
+    repo = add_suite(SUITE.format(provider=f"{{type: command, command: [python, agent.py], timeout_s: {timeout}}}"))
     repo.gen({"agent.py": script + "\n"})
     case = run_tests(repo.path, "install-reminder", suites=["extra"]).suites[0].cases[0]
     assert case.status == "error"

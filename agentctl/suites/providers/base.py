@@ -39,6 +39,7 @@ class Transcript:
     escalated: bool = False
     error: str | None = None
     notes: list[str] = field(default_factory=list)  # runner findings, e.g. a tool called with no mock left
+    stale: bool = False  # a replay with no cassette, or one recorded for another request: re-record, not a bug
 
     @property
     def replies(self) -> list[Turn]:

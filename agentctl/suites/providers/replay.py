@@ -38,14 +38,16 @@ class ReplayProvider:
         path = cassette_path(self.folder, case)
         label = f"{case.suite}/{case.case} (repeat {case.repeat})"
         if not path.is_file():
-            return Transcript(error=f"no cassette for {label}: record it with a live provider: {self.record_hint}")
+            return Transcript(error=f"no cassette for {label}: record it with a live provider: {self.record_hint}",
+                              stale=True)
         try:
             data = json.loads(path.read_text("utf-8"))
         except ValueError as exc:
             return Transcript(error=f"cassette {path.name} is not valid JSON ({exc}): {self.record_hint}")
         if data.get("request_sha256") != request_hash(case):
-            return Transcript(error=f"cassette for {label} was recorded for a different prompt, tools or case "
-                                    f"(request hash differs): re-record with a live provider: {self.record_hint}")
+            return Transcript(error=f"stale cassette for {label}: it was recorded for a different prompt, tools or "
+                                    f"case (request hash differs): re-record with a live provider: {self.record_hint}",
+                              stale=True)
         return transcript_from_json(data.get("transcript"), f"cassette {path.name}")
 
 
