@@ -159,7 +159,7 @@ def test_a_rise_of_a_lower_is_better_rate_fails():
     verdict = judge_metric(ESCALATION, ArmStats(1000, 120), ArmStats(9000, 450))
     assert verdict.verdict == "fail"
     assert verdict.reason.endswith("sequential CS of difference [0.0382, 0.102]: canary worse than stable "
-                                   "(z-test at α 0.009)")
+                                   "within the same time slices (e-value 5.45e+09 ≥ 1/0.009)")
     assert verdict.alpha == {"metric": 0.01, "exact": 0.001, "absolute": 0.0, "sequential": pytest.approx(0.009),
                              "promote": 0.01}
 
