@@ -120,8 +120,9 @@ def compile_metric(name: str, spec: dict[str, Any]) -> MetricDef:
     builtin = BUILTINS.get(spec.get("builtin") or "")
     if builtin is not None:
         table, value, n, var, kind, where = builtin.table, builtin.value, builtin.n, builtin.var, builtin.kind, builtin.where
-        if spec.get("builtin") == "conversion_rate":
-            value = _rate(_ident(spec.get("field") or "converted"))
+        if spec.get("builtin") == "conversion_rate":  # a NULL outcome is pending: neither success nor failure
+            field = _ident(spec.get("field") or "converted")
+            value, n = f"avg(CASE WHEN {field} THEN 1.0 WHEN NOT {field} THEN 0.0 END)", f"count({field})"
         description = spec.get("description") or builtin.description
     else:
         table, value, n, var, where = "calls", f"({spec.get('sql') or 'NULL'})", "count(*)", "", ""
@@ -221,11 +222,12 @@ def aggregate_sql(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[st
     selects = []
     for i, m in enumerate(metrics):
         expr = m.value_sql
+        n_expr = m.n_sql
         if business is not None and m.table == "calls" and _missing_business(expr, business):
-            expr = "NULL"  # the field has never been recorded: no data, not an error
+            expr = n_expr = "NULL"  # the field has never been recorded: no data, not an error
         filt = f" FILTER (WHERE {m.where})" if m.where else ""
         variance = f"{m.var_sql}{filt}" if m.var_sql else "NULL"
-        selects += [f"{expr}{filt} AS v{i}", f"{m.n_sql}{filt} AS n{i}", f"{variance} AS s{i}"]
+        selects += [f"{expr}{filt} AS v{i}", f"{n_expr}{filt} AS n{i}", f"{variance} AS s{i}"]
     group = ", ".join(keys)
     sql = f"SELECT {group}, {', '.join(selects)} FROM {table} WHERE {where} GROUP BY {group}"
     return sql + (f" ORDER BY {group}" if order else "")

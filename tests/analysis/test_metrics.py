@@ -76,3 +76,29 @@ def test_since_accepts_spans(example_repo: RepoDir, tmp_path: Path, time_machine
     fill(example_repo, tmp_path, start="2026-03-01", days=12, calls_per_day=50, seed=1)
     report = show_metrics(example_repo.path, since="2d", by="day")
     assert report.since == "2026-03-11" and {r.group for r in report.rows} == {"2026-03-11", "2026-03-12"}
+
+
+def test_a_pending_conversion_outcome_is_neither_success_nor_failure(example_repo: RepoDir, tmp_path: Path) -> None:
+    """An install outcome arrives after the call: until then (NULL) the call is left out of the conversion
+    rate and its n; once the outcome event arrives (the store merges it into the call) it counts."""
+    example_repo.edit("agentctl.yaml", "metrics:\n", "metrics:\n  installs:\n    builtin: conversion_rate\n"
+                      "    field: install_completed\n    direction: higher_is_better\n    owner: rosa\n")
+    records = list(simulate_calls(start="2026-03-10", days=1, calls_per_day=300, seed=4))
+    pending = records[::3]
+    path = tmp_path / "calls.jsonl"
+    with path.open("w") as out:
+        for record in records:
+            business = {**record["business"], "install_completed": None} if record in pending else record["business"]
+            out.write(json.dumps({**record, "business": business}) + "\n")
+    ingest_calls(example_repo.path, [str(path)])
+    known = [r for r in records if r not in pending]
+    [row] = [r for r in show_metrics(example_repo.path, since="2026-03-01").rows if r.metric == "installs"]
+    assert row.n == len(known) == 200
+    assert row.value == pytest.approx(sum(r["business"]["install_completed"] for r in known) / len(known))
+
+    later = tmp_path / "outcomes.jsonl"  # the outcomes arrive: the same calls, now with the business field set
+    later.write_text("".join(json.dumps(r) + "\n" for r in pending))
+    ingest_calls(example_repo.path, [str(later)])
+    [row] = [r for r in show_metrics(example_repo.path, since="2026-03-01").rows if r.metric == "installs"]
+    assert row.n == 300
+    assert row.value == pytest.approx(sum(r["business"]["install_completed"] for r in records) / 300)
