@@ -68,7 +68,9 @@ class MetricPolicy:
     of log values (latency), the tolerance is a ratio (0.2: 20% slower). ``scale`` applies to means
     only: the sub-Gaussian sigma of one observation; None uses the plug-in variance.
     ``matures_after_s``: outcomes known only that long after the call (read by the caller, which
-    passes only matured calls).
+    passes only matured calls). ``holdout_s``: a business outcome judged over a longer holdout: it
+    does not gate the rollout's steps, but the last step (to 100%) waits for it to pass, or for the
+    holdout (counted from the canary's start) to end without a regression.
     """
 
     name: str
@@ -83,6 +85,7 @@ class MetricPolicy:
     min_margin: float | None = None
     transform: str | None = None
     matures_after_s: float = 0.0
+    holdout_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -99,6 +102,8 @@ class MetricPolicy:
             raise ValueError(f"metric {self.name!r}: transform must be one of {TRANSFORMS}, got {self.transform!r}")
         if self.transform == "log" and self.higher_is_better and self.tolerance >= 1:
             raise ValueError(f"metric {self.name!r}: a log-scale tolerance must be < 1, got {self.tolerance}")
+        if self.holdout_s < 0:
+            raise ValueError(f"metric {self.name!r}: holdout must be >= 0, got {self.holdout_s}")
         if self.min_margin is not None and self.min_margin < 0:
             raise ValueError(f"metric {self.name!r}: min_margin must be >= 0, got {self.min_margin}")
 
@@ -188,6 +193,7 @@ def judge(
     elapsed_s: float,
     min_duration_s: float,
     matured: Mapping[str, tuple[int, int]] | None = None,
+    final_step: bool = False,
 ) -> Decision:
     """Judge a canary against stable on every policy's metric.
 
@@ -196,7 +202,8 @@ def judge(
     (the steps are then their sums). The rollback z-test compares the arms within each slice, so an
     outage both versions share never reads as a canary regression. ``alpha`` is the family-wise false-rollback budget under any
     number of looks; each of the m metrics gets alpha / m. ``matured`` maps a delayed metric to
-    (matured canary calls, all canary calls) for the explanation.
+    (matured canary calls, all canary calls) for the explanation. ``final_step``: the next promotion
+    is to 100%, which a metric with a holdout holds until it passes or its holdout is over.
     """
     if slices is not None:
         sliced = slices
@@ -211,7 +218,7 @@ def judge(
         budget = Budget.split(p, alpha, len(policies))
         verdicts.append(_judge_steps(p, per_step, budget, (matured or {}).get(p.name),
                                      [piece for step in per_slice for piece in step]))
-    overall, reason = _overall(policies, verdicts, elapsed_s, min_duration_s)
+    overall, reason = _overall(policies, verdicts, elapsed_s, min_duration_s, final_step)
     split = _alpha_text(alpha, len(policies))
     if overall == "rollback":
         reason += f" (false-rollback budget: {split})"
@@ -236,6 +243,8 @@ def _judge_steps(
     live = sum(1 for c, s in steps if c.n or s.n) or 1
     ripe = {"matured": matured[0], "calls": matured[1]} if matured else None
     prefix = f"{matured[0]:,} of {matured[1]:,} canary calls matured; " if matured else ""
+    if policy.holdout_s:
+        prefix = f"judged over the holdout ({_days(policy.holdout_s)}), " + (prefix or "all canary calls; ")
 
     def verdict(kind: str, reason: str, interval: Interval | None) -> MetricVerdict:
         return MetricVerdict(policy.name, kind, *summary, interval.to_dict() if interval else None, threshold,
@@ -406,6 +415,7 @@ def _overall(
     verdicts: list[MetricVerdict],
     elapsed_s: float,
     min_duration_s: float,
+    final_step: bool = False,
 ) -> tuple[str, str]:
     if not verdicts:
         return "inconclusive", "no metrics to judge"
@@ -424,13 +434,20 @@ def _overall(
         )
     # A delayed outcome (matures_after_s) can roll back once enough calls matured, but it does not hold
     # a step: leading indicators gate the step, the business outcome is judged as it matures.
-    delayed = {p.name for p in policies if p.matures_after_s}
+    delayed = {p.name for p in policies if p.matures_after_s or p.holdout_s}
     gating = [v for v in verdicts if v.name not in delayed]
     if gating and all(v.verdict == "pass" for v in gating):
         what = f"all metrics pass ({len(gating)})"
         late = [v.name for v in verdicts if v.name in delayed and v.verdict != "pass"]
         if late:
             what = f"all leading metrics pass ({len(gating)}; delayed, judged as calls mature: {', '.join(late)})"
+        holding = [p for p in policies if p.holdout_s and p.name in late and elapsed_s < p.holdout_s]
+        if final_step and holding:
+            waits = ", ".join(f"{p.name} ({_days(elapsed_s)} of its {_days(p.holdout_s)} holdout)" for p in holding)
+            return "continue", f"{what}; the last step (to 100%) waits for the business outcome: {waits}"
+        over = [p.name for p in policies if p.holdout_s and p.name in late and elapsed_s >= p.holdout_s]
+        if final_step and over:
+            what += f"; holdout over without a regression: {', '.join(over)}"
         if elapsed_s >= min_duration_s:
             return "promote", f"{what} and the canary ran {elapsed_s:.0f} s (minimum {min_duration_s:.0f} s)"
         return "continue", f"{what}; waiting for the minimum duration ({elapsed_s:.0f} of {min_duration_s:.0f} s)"
@@ -483,6 +500,11 @@ def _effect(policy: MetricPolicy, margin: float, steps: Sequence[Step]) -> float
     moments = [_moments(a) for step in steps for a in step if a.n >= 2]
     sd = math.sqrt(max((m.variance for m in moments), default=0.0))
     return 0.1 * sd if sd > 0 else 1.0
+
+
+def _days(seconds: float) -> str:
+    days = seconds / 86400
+    return f"{days:.1f} d" if days < 10 and days != int(days) else f"{days:.0f} d"
 
 
 def _evalue(log_e: float) -> str:

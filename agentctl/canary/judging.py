@@ -73,8 +73,10 @@ def step_starts(history: Any, env: str, agent: str, canary: Mapping[str, Any]) -
 
 
 def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: Any, *, env: str, state: Any,
-                 until: dt.datetime, elapsed_s: float) -> tuple[Decision, dict[str, str]]:
-    """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors."""
+                 until: dt.datetime, elapsed_s: float, final_step: bool = False) -> tuple[Decision, dict[str, str]]:
+    """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors.
+
+    `final_step`: the next promotion is to 100% (a metric with a holdout holds it)."""
     from agentctl.canary.arms import arm_slices
 
     canary = state.canary
@@ -116,7 +118,7 @@ def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: A
                 stable_arm.update({k: v for k, v in ripe_stable.items() if k == p.name})
         matured[p.name] = (_canary_calls(ripe, p.name), _canary_calls(every, p.name))
     decision = judge(policy.metrics, slices=steps, alpha=policy.alpha, elapsed_s=elapsed_s,
-                     min_duration_s=policy.min_duration_minutes * 60, matured=matured)
+                     min_duration_s=policy.min_duration_minutes * 60, matured=matured, final_step=final_step)
     return decision, errors
 
 
@@ -127,9 +129,11 @@ def _canary_calls(steps: Sequence[Sequence[tuple[Mapping[str, ArmStats], Mapping
 def metric_policy(entry: Mapping[str, Any], definition: Any, transform: str | None, defaults: Mapping[str, Any]) -> MetricPolicy:
     """One `analysis.metrics` entry as the judge's MetricPolicy."""
     hours = entry.get("matures_after_hours")
+    holdout = entry.get("holdout_days")
     return MetricPolicy(
         name=entry["metric"], kind=definition.kind, direction=definition.direction,
         tolerance=float(entry.get("tolerance", defaults["tolerance"])), critical=bool(entry.get("critical", False)),
         min_calls=int(entry.get("min_calls", defaults["min_calls"])), absolute_min=entry.get("absolute_min"),
         absolute_max=entry.get("absolute_max"), scale=entry.get("scale"), min_margin=entry.get("min_margin"),
-        transform=transform, matures_after_s=float(hours) * 3600 if hours else 0.0)
+        transform=transform, matures_after_s=float(hours) * 3600 if hours else 0.0,
+        holdout_s=float(holdout) * 86400 if holdout else 0.0)
