@@ -61,17 +61,22 @@ def metric_definitions(ws: Workspace) -> Iterator[Diagnostic]:
         yield from _check_sql(ws, sql_metrics)
 
 
+# what DuckDB said of each SQL text: it depends on nothing else, so a process validating many times
+# (an editor integration, the fuzz harness, `ci` over many agents) asks DuckDB once per text
+_EXPLAINED: dict[str, tuple[str, int | None] | None] = {}
+
+
 def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagnostic]:
-    import duckdb
-
-    from agentctl.calls.store import CALL_COLUMNS
-
-    con = duckdb.connect(":memory:")
+    con: Any = None
     try:
-        columns = ", ".join(f"{n} {t.replace(' NOT NULL', '')}" for n, t in CALL_COLUMNS)
-        con.execute(f"CREATE TABLE calls ({columns})")
         for name, sql in metrics:
-            problem = _explain(con, sql)
+            if sql not in _EXPLAINED:
+                if con is None:
+                    con = _explain_connection()
+                if len(_EXPLAINED) > 1024:
+                    _EXPLAINED.clear()
+                _EXPLAINED[sql] = _explain(con, sql)
+            problem = _EXPLAINED[sql]
             if problem is None:
                 continue
             message, offset = problem
@@ -83,7 +88,20 @@ def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagno
                              "write one aggregate expression over the calls table, e.g. "
                              "avg(CASE WHEN install_completed THEN 1.0 ELSE 0.0 END)")
     finally:
-        con.close()
+        if con is not None:
+            con.close()
+
+
+def _explain_connection() -> Any:
+    """An in-memory DuckDB with an empty `calls` table of the record's columns."""
+    import duckdb
+
+    from agentctl.calls.store import CALL_COLUMNS
+
+    con = duckdb.connect(":memory:")
+    columns = ", ".join(f"{n} {t.replace(' NOT NULL', '')}" for n, t in CALL_COLUMNS)
+    con.execute(f"CREATE TABLE calls ({columns})")
+    return con
 
 
 def _explain(con: Any, sql: str) -> tuple[str, int | None] | None:
