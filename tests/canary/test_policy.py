@@ -96,3 +96,12 @@ def test_holdout_days_reaches_the_judge(example_repo) -> None:
     policy = load_policy(load_workspace(example_repo.path, strict=False), AGENT)
     install = next(m for m in policy.metrics if m.name == "install_rate")
     assert install.holdout_s == 7 * 86400 and install.matures_after_s == 48 * 3600
+
+
+def test_a_custom_sql_mean_is_judged(example_repo) -> None:
+    example_repo.edit("agentctl.yaml", "metrics:\n", "metrics:\n  talk_time:\n    sql: avg(handle_time_s - 5)\n"
+                      "    kind: mean\n    direction: lower_is_better\n    owner: rosa\n")
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: talk_time, tolerance: 0.1}\n")
+    assert _messages(example_repo) == []
+    [talk] = load_policy(load_workspace(example_repo.path, strict=False), AGENT).metrics
+    assert (talk.kind, talk.direction, talk.transform) == ("mean", "lower_is_better", None)
