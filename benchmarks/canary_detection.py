@@ -217,10 +217,11 @@ def _difference(s: Scenario, cur: dict[str, np.ndarray]
         return (nc >= 2) & (ns >= 2), sign * (mc - ms), vc / nc + vs / ns, h, own
 
 
-def _piece(s: Scenario, tolerance: float, cur: dict[str, np.ndarray], before: dict[str, np.ndarray]
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """(beta U, beta^2 W) of one time slice (`cur`) with the tilt from the data `before` it (judge._tilted)."""
-    early = before["nc"] + before["ns"] < TILT_CALLS  # the tilt then also uses the current slice
+def _piece(s: Scenario, tolerance: float, cur: dict[str, np.ndarray], before: dict[str, np.ndarray],
+           plug_in: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(beta U, beta^2 W) of one time slice (`cur`) with the tilt from the data `before` it (judge._tilted);
+    `plug_in`: the tilt from all data so far, re-estimated at every look (not agentctl; for comparison)."""
+    early = (before["nc"] + before["ns"] < TILT_CALLS) | plug_in  # the tilt then also uses the current slice
     ref = {k: np.where(early, before[k] + cur[k], before[k]) for k in cur}
     ok, d, var, h, _ = _difference(s, cur)
     ref_ok, _, ref_var, ref_h, ref_own = _difference(s, ref)
@@ -244,13 +245,25 @@ def _piece(s: Scenario, tolerance: float, cur: dict[str, np.ndarray], before: di
         return np.where(ok, tilt * h * d, 0.0), np.where(ok, (tilt * h) ** 2 * var, 0.0)
 
 
-def sliced_worse(s: Scenario, tolerance: float, inc: dict[str, np.ndarray], slice_id: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def sliced_worse(s: Scenario, tolerance: float, inc: dict[str, np.ndarray], slice_id: np.ndarray,
+                 plug_in: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(S, V) of the time-sliced rollback test at every look (one look per increment)."""
     zero = np.zeros((inc["nc"].shape[0], 1))
     cum = {k: np.concatenate([zero, np.cumsum(v, axis=1)], axis=1) for k, v in inc.items()}
     first = np.searchsorted(slice_id, np.arange(slice_id[-1] + 2))  # increment index where each slice starts
     begin, end = first[:-1], first[1:]
+    if plug_in:  # one tilt for all slices, from everything seen at this look: evaluated look by look below
+        looks = np.arange(slice_id.size)
+        total_s = np.zeros((inc["nc"].shape[0], slice_id.size))
+        total_v = np.zeros_like(total_s)
+        for j in range(begin.size):
+            stop = np.minimum(looks + 1, end[j])
+            cur = {k: c[:, stop] - c[:, [begin[j]]] for k, c in cum.items()}
+            now = {k: c[:, looks + 1] - cur[k] for k, c in cum.items()}  # everything else seen so far
+            part = _piece(s, tolerance, cur, now, plug_in=True)
+            total_s += np.where(looks >= begin[j], part[0], 0.0)
+            total_v += np.where(looks >= begin[j], part[1], 0.0)
+        return total_s, total_v
     done = _piece(s, tolerance, {k: c[:, end] - c[:, begin] for k, c in cum.items()},
                   {k: c[:, begin] for k, c in cum.items()})
     prefix = [np.concatenate([zero, np.cumsum(part, axis=1)[:, :-1]], axis=1) for part in done]
@@ -262,7 +275,7 @@ def sliced_worse(s: Scenario, tolerance: float, inc: dict[str, np.ndarray], slic
 
 
 def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], alpha: float,
-             inc: dict[str, np.ndarray], slice_id: np.ndarray) -> np.ndarray:
+             inc: dict[str, np.ndarray], slice_id: np.ndarray, plug_in: bool = False) -> np.ndarray:
     """Boolean runs x looks: the judge (one metric, budget alpha) says rollback at this look.
 
     `steps`: cumulative sums per rollout step; `inc`, `slice_id`: the same data as increments per look
@@ -280,7 +293,7 @@ def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], 
         exact = np.zeros(nc.shape, dtype=bool)
         seq_alpha = alpha
         _, _, ok, _ = _mean_z(steps, hib)
-    S, V = sliced_worse(s, tolerance, inc, slice_id)
+    S, V = sliced_worse(s, tolerance, inc, slice_id, plug_in)
     with np.errstate(invalid="ignore", divide="ignore"):
         worse = -S
         z_fail = ok & (V > 0) & (worse > 0) & (_log_evalue(worse, V, np.ones_like(V)) >= np.log(1 / seq_alpha))
@@ -381,7 +394,8 @@ def outage_task(task: tuple[int, list[int], float, str, float]) -> np.ndarray:
     """A healthy canary promoted 10% → 50% after an hour; 33 minutes into the 50% step an SMS outage hits
     both versions (`depth` success for 30 minutes). Looks every minute for 4 hours. True: some look
     rolled back. `how`: "sliced" (agentctl: 30-minute slices within steps), "steps" (one slice per
-    step) or "pooled" (no steps, no slices)."""
+    step), "plug-in" (per step, the tilt re-estimated from all data at every look) or "pooled" (no
+    steps, no slices)."""
     runs, seed, alpha, how, depth = task
     rng = np.random.default_rng(seed)
     step_minutes, minutes = 60, 4 * 60
@@ -398,10 +412,10 @@ def outage_task(task: tuple[int, list[int], float, str, float]) -> np.ndarray:
         steps, slice_id = [_cumulative(inc)], np.zeros(minutes, dtype=int)
     else:
         steps = [_cumulative({k: v * (step == i) for k, v in inc.items()}) for i in (0, 1)]
-        slice_id = step if how == "steps" else step * 100 + (minute - step * step_minutes) // SLICE_MINUTES
+        slice_id = step * 100 + (minute - step * step_minutes) // SLICE_MINUTES if how == "sliced" else step
         slice_id = np.unique(slice_id, return_inverse=True)[1]
     sms = Scenario("SMS", "rate", 0.99, 0.99, True, 0.02, cap=minutes)
-    return rollback(sms, sms.tolerance, steps, alpha, inc, slice_id).any(axis=1)
+    return rollback(sms, sms.tolerance, steps, alpha, inc, slice_id, plug_in=how == "plug-in").any(axis=1)
 
 
 def _interval(hits: int, runs: int) -> str:
@@ -518,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         outage_rows = (("sliced", args.alpha, 0.8, f"agentctl (30-min slices within steps), α = {args.alpha:g}"),
                        ("sliced", args.alpha, 0.7, f"agentctl, 70% success instead of 80%, α = {args.alpha:g}"),
                        ("steps", args.alpha, 0.8, f"one slice per step, α = {args.alpha:g}"),
+                       ("plug-in", args.alpha, 0.8, f"per step, tilt re-estimated at every look (the previous "
+                                                    f"judge's z-test), α = {args.alpha:g}"),
                        ("pooled", args.alpha, 0.8, f"steps pooled (the old judge's data), α = {args.alpha:g}"))
         print(f"\n| shared SMS outage after promotion ({OUTAGE_MINUTES} min at 80%, from minute {OUTAGE_START} of "
               f"the 50% step; looks every minute for 4 h) | false rollbacks, 95% interval |")
