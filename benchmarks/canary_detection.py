@@ -36,6 +36,7 @@ from scipy import special, stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentctl.analysis import one_sided  # noqa: E402
+from agentctl.analysis._beta_binomial import BETA_PRIOR  # noqa: E402
 from agentctl.analysis.judge import (  # noqa: E402
     DEFAULT_RATE_MIN_MARGIN,
     EXACT_SHARE,
@@ -124,13 +125,17 @@ def _arms(s: Scenario, rng: np.random.Generator, runs: int) -> dict[str, np.ndar
 # --- the judge's rollback rule, vectorised (mirrors agentctl/analysis/judge.py) --------------
 
 
+def _total(steps: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
+    return np.asarray(np.sum(np.stack([st[key] for st in steps]), axis=0))
+
+
 def _log_mix(s: np.ndarray, n: np.ndarray) -> np.ndarray:
-    a = one_sided.BETA_PRIOR
-    return special.betaln(a + s, a + n - s) - special.betaln(a, a)
+    a = BETA_PRIOR
+    return np.asarray(special.betaln(a + s, a + n - s) - special.betaln(a, a))
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return special.xlogy(x, np.where(x > 0, y, 1.0))
+    return np.asarray(special.xlogy(x, np.where(x > 0, y, 1.0)))
 
 
 def _exact_log_e(step: dict[str, np.ndarray], hib: bool) -> np.ndarray:
@@ -148,12 +153,11 @@ def _exact_log_e(step: dict[str, np.ndarray], hib: bool) -> np.ndarray:
 
 def _rate_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, V, trusted) of the stratified rate z-test of "worse"."""
-    nc = sum(st["nc"] for st in steps)
-    ns = sum(st["ns"] for st in steps)
-    pooled = sum(st["sc"] + st["ss"] for st in steps) / (nc + ns)
+    nc, ns = _total(steps, "nc"), _total(steps, "ns")
+    pooled = (_total(steps, "sc") + _total(steps, "ss")) / (nc + ns)
     trusted = np.minimum(nc, ns) * np.minimum(pooled, 1 - pooled) >= one_sided.MIN_EXPECTED_EVENTS
     sign = 1.0 if hib else -1.0
-    S = V = 0.0
+    S = V = np.zeros_like(nc)
     for st in steps:
         ok = (st["nc"] > 0) & (st["ns"] > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -169,8 +173,7 @@ def _rate_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, 
 
 def _mean_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     sign = 1.0 if hib else -1.0
-    S = V = 0.0
-    sd_max = 0.0
+    S = V = sd_max = np.zeros_like(steps[0]["nc"])
     for st in steps:
         ok = (st["nc"] >= 2) & (st["ns"] >= 2)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -191,7 +194,7 @@ def _mean_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, 
 
 def _log_evalue(S: np.ndarray, V: np.ndarray, effect: np.ndarray) -> np.ndarray:
     terms = [np.log(w) + k * effect * S - 0.5 * (k * effect) ** 2 * V for k, w in one_sided.SPRT_MIXTURE]
-    return special.logsumexp(np.stack(terms), axis=0)
+    return np.asarray(special.logsumexp(np.stack(terms), axis=0))
 
 
 def _difference(s: Scenario, cur: dict[str, np.ndarray]
@@ -281,13 +284,12 @@ def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], 
     `steps`: cumulative sums per rollout step; `inc`, `slice_id`: the same data as increments per look
     and the time slice of each (slices never span two steps)."""
     hib = s.higher_is_better
-    nc = sum(st["nc"] for st in steps)
-    ns = sum(st["ns"] for st in steps)
+    nc, ns = _total(steps, "nc"), _total(steps, "ns")
     enough = (nc >= MIN_CALLS) & (ns >= MIN_CALLS)
     if s.kind == "rate":
         exact_alpha = EXACT_SHARE * alpha
         seq_alpha = alpha - exact_alpha
-        exact = sum(_exact_log_e(st, hib) for st in steps) >= np.log(1 / exact_alpha)
+        exact = np.sum(np.stack([_exact_log_e(st, hib) for st in steps]), axis=0) >= np.log(1 / exact_alpha)
         _, _, ok = _rate_z(steps, hib)
     else:
         exact = np.zeros(nc.shape, dtype=bool)
@@ -297,7 +299,7 @@ def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], 
     with np.errstate(invalid="ignore", divide="ignore"):
         worse = -S
         z_fail = ok & (V > 0) & (worse > 0) & (_log_evalue(worse, V, np.ones_like(V)) >= np.log(1 / seq_alpha))
-    return enough & (exact | z_fail)
+    return np.asarray(enough & (exact | z_fail))
 
 
 def _first(hits: np.ndarray) -> np.ndarray:
@@ -415,7 +417,7 @@ def outage_task(task: tuple[int, list[int], float, str, float]) -> np.ndarray:
         slice_id = step * 100 + (minute - step * step_minutes) // SLICE_MINUTES if how == "sliced" else step
         slice_id = np.unique(slice_id, return_inverse=True)[1]
     sms = Scenario("SMS", "rate", 0.99, 0.99, True, 0.02, cap=minutes)
-    return rollback(sms, sms.tolerance, steps, alpha, inc, slice_id, plug_in=how == "plug-in").any(axis=1)
+    return np.asarray(rollback(sms, sms.tolerance, steps, alpha, inc, slice_id, plug_in=how == "plug-in").any(axis=1))
 
 
 def _interval(hits: int, runs: int) -> str:
@@ -539,9 +541,9 @@ def main(argv: list[str] | None = None) -> int:
               f"the 50% step; looks every minute for 4 h) | false rollbacks, 95% interval |")
         print("|---|---|")
         for how, alpha, depth, name in outage_rows:
-            tasks = [(n, [args.seed, 77, zlib.crc32(how.encode()), int(100 * depth), i], alpha, how, depth)
-                     for i, n in enumerate(_chunks(args.runs))]
-            rolled = np.concatenate(list(pool.map(outage_task, tasks)))
+            runs = [(n, [args.seed, 77, zlib.crc32(how.encode()), int(100 * depth), i], alpha, how, depth)
+                    for i, n in enumerate(_chunks(args.runs))]
+            rolled = np.concatenate(list(pool.map(outage_task, runs)))
             print(f"| {name} | {_interval(int(rolled.sum()), args.runs)} |")
     print(f"\n(O'Brien–Fleming: one-sided, C = {design[0]:.3f}, N_max = {design[1]:.3f} × fixed-horizon N; "
           f"{time.perf_counter() - started:.0f} s)")
