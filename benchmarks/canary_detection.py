@@ -36,9 +36,11 @@ from scipy import special, stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentctl.analysis import one_sided  # noqa: E402
+from agentctl.analysis._beta_binomial import BETA_PRIOR  # noqa: E402
 from agentctl.analysis.judge import (  # noqa: E402
     DEFAULT_RATE_MIN_MARGIN,
     EXACT_SHARE,
+    TILT_CALLS,
     MetricPolicy,
     judge,
 )
@@ -48,6 +50,9 @@ STABLE_PER_CANARY = 9
 MIN_CALLS = 20
 POWER = 0.8
 LOG_SD = 0.3  # sd of log latency: p95 +20% moves the exceedance of stable's p95 from 5% to 15%
+CALLS_PER_MINUTE = 40  # all traffic; a 10% canary gets 4 calls a minute
+SLICE_MINUTES = 30  # agentctl.canary.judging.SLICE_MINUTES
+SLICE_CANARY_CALLS = SLICE_MINUTES * CALLS_PER_MINUTE // (1 + STABLE_PER_CANARY)
 
 
 @dataclass(frozen=True)
@@ -91,29 +96,46 @@ def _draw(s: Scenario, rng: np.random.Generator, runs: int, n: int, p: float) ->
     return rng.normal(p, LOG_SD, (runs, n))
 
 
-def _arms(s: Scenario, rng: np.random.Generator, runs: int, canary: float | None = None) -> dict[str, np.ndarray]:
-    """Cumulative sums per canary call (looks after every canary call), for runs x cap."""
-    xc = _draw(s, rng, runs, s.cap, s.canary if canary is None else canary)
+def _increments(s: Scenario, rng: np.random.Generator, runs: int) -> dict[str, np.ndarray]:
+    """Per canary call (a look after each), the new calls of both arms, for runs x cap."""
+    xc = _draw(s, rng, runs, s.cap, s.canary)
     xs = _draw(s, rng, runs, s.cap * STABLE_PER_CANARY, s.stable).reshape(runs, s.cap, STABLE_PER_CANARY)
-    n = np.arange(1, s.cap + 1, dtype=np.float64)
-    out = {"nc": np.broadcast_to(n, (runs, s.cap)), "ns": np.broadcast_to(n * STABLE_PER_CANARY, (runs, s.cap)),
-           "sc": np.cumsum(xc, axis=1), "ss": np.cumsum(xs.sum(axis=2), axis=1)}
+    out = {"nc": np.ones((runs, s.cap)), "ns": np.full((runs, s.cap), float(STABLE_PER_CANARY)),
+           "sc": xc, "ss": xs.sum(axis=2)}
     if s.kind == "mean":
-        out["qc"] = np.cumsum(xc * xc, axis=1)
-        out["qs"] = np.cumsum((xs * xs).sum(axis=2), axis=1)
+        out["qc"] = xc * xc
+        out["qs"] = (xs * xs).sum(axis=2)
     return out
+
+
+def _cumulative(inc: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.cumsum(v, axis=1) for k, v in inc.items()}
+
+
+def _slice_ids(cap: int) -> np.ndarray:
+    """Time slice of each canary call: SLICE_MINUTES of traffic each."""
+    return np.arange(cap) // SLICE_CANARY_CALLS
+
+
+def _arms(s: Scenario, rng: np.random.Generator, runs: int) -> dict[str, np.ndarray]:
+    """Cumulative sums per canary call (looks after every canary call), for runs x cap."""
+    return _cumulative(_increments(s, rng, runs))
 
 
 # --- the judge's rollback rule, vectorised (mirrors agentctl/analysis/judge.py) --------------
 
 
+def _total(steps: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
+    return np.asarray(np.sum(np.stack([st[key] for st in steps]), axis=0))
+
+
 def _log_mix(s: np.ndarray, n: np.ndarray) -> np.ndarray:
-    a = one_sided.BETA_PRIOR
-    return special.betaln(a + s, a + n - s) - special.betaln(a, a)
+    a = BETA_PRIOR
+    return np.asarray(special.betaln(a + s, a + n - s) - special.betaln(a, a))
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return special.xlogy(x, np.where(x > 0, y, 1.0))
+    return np.asarray(special.xlogy(x, np.where(x > 0, y, 1.0)))
 
 
 def _exact_log_e(step: dict[str, np.ndarray], hib: bool) -> np.ndarray:
@@ -131,12 +153,11 @@ def _exact_log_e(step: dict[str, np.ndarray], hib: bool) -> np.ndarray:
 
 def _rate_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, V, trusted) of the stratified rate z-test of "worse"."""
-    nc = sum(st["nc"] for st in steps)
-    ns = sum(st["ns"] for st in steps)
-    pooled = sum(st["sc"] + st["ss"] for st in steps) / (nc + ns)
+    nc, ns = _total(steps, "nc"), _total(steps, "ns")
+    pooled = (_total(steps, "sc") + _total(steps, "ss")) / (nc + ns)
     trusted = np.minimum(nc, ns) * np.minimum(pooled, 1 - pooled) >= one_sided.MIN_EXPECTED_EVENTS
     sign = 1.0 if hib else -1.0
-    S = V = 0.0
+    S = V = np.zeros_like(nc)
     for st in steps:
         ok = (st["nc"] > 0) & (st["ns"] > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -152,8 +173,7 @@ def _rate_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, 
 
 def _mean_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     sign = 1.0 if hib else -1.0
-    S = V = 0.0
-    sd_max = 0.0
+    S = V = sd_max = np.zeros_like(steps[0]["nc"])
     for st in steps:
         ok = (st["nc"] >= 2) & (st["ns"] >= 2)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -174,33 +194,112 @@ def _mean_z(steps: list[dict[str, np.ndarray]], hib: bool) -> tuple[np.ndarray, 
 
 def _log_evalue(S: np.ndarray, V: np.ndarray, effect: np.ndarray) -> np.ndarray:
     terms = [np.log(w) + k * effect * S - 0.5 * (k * effect) ** 2 * V for k, w in one_sided.SPRT_MIXTURE]
-    return special.logsumexp(np.stack(terms), axis=0)
+    return np.asarray(special.logsumexp(np.stack(terms), axis=0))
 
 
-def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], alpha: float) -> np.ndarray:
-    """Boolean runs x looks: the judge (one metric, budget alpha) says rollback at this look."""
+def _difference(s: Scenario, cur: dict[str, np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(ok, difference in the good direction, its variance, weight h, the larger arm variance) of a stratum."""
+    sign = 1.0 if s.higher_is_better else -1.0
+    nc, ns = cur["nc"], cur["ns"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = nc * ns / (nc + ns)
+        if s.kind == "rate":
+            pc, ps = (cur["sc"] + 0.5) / (nc + 1), (cur["ss"] + 0.5) / (ns + 1)
+            pm = 0.5 * (pc + ps)
+            var = pm * (1 - pm) / nc + ps * (1 - ps) / ns
+            return (nc > 0) & (ns > 0), sign * (cur["sc"] / nc - cur["ss"] / ns), var, h, None
+        mc, ms = cur["sc"] / nc, cur["ss"] / ns
+        ssc = np.maximum(0.0, cur["qc"] - nc * mc * mc)
+        sss = np.maximum(0.0, cur["qs"] - ns * ms * ms)
+        pooled = (ssc + sss) / (nc + ns - 2)
+        floor = 1e-12 * np.maximum(1.0, np.maximum(mc * mc, ms * ms))
+        vc = np.maximum(np.maximum(ssc / (nc - 1), pooled), floor)
+        vs = np.maximum(np.maximum(sss / (ns - 1), pooled), floor)
+        own = np.maximum(np.where(nc >= 2, ssc / (nc - 1), 0.0), np.where(ns >= 2, sss / (ns - 1), 0.0))
+        return (nc >= 2) & (ns >= 2), sign * (mc - ms), vc / nc + vs / ns, h, own
+
+
+def _piece(s: Scenario, tolerance: float, cur: dict[str, np.ndarray], before: dict[str, np.ndarray],
+           plug_in: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(beta U, beta^2 W) of one time slice (`cur`) with the tilt from the data `before` it (judge._tilted);
+    `plug_in`: the tilt from all data so far, re-estimated at every look (not agentctl; for comparison)."""
+    early = (before["nc"] + before["ns"] < TILT_CALLS) | plug_in  # the tilt then also uses the current slice
+    ref = {k: np.where(early, before[k] + cur[k], before[k]) for k in cur}
+    ok, d, var, h, _ = _difference(s, cur)
+    ref_ok, _, ref_var, ref_h, ref_own = _difference(s, ref)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if s.kind == "rate":
+            base = np.where(ref["ns"] > 0, ref["ss"] / ref["ns"], 0.0)
+            effect = np.maximum(tolerance * np.abs(base), DEFAULT_RATE_MIN_MARGIN)
+            p = (ref["sc"] + ref["ss"] + 0.5) / (ref["nc"] + ref["ns"] + 1)
+            fallback = p * (1 - p)
+        else:
+            margin = np.log1p(tolerance) if not s.higher_is_better else -np.log1p(-tolerance)
+            assert ref_own is not None
+            sd = np.sqrt(ref_own)
+            effect = np.where(margin > 0, margin, np.where(sd > 0, 0.1 * sd, 1.0))
+            n_all = ref["nc"] + ref["ns"]
+            m_all = (ref["sc"] + ref["ss"]) / n_all
+            v_all = np.maximum(0.0, ref["qc"] + ref["qs"] - n_all * m_all * m_all) / (n_all - 1)
+            fallback = np.where(n_all >= 2, np.maximum(v_all, 1e-12 * np.maximum(1.0, m_all * m_all)), 1e-12)
+        unit = np.where(ref_ok, ref_h * ref_var, fallback)
+        tilt = effect / unit
+        return np.where(ok, tilt * h * d, 0.0), np.where(ok, (tilt * h) ** 2 * var, 0.0)
+
+
+def sliced_worse(s: Scenario, tolerance: float, inc: dict[str, np.ndarray], slice_id: np.ndarray,
+                 plug_in: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(S, V) of the time-sliced rollback test at every look (one look per increment)."""
+    zero = np.zeros((inc["nc"].shape[0], 1))
+    cum = {k: np.concatenate([zero, np.cumsum(v, axis=1)], axis=1) for k, v in inc.items()}
+    first = np.searchsorted(slice_id, np.arange(slice_id[-1] + 2))  # increment index where each slice starts
+    begin, end = first[:-1], first[1:]
+    if plug_in:  # one tilt for all slices, from everything seen at this look: evaluated look by look below
+        looks = np.arange(slice_id.size)
+        total_s = np.zeros((inc["nc"].shape[0], slice_id.size))
+        total_v = np.zeros_like(total_s)
+        for j in range(begin.size):
+            stop = np.minimum(looks + 1, end[j])
+            cur = {k: c[:, stop] - c[:, [begin[j]]] for k, c in cum.items()}
+            now = {k: c[:, looks + 1] - cur[k] for k, c in cum.items()}  # everything else seen so far
+            part = _piece(s, tolerance, cur, now, plug_in=True)
+            total_s += np.where(looks >= begin[j], part[0], 0.0)
+            total_v += np.where(looks >= begin[j], part[1], 0.0)
+        return total_s, total_v
+    done = _piece(s, tolerance, {k: c[:, end] - c[:, begin] for k, c in cum.items()},
+                  {k: c[:, begin] for k, c in cum.items()})
+    prefix = [np.concatenate([zero, np.cumsum(part, axis=1)[:, :-1]], axis=1) for part in done]
+    looks = np.arange(slice_id.size)
+    b = begin[slice_id]
+    partial = _piece(s, tolerance, {k: c[:, looks + 1] - c[:, b] for k, c in cum.items()},
+                     {k: c[:, b] for k, c in cum.items()})
+    return prefix[0][:, slice_id] + partial[0], prefix[1][:, slice_id] + partial[1]
+
+
+def rollback(s: Scenario, tolerance: float, steps: list[dict[str, np.ndarray]], alpha: float,
+             inc: dict[str, np.ndarray], slice_id: np.ndarray, plug_in: bool = False) -> np.ndarray:
+    """Boolean runs x looks: the judge (one metric, budget alpha) says rollback at this look.
+
+    `steps`: cumulative sums per rollout step; `inc`, `slice_id`: the same data as increments per look
+    and the time slice of each (slices never span two steps)."""
     hib = s.higher_is_better
-    nc = sum(st["nc"] for st in steps)
-    ns = sum(st["ns"] for st in steps)
+    nc, ns = _total(steps, "nc"), _total(steps, "ns")
     enough = (nc >= MIN_CALLS) & (ns >= MIN_CALLS)
     if s.kind == "rate":
         exact_alpha = EXACT_SHARE * alpha
         seq_alpha = alpha - exact_alpha
-        exact = sum(_exact_log_e(st, hib) for st in steps) >= np.log(1 / exact_alpha)
-        stable_rate = sum(st["ss"] for st in steps) / ns
-        margin = np.maximum(tolerance * np.abs(stable_rate), DEFAULT_RATE_MIN_MARGIN)
-        S, V, ok = _rate_z(steps, hib)
-        effect = margin
+        exact = np.sum(np.stack([_exact_log_e(st, hib) for st in steps]), axis=0) >= np.log(1 / exact_alpha)
+        _, _, ok = _rate_z(steps, hib)
     else:
         exact = np.zeros(nc.shape, dtype=bool)
         seq_alpha = alpha
-        margin = np.log1p(tolerance) if not hib else -np.log1p(-tolerance)
-        S, V, ok, sd = _mean_z(steps, hib)
-        effect = np.where(margin > 0, margin, np.where(sd > 0, 0.1 * sd, 1.0))
+        _, _, ok, _ = _mean_z(steps, hib)
+    S, V = sliced_worse(s, tolerance, inc, slice_id, plug_in)
     with np.errstate(invalid="ignore", divide="ignore"):
         worse = -S
-        z_fail = ok & (worse > 0) & (_log_evalue(worse, V, effect) >= np.log(1 / seq_alpha))
-    return enough & (exact | z_fail)
+        z_fail = ok & (V > 0) & (worse > 0) & (_log_evalue(worse, V, np.ones_like(V)) >= np.log(1 / seq_alpha))
+    return np.asarray(enough & (exact | z_fail))
 
 
 def _first(hits: np.ndarray) -> np.ndarray:
@@ -286,32 +385,39 @@ def _chunks(runs: int, size: int = 250) -> list[int]:
 def detection_task(task: tuple[Scenario, float, int, list[int], float]) -> np.ndarray:
     s, tolerance, runs, seed, alpha = task
     rng = np.random.default_rng(seed)
-    return _first(rollback(s, tolerance, [_arms(s, rng, runs)], alpha))
+    inc = _increments(s, rng, runs)
+    return _first(rollback(s, tolerance, [_cumulative(inc)], alpha, inc, _slice_ids(s.cap)))
 
 
-def outage_task(task: tuple[int, list[int], float, bool]) -> np.ndarray:
-    """A healthy canary promoted 10% → 50%; 30 minutes into the 50% step an SMS outage hits both versions
-    (80% success for 30 minutes). Looks every minute for 4 hours. True: some look rolled back."""
-    runs, seed, alpha, stratified = task
+OUTAGE_START, OUTAGE_MINUTES = 33, 30  # minutes into the 50% step (not on a slice boundary), duration
+
+
+def outage_task(task: tuple[int, list[int], float, str, float]) -> np.ndarray:
+    """A healthy canary promoted 10% → 50% after an hour; 33 minutes into the 50% step an SMS outage hits
+    both versions (`depth` success for 30 minutes). Looks every minute for 4 hours. True: some look
+    rolled back. `how`: "sliced" (agentctl: 30-minute slices within steps), "steps" (one slice per
+    step), "plug-in" (per step, the tilt re-estimated from all data at every look) or "pooled" (no
+    steps, no slices)."""
+    runs, seed, alpha, how, depth = task
     rng = np.random.default_rng(seed)
-    per_minute, step_minutes, outage = 40, 60, (30, 60)  # 40 SMS sends a minute
-    minutes = 4 * 60
+    step_minutes, minutes = 60, 4 * 60
     shares = [0.1] * step_minutes + [0.5] * (minutes - step_minutes)
-    rates = [0.8 if step_minutes + outage[0] <= m < step_minutes + outage[1] else 0.99 for m in range(minutes)]
-    # Per-minute counts, then per-step cumulative sums at every minute.
-    n_canary = rng.binomial(per_minute, shares, (runs, minutes)).astype(np.float64)
-    n_stable = per_minute - n_canary
-    s_canary = rng.binomial(n_canary.astype(int), rates).astype(np.float64)
-    s_stable = rng.binomial(n_stable.astype(int), rates).astype(np.float64)
-    steps = []
-    bounds = [(0, step_minutes), (step_minutes, minutes)] if stratified else [(0, minutes)]
-    for start, end in bounds:
-        mask = np.zeros(minutes)
-        mask[start:end] = 1.0
-        steps.append({"nc": np.cumsum(n_canary * mask, axis=1), "ns": np.cumsum(n_stable * mask, axis=1),
-                      "sc": np.cumsum(s_canary * mask, axis=1), "ss": np.cumsum(s_stable * mask, axis=1)})
+    hit = range(step_minutes + OUTAGE_START, step_minutes + OUTAGE_START + OUTAGE_MINUTES)
+    rates = [depth if m in hit else 0.99 for m in range(minutes)]
+    n_canary = rng.binomial(CALLS_PER_MINUTE, shares, (runs, minutes)).astype(np.float64)
+    inc = {"nc": n_canary, "ns": CALLS_PER_MINUTE - n_canary,
+           "sc": rng.binomial(n_canary.astype(int), rates).astype(np.float64)}
+    inc["ss"] = rng.binomial(inc["ns"].astype(int), rates).astype(np.float64)
+    minute = np.arange(minutes)
+    step = (minute >= step_minutes).astype(int)
+    if how == "pooled":
+        steps, slice_id = [_cumulative(inc)], np.zeros(minutes, dtype=int)
+    else:
+        steps = [_cumulative({k: v * (step == i) for k, v in inc.items()}) for i in (0, 1)]
+        slice_id = step * 100 + (minute - step * step_minutes) // SLICE_MINUTES if how == "sliced" else step
+        slice_id = np.unique(slice_id, return_inverse=True)[1]
     sms = Scenario("SMS", "rate", 0.99, 0.99, True, 0.02, cap=minutes)
-    return rollback(sms, sms.tolerance, steps, alpha).any(axis=1)
+    return np.asarray(rollback(sms, sms.tolerance, steps, alpha, inc, slice_id, plug_in=how == "plug-in").any(axis=1))
 
 
 def _interval(hits: int, runs: int) -> str:
@@ -328,26 +434,54 @@ def _q(calls: np.ndarray, q: float, cap: int) -> str:
 def check_against_judge(rng: np.random.Generator, alpha: float) -> int:
     """The vectorised rule agrees with agentctl's judge on sampled looks; returns the looks checked."""
     checked = 0
-    for s in [*SCENARIOS, *AA[2:3]]:
-        for tolerance in (0.0, s.tolerance):
-            arms = _arms(replace(s, cap=min(s.cap, 1500)), rng, 2)
-            fast = rollback(s, tolerance, [arms], alpha)
-            policy = s.policy(tolerance)
-            for run in range(2):
-                for look in sorted(set(rng.integers(0, arms["sc"].shape[1], 30).tolist()) | {int(fast[run].argmax())}):
-                    canary, stable = (_arm_stats(s, arms, run, look, side) for side in "cs")
-                    verdict = judge([policy], {s.label: canary}, {s.label: stable}, alpha=alpha, elapsed_s=0,
-                                    min_duration_s=0).overall
-                    assert (verdict == "rollback") == bool(fast[run, look]), (s.label, tolerance, run, look)
-                    checked += 1
+    cases = [(s, tolerance) for s in [*SCENARIOS, *AA[2:3]] for tolerance in (0.0, s.tolerance)]
+    for s, tolerance in cases:
+        small = replace(s, cap=min(s.cap, 1500))
+        inc = _increments(small, rng, 2)
+        slice_id = _slice_ids(small.cap)
+        fast = rollback(s, tolerance, [_cumulative(inc)], alpha, inc, slice_id)
+        checked += _agree(s.policy(tolerance), s, inc, slice_id, np.zeros(small.cap, dtype=int), fast, rng, alpha)
+    # the shared outage: two steps, slices within them, the outage in the second
+    for depth in (0.8, 0.5):
+        sms = Scenario("SMS", "rate", 0.99, 0.99, True, 0.02, cap=240)
+        mrng = np.random.default_rng(rng.integers(1 << 30))
+        n_canary = mrng.binomial(CALLS_PER_MINUTE, [0.1] * 60 + [0.5] * 180, (2, 240)).astype(np.float64)
+        rates = [depth if 93 <= m < 123 else 0.99 for m in range(240)]
+        inc = {"nc": n_canary, "ns": CALLS_PER_MINUTE - n_canary,
+               "sc": mrng.binomial(n_canary.astype(int), rates).astype(np.float64)}
+        inc["ss"] = mrng.binomial(inc["ns"].astype(int), rates).astype(np.float64)
+        step = (np.arange(240) >= 60).astype(int)
+        slice_id = np.unique(step * 100 + (np.arange(240) - step * 60) // SLICE_MINUTES, return_inverse=True)[1]
+        steps = [_cumulative({k: v * (step == i) for k, v in inc.items()}) for i in (0, 1)]
+        fast = rollback(sms, sms.tolerance, steps, alpha, inc, slice_id)
+        checked += _agree(sms.policy(sms.tolerance), sms, inc, slice_id, step, fast, rng, alpha)
     return checked
 
 
-def _arm_stats(s: Scenario, arms: dict[str, np.ndarray], run: int, look: int, side: str) -> ArmStats:
-    n = int(arms[f"n{side}"][run, look])
+def _agree(policy: MetricPolicy, s: Scenario, inc: dict[str, np.ndarray], slice_id: np.ndarray, step: np.ndarray,
+           fast: np.ndarray, rng: np.random.Generator, alpha: float, looks: int = 30) -> int:
+    checked = 0
+    for run in range(fast.shape[0]):
+        sampled = set(rng.integers(0, slice_id.size, looks).tolist()) | {int(fast[run].argmax())}
+        for look in sorted(sampled):
+            per_step: list[list[tuple[dict[str, ArmStats], dict[str, ArmStats]]]] = []
+            for k in range(int(step[look]) + 1):
+                pieces = []
+                for j in sorted(set(slice_id[: look + 1][step[: look + 1] == k].tolist())):
+                    at = (slice_id[: look + 1] == j).nonzero()[0]
+                    pieces.append(({s.label: _arm_stats(s, inc, run, at, "c")}, {s.label: _arm_stats(s, inc, run, at, "s")}))
+                per_step.append(pieces)
+            verdict = judge([policy], slices=per_step, alpha=alpha, elapsed_s=0, min_duration_s=0).overall
+            assert (verdict == "rollback") == bool(fast[run, look]), (s.label, policy.tolerance, run, look)
+            checked += 1
+    return checked
+
+
+def _arm_stats(s: Scenario, inc: dict[str, np.ndarray], run: int, at: np.ndarray, side: str) -> ArmStats:
+    n = int(inc[f"n{side}"][run, at].sum())
     if s.kind == "rate":
-        return ArmStats(n, float(arms[f"s{side}"][run, look]))
-    return ArmStats(n, total=float(arms[f"s{side}"][run, look]), total_sq=float(arms[f"q{side}"][run, look]))
+        return ArmStats(n, float(inc[f"s{side}"][run, at].sum()))
+    return ArmStats(n, total=float(inc[f"s{side}"][run, at].sum()), total_sq=float(inc[f"q{side}"][run, at].sum()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -397,16 +531,20 @@ def main(argv: list[str] | None = None) -> int:
         assert family is not None
         print(f"| all five above in one policy (α = {args.alpha:g} family-wise, {args.alpha / len(AA):g} each) | "
               f"{_interval(int(family.sum()), args.runs)} |")
-        outage_rows = ((True, args.alpha, f"judged per rollout step, one metric at α = {args.alpha:g}"),
-                       (True, args.alpha / len(AA), f"judged per rollout step, α = {args.alpha / len(AA):g} "
-                                                    f"(one of {len(AA)} metrics)"),
-                       (False, args.alpha, f"steps pooled (before), one metric at α = {args.alpha:g}"))
-        for stratified, alpha, name in outage_rows:
-            tasks = [(n, [args.seed, 77, int(stratified), i], alpha, stratified)
-                     for i, n in enumerate(_chunks(args.runs))]
-            rolled = np.concatenate(list(pool.map(outage_task, tasks)))
-            print(f"| shared SMS outage after promotion (80% for 30 min at 50%), {name} | "
-                  f"{_interval(int(rolled.sum()), args.runs)} |")
+        outage_rows = (("sliced", args.alpha, 0.8, f"agentctl (30-min slices within steps), α = {args.alpha:g}"),
+                       ("sliced", args.alpha, 0.7, f"agentctl, 70% success instead of 80%, α = {args.alpha:g}"),
+                       ("steps", args.alpha, 0.8, f"one slice per step, α = {args.alpha:g}"),
+                       ("plug-in", args.alpha, 0.8, f"per step, tilt re-estimated at every look (the previous "
+                                                    f"judge's z-test), α = {args.alpha:g}"),
+                       ("pooled", args.alpha, 0.8, f"steps pooled (the old judge's data), α = {args.alpha:g}"))
+        print(f"\n| shared SMS outage after promotion ({OUTAGE_MINUTES} min at 80%, from minute {OUTAGE_START} of "
+              f"the 50% step; looks every minute for 4 h) | false rollbacks, 95% interval |")
+        print("|---|---|")
+        for how, alpha, depth, name in outage_rows:
+            runs = [(n, [args.seed, 77, zlib.crc32(how.encode()), int(100 * depth), i], alpha, how, depth)
+                    for i, n in enumerate(_chunks(args.runs))]
+            rolled = np.concatenate(list(pool.map(outage_task, runs)))
+            print(f"| {name} | {_interval(int(rolled.sum()), args.runs)} |")
     print(f"\n(O'Brien–Fleming: one-sided, C = {design[0]:.3f}, N_max = {design[1]:.3f} × fixed-horizon N; "
           f"{time.perf_counter() - started:.0f} s)")
     return 0

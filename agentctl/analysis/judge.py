@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from agentctl.analysis import one_sided as os1
 from agentctl.analysis.sequential import (
@@ -51,6 +52,7 @@ DIRECTIONS = ("higher_is_better", "lower_is_better")
 TRANSFORMS = (None, "log")
 DEFAULT_RATE_MIN_MARGIN = 0.01  # one percentage point: 0 errors vs 0 errors must be able to pass
 EXACT_SHARE = 0.1  # of a rate's false-rollback budget, for the exact test (and absolute bounds)
+TILT_CALLS = 100  # calls before a time slice from which its tilt is taken (judge._tilted)
 Z_METHOD = "one-sided SPRT-mixture CS stratified by rollout step (plug-in variance, asymptotic)"
 
 Step = tuple[ArmStats, ArmStats]  # (canary, stable) within one rollout step
@@ -66,7 +68,9 @@ class MetricPolicy:
     of log values (latency), the tolerance is a ratio (0.2: 20% slower). ``scale`` applies to means
     only: the sub-Gaussian sigma of one observation; None uses the plug-in variance.
     ``matures_after_s``: outcomes known only that long after the call (read by the caller, which
-    passes only matured calls).
+    passes only matured calls). ``holdout_s``: a business outcome judged over a longer holdout: it
+    does not gate the rollout's steps, but the last step (to 100%) waits for it to pass, or for the
+    holdout (counted from the canary's start) to end without a regression.
     """
 
     name: str
@@ -81,6 +85,7 @@ class MetricPolicy:
     min_margin: float | None = None
     transform: str | None = None
     matures_after_s: float = 0.0
+    holdout_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -97,6 +102,8 @@ class MetricPolicy:
             raise ValueError(f"metric {self.name!r}: transform must be one of {TRANSFORMS}, got {self.transform!r}")
         if self.transform == "log" and self.higher_is_better and self.tolerance >= 1:
             raise ValueError(f"metric {self.name!r}: a log-scale tolerance must be < 1, got {self.tolerance}")
+        if self.holdout_s < 0:
+            raise ValueError(f"metric {self.name!r}: holdout must be >= 0, got {self.holdout_s}")
         if self.min_margin is not None and self.min_margin < 0:
             raise ValueError(f"metric {self.name!r}: min_margin must be >= 0, got {self.min_margin}")
 
@@ -123,7 +130,7 @@ class Budget:
         absolute = exact / 2 if bounded else 0.0
         return cls(share, exact - absolute, absolute, share - exact, alpha)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -133,16 +140,16 @@ class MetricVerdict:
 
     name: str
     verdict: str
-    canary: dict
-    stable: dict
-    interval: dict | None
+    canary: dict[str, Any]
+    stable: dict[str, Any]
+    interval: dict[str, Any] | None
     threshold: str
     reason: str
-    alpha: dict | None = None
+    alpha: dict[str, Any] | None = None
     steps: int = 1
-    matured: dict | None = None
+    matured: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -153,9 +160,9 @@ class Decision:
     overall: str
     metrics: list[MetricVerdict]
     reason: str
-    alpha: dict | None = None
+    alpha: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "overall": self.overall,
             "reason": self.reason,
@@ -181,26 +188,37 @@ def judge(
     stable: Mapping[str, ArmStats] | None = None,
     *,
     steps: Sequence[tuple[Mapping[str, ArmStats], Mapping[str, ArmStats]]] | None = None,
+    slices: Sequence[Sequence[tuple[Mapping[str, ArmStats], Mapping[str, ArmStats]]]] | None = None,
     alpha: float = 0.01,
     elapsed_s: float,
     min_duration_s: float,
     matured: Mapping[str, tuple[int, int]] | None = None,
+    final_step: bool = False,
 ) -> Decision:
     """Judge a canary against stable on every policy's metric.
 
     Data come either as one (``canary``, ``stable``) pair of {metric: ArmStats}, or as ``steps``, one
-    pair per rollout step, oldest first. ``alpha`` is the family-wise false-rollback budget under any
+    pair per rollout step, oldest first, or as ``slices``: per step, its time slices oldest first
+    (the steps are then their sums). The rollback z-test compares the arms within each slice, so an
+    outage both versions share never reads as a canary regression. ``alpha`` is the family-wise false-rollback budget under any
     number of looks; each of the m metrics gets alpha / m. ``matured`` maps a delayed metric to
-    (matured canary calls, all canary calls) for the explanation.
+    (matured canary calls, all canary calls) for the explanation. ``final_step``: the next promotion
+    is to 100%, which a metric with a holdout holds until it passes or its holdout is over.
     """
-    if steps is None:
-        steps = [(canary or {}, stable or {})]
+    if slices is not None:
+        sliced = slices
+    elif steps is not None:
+        sliced = [[step] for step in steps]
+    else:
+        sliced = [[(canary or {}, stable or {})]]
     verdicts = []
     for p in policies:
-        per_step = [(c.get(p.name, ArmStats(0)), s.get(p.name, ArmStats(0))) for c, s in steps]
+        per_slice = [[(c.get(p.name, ArmStats(0)), s.get(p.name, ArmStats(0))) for c, s in step] for step in sliced]
+        per_step = [(_pooled([c for c, _ in step]), _pooled([s for _, s in step])) for step in per_slice]
         budget = Budget.split(p, alpha, len(policies))
-        verdicts.append(_judge_steps(p, per_step, budget, (matured or {}).get(p.name)))
-    overall, reason = _overall(policies, verdicts, elapsed_s, min_duration_s)
+        verdicts.append(_judge_steps(p, per_step, budget, (matured or {}).get(p.name),
+                                     [piece for step in per_slice for piece in step]))
+    overall, reason = _overall(policies, verdicts, elapsed_s, min_duration_s, final_step)
     split = _alpha_text(alpha, len(policies))
     if overall == "rollback":
         reason += f" (false-rollback budget: {split})"
@@ -215,7 +233,8 @@ def judge_metric(
 
 
 def _judge_steps(
-    policy: MetricPolicy, steps: Sequence[Step], budget: Budget, matured: tuple[int, int] | None
+    policy: MetricPolicy, steps: Sequence[Step], budget: Budget, matured: tuple[int, int] | None,
+    slices: Sequence[Step] | None = None,
 ) -> MetricVerdict:
     canary, stable = _pooled([c for c, _ in steps]), _pooled([s for _, s in steps])
     margin = _margin(policy, stable)
@@ -224,6 +243,8 @@ def _judge_steps(
     live = sum(1 for c, s in steps if c.n or s.n) or 1
     ripe = {"matured": matured[0], "calls": matured[1]} if matured else None
     prefix = f"{matured[0]:,} of {matured[1]:,} canary calls matured; " if matured else ""
+    if policy.holdout_s:
+        prefix = f"judged over the holdout ({_days(policy.holdout_s)}), " + (prefix or "all canary calls; ")
 
     def verdict(kind: str, reason: str, interval: Interval | None) -> MetricVerdict:
         return MetricVerdict(policy.name, kind, *summary, interval.to_dict() if interval else None, threshold,
@@ -234,7 +255,7 @@ def _judge_steps(
     checks: list[_Check] = []
     has_stable = stable.n >= policy.min_calls
     if has_stable:
-        checks += _relative_checks(policy, steps, budget, margin)
+        checks += _relative_checks(policy, steps, budget, margin, steps if slices is None else slices)
     if policy.absolute_min is not None or policy.absolute_max is not None:
         checks.append(_absolute_check(policy, canary, budget.absolute))
     head = _arms_text(policy, canary, stable if has_stable else None)
@@ -252,7 +273,8 @@ def _judge_steps(
     return verdict("pass" if passed else "pending", f"{head}; {text}", interval)
 
 
-def _relative_checks(policy: MetricPolicy, steps: Sequence[Step], budget: Budget, margin: float) -> list[_Check]:
+def _relative_checks(policy: MetricPolicy, steps: Sequence[Step], budget: Budget, margin: float,
+                     slices: Sequence[Step]) -> list[_Check]:
     """The sequential z-test (both sides) and, for rates, the exact test; then the current step's exact CS."""
     checks: list[_Check] = []
     if policy.kind == "rate" and budget.exact > 0:
@@ -265,9 +287,55 @@ def _relative_checks(policy: MetricPolicy, steps: Sequence[Step], budget: Budget
                                                         f"{_evalue(log_e)} ≥ 1/{budget.exact:g}); {cs}"))
     z = _z(policy, steps)
     if z is not None:
-        checks.append(_z_check(policy, z, budget, margin, _effect(policy, margin, steps)))
+        worse = os1.sliced_worse(_tilted(policy, slices))
+        log_worse = os1.log_evalue(-worse.s(), worse.info, 1.0) if worse.info > 0 and worse.s() < 0 else -math.inf
+        checks.append(_z_check(policy, z, budget, margin, _effect(policy, margin, steps), log_worse))
     checks.append(_exact_pass_check(policy, _last(steps), budget.promote, margin))
     return checks
+
+
+def _tilted(policy: MetricPolicy, slices: Sequence[Step]) -> list[tuple[os1.Difference, float]]:
+    """Each slice's difference with its tilt effect / variance, both from the slices before it.
+
+    The first slices (fewer than TILT_CALLS calls before them) take the tilt from the data so far,
+    which is what a plain z-test does at every look."""
+    pieces: list[tuple[os1.Difference, float]] = []
+    before: list[ArmStats] = []
+    for canary, stable in slices:
+        piece = _difference(policy, canary, stable)
+        if piece is not None:
+            arms = before if sum(a.n for a in before) >= TILT_CALLS else [*before, canary, stable]
+            ref_canary, ref_stable = _pooled(arms[0::2]), _pooled(arms[1::2])
+            margin = _margin(policy, ref_stable)
+            effect = _effect(policy, margin, [(ref_canary, ref_stable)])
+            pieces.append((piece, effect / _unit_variance(policy, ref_canary, ref_stable)))
+        before += [canary, stable]
+    return pieces
+
+
+def _difference(policy: MetricPolicy, canary: ArmStats, stable: ArmStats) -> os1.Difference | None:
+    if policy.kind == "rate":
+        return os1.rate_slice(os1.Counts(canary.n, canary.successes or 0.0),
+                              os1.Counts(stable.n, stable.successes or 0.0), policy.higher_is_better)
+    if canary.n < 2 or stable.n < 2:
+        return None
+    return os1.mean_slice(_moments(canary), _moments(stable), policy.higher_is_better, policy.scale)
+
+
+def _unit_variance(policy: MetricPolicy, canary: ArmStats, stable: ArmStats) -> float:
+    """Per-call variance of the score, h Var(difference), with the same variance rules as the slices
+    (never 0: Jeffreys-smoothed rates, floored means)."""
+    reference = _difference(policy, canary, stable)
+    if reference is not None:
+        return reference.weight * reference.variance
+    both = _pooled([canary, stable])
+    if policy.kind == "rate":
+        p = ((both.successes or 0.0) + 0.5) / (both.n + 1.0)
+        return p * (1.0 - p)
+    if policy.scale is not None:
+        return policy.scale * policy.scale
+    moments = _moments(both) if both.n >= 2 else os1.Moments(both.n, 0.0, 0.0)
+    return max(moments.variance, 1e-12 * max(1.0, moments.mean * moments.mean))
 
 
 def _z(policy: MetricPolicy, steps: Sequence[Step]) -> os1.ZStats | None:
@@ -278,10 +346,11 @@ def _z(policy: MetricPolicy, steps: Sequence[Step]) -> os1.ZStats | None:
     return os1.mean_z(moments, policy.higher_is_better, policy.scale)
 
 
-def _z_check(policy: MetricPolicy, z: os1.ZStats, budget: Budget, margin: float, effect: float) -> _Check:
-    worse = -z.s()  # evidence against "no worse than stable"
+def _z_check(policy: MetricPolicy, z: os1.ZStats, budget: Budget, margin: float, effect: float,
+             log_worse: float) -> _Check:
+    """Roll back on the time-sliced evidence `log_worse`; pass and the displayed CS use the steps."""
     within = z.s(margin)  # evidence against "worse by the margin or more"
-    failed = worse > 0 and os1.log_evalue(worse, z.info, effect) >= math.log(1.0 / budget.sequential)
+    failed = log_worse >= math.log(1.0 / budget.sequential)
     satisfied = within > 0 and os1.log_evalue(within, z.info, effect) >= math.log(1.0 / budget.promote)
     # Good-direction bounds: lower at the promotion level, upper at the rollback level.
     low = z.estimate - os1.boundary(z.info, effect, budget.promote) / z.info
@@ -292,7 +361,8 @@ def _z_check(policy: MetricPolicy, z: os1.ZStats, budget: Budget, margin: float,
     cs = f"sequential CS of difference [{_num(lower)}, {_num(upper)}]"
     limit = _signed(-sign * margin)
     if failed:
-        text = f"{cs}: canary worse than stable (z-test at α {budget.sequential:.3g})"
+        text = (f"{cs}: canary worse than stable within the same time slices (e-value {_evalue(log_worse)} "
+                f"≥ 1/{budget.sequential:.3g})")
     elif satisfied:
         text = f"{cs} rules out a change beyond the tolerated {limit}"
     else:
@@ -345,6 +415,7 @@ def _overall(
     verdicts: list[MetricVerdict],
     elapsed_s: float,
     min_duration_s: float,
+    final_step: bool = False,
 ) -> tuple[str, str]:
     if not verdicts:
         return "inconclusive", "no metrics to judge"
@@ -363,13 +434,20 @@ def _overall(
         )
     # A delayed outcome (matures_after_s) can roll back once enough calls matured, but it does not hold
     # a step: leading indicators gate the step, the business outcome is judged as it matures.
-    delayed = {p.name for p in policies if p.matures_after_s}
+    delayed = {p.name for p in policies if p.matures_after_s or p.holdout_s}
     gating = [v for v in verdicts if v.name not in delayed]
     if gating and all(v.verdict == "pass" for v in gating):
         what = f"all metrics pass ({len(gating)})"
         late = [v.name for v in verdicts if v.name in delayed and v.verdict != "pass"]
         if late:
             what = f"all leading metrics pass ({len(gating)}; delayed, judged as calls mature: {', '.join(late)})"
+        holding = [p for p in policies if p.holdout_s and p.name in late and elapsed_s < p.holdout_s]
+        if final_step and holding:
+            waits = ", ".join(f"{p.name} ({_days(elapsed_s)} of its {_days(p.holdout_s)} holdout)" for p in holding)
+            return "continue", f"{what}; the last step (to 100%) waits for the business outcome: {waits}"
+        over = [p.name for p in policies if p.holdout_s and p.name in late and elapsed_s >= p.holdout_s]
+        if final_step and over:
+            what += f"; holdout over without a regression: {', '.join(over)}"
         if elapsed_s >= min_duration_s:
             return "promote", f"{what} and the canary ran {elapsed_s:.0f} s (minimum {min_duration_s:.0f} s)"
         return "continue", f"{what}; waiting for the minimum duration ({elapsed_s:.0f} of {min_duration_s:.0f} s)"
@@ -424,6 +502,11 @@ def _effect(policy: MetricPolicy, margin: float, steps: Sequence[Step]) -> float
     return 0.1 * sd if sd > 0 else 1.0
 
 
+def _days(seconds: float) -> str:
+    days = seconds / 86400
+    return f"{days:.1f} d" if days < 10 and days != int(days) else f"{days:.0f} d"
+
+
 def _evalue(log_e: float) -> str:
     return f"{math.exp(log_e):.3g}" if log_e < 700 else f"e^{log_e:.0f}"
 
@@ -441,7 +524,7 @@ def _estimate(policy: MetricPolicy, arm: ArmStats) -> float | None:
     return arm.rate if policy.kind == "rate" else arm.mean
 
 
-def _summary(policy: MetricPolicy, arm: ArmStats) -> dict:
+def _summary(policy: MetricPolicy, arm: ArmStats) -> dict[str, Any]:
     value = _estimate(policy, arm)
     if policy.transform == "log":
         return {"n": arm.n, "geometric_mean": None if value is None else math.exp(value)}

@@ -56,7 +56,13 @@ def metric_definitions(ws: Workspace) -> Iterator[Diagnostic]:
             yield doc.diagnostic(["metrics", name, "threshold"], f"threshold min {threshold['min']} is above max {threshold['max']}",
                                  "swap them")
         if sql:
-            sql_metrics.append((name, sql))
+            sql_metrics.append((name, "sql", sql))
+        if spec.get("variance_sql"):
+            sql_metrics.append((name, "variance_sql", spec["variance_sql"]))
+            if not sql or spec.get("kind") != "mean":
+                yield doc.diagnostic(["metrics", name, "variance_sql"],
+                                     f"`variance_sql:` has no effect on metric '{name}'",
+                                     "use it with `sql:` and `kind: mean`", severity="warning", key=True)
     if sql_metrics:
         yield from _check_sql(ws, sql_metrics)
 
@@ -66,10 +72,10 @@ def metric_definitions(ws: Workspace) -> Iterator[Diagnostic]:
 _EXPLAINED: dict[str, tuple[str, int | None] | None] = {}
 
 
-def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagnostic]:
+def _check_sql(ws: Workspace, metrics: list[tuple[str, str, str]]) -> Iterator[Diagnostic]:
     con: Any = None
     try:
-        for name, sql in metrics:
+        for name, key, sql in metrics:
             if sql not in _EXPLAINED:
                 if con is None:
                     con = _explain_connection()
@@ -80,7 +86,7 @@ def _check_sql(ws: Workspace, metrics: list[tuple[str, str]]) -> Iterator[Diagno
             if problem is None:
                 continue
             message, offset = problem
-            line, col = ws.config.doc.position(["metrics", name, "sql"])
+            line, col = ws.config.doc.position(["metrics", name, key])
             text_line = next((ln for ln in ws.config.doc.text.splitlines()[line - 1:line]), "")
             if offset is not None and sql in text_line:  # a one-line value: point at the offending character
                 col = text_line.index(sql) + offset + 1

@@ -120,14 +120,18 @@ def compile_metric(name: str, spec: dict[str, Any]) -> MetricDef:
     builtin = BUILTINS.get(spec.get("builtin") or "")
     if builtin is not None:
         table, value, n, var, kind, where = builtin.table, builtin.value, builtin.n, builtin.var, builtin.kind, builtin.where
-        if spec.get("builtin") == "conversion_rate":
-            value = _rate(_ident(spec.get("field") or "converted"))
+        if spec.get("builtin") == "conversion_rate":  # a NULL outcome is pending: neither success nor failure
+            field = _ident(spec.get("field") or "converted")
+            value, n = f"avg(CASE WHEN {field} THEN 1.0 WHEN NOT {field} THEN 0.0 END)", f"count({field})"
         description = spec.get("description") or builtin.description
     else:
         table, value, n, var, where = "calls", f"({spec.get('sql') or 'NULL'})", "count(*)", "", ""
         kind = spec.get("kind") or VALUE
-        if kind == MEAN:
-            kind = VALUE  # no per-call variance is known for an arbitrary expression
+        if kind == MEAN:  # judged with a per-call variance: avg(x) gives var_samp(x), or variance_sql says it
+            x = mean_argument(spec.get("sql") or "")
+            n, var = (f"count({x})", f"var_samp({x})") if x else (n, "")
+            var = spec.get("variance_sql") or var
+            kind = MEAN if var else VALUE
         description = spec.get("description") or ""
     if tool and table == "tool_calls":
         where = " AND ".join(filter(None, [where, f"tool = {_literal(tool)}"]))
@@ -221,11 +225,12 @@ def aggregate_sql(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[st
     selects = []
     for i, m in enumerate(metrics):
         expr = m.value_sql
+        n_expr = m.n_sql
         if business is not None and m.table == "calls" and _missing_business(expr, business):
-            expr = "NULL"  # the field has never been recorded: no data, not an error
+            expr = n_expr = "NULL"  # the field has never been recorded: no data, not an error
         filt = f" FILTER (WHERE {m.where})" if m.where else ""
         variance = f"{m.var_sql}{filt}" if m.var_sql else "NULL"
-        selects += [f"{expr}{filt} AS v{i}", f"{m.n_sql}{filt} AS n{i}", f"{variance} AS s{i}"]
+        selects += [f"{expr}{filt} AS v{i}", f"{n_expr}{filt} AS n{i}", f"{variance} AS s{i}"]
     group = ", ".join(keys)
     sql = f"SELECT {group}, {', '.join(selects)} FROM {table} WHERE {where} GROUP BY {group}"
     return sql + (f" ORDER BY {group}" if order else "")
@@ -234,6 +239,20 @@ def aggregate_sql(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[st
 def _missing_business(sql: str, business: set[str]) -> bool:
     """True when a conversion expression names a field the store has no column for yet."""
     return False if not sql.startswith('avg(CASE WHEN "') else sql.split('"')[1] not in business
+
+
+def mean_argument(sql: str) -> str | None:
+    """`x` when `sql` is exactly avg(x) (one plain call, no DISTINCT or FILTER), else None."""
+    text = sql.strip()
+    match = re.fullmatch(r"(?is)avg\s*\((.*)\)", text)
+    if not match or re.match(r"(?i)\s*distinct\b", match[1]):
+        return None
+    depth = 0
+    for char in match[1]:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:  # avg(a) + avg(b): the first ")" closes avg
+            return None
+    return match[1].strip() if depth == 0 and match[1].strip() else None
 
 
 def _ident(name: str) -> str:

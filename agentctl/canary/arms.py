@@ -18,6 +18,7 @@ sum = mean·n, sum of squares = var·(n − 1) + n·mean².
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,8 +52,45 @@ def arm_stats(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions
     return out, errors
 
 
+def arm_slices(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
+               since: dt.datetime, until: dt.datetime, seconds: float
+               ) -> tuple[list[dict[int, dict[str, ArmStats]]], dict[str, str]]:
+    """Like :func:`arm_stats`, per time slice of `seconds` from `since` (oldest first; empty slices kept).
+
+    One query per table: the slice is a GROUP BY key (a tool call falls in its call's slice)."""
+    count = max(1, math.ceil((until - since).total_seconds() / seconds))
+    out: list[dict[int, dict[str, ArmStats]]] = [{v: {} for v in versions} for _ in range(count)]
+    errors: dict[str, str] = {}
+    origin = _naive_utc(since).replace(tzinfo=dt.timezone.utc).timestamp()
+    for table in ("calls", "tool_calls"):
+        group = [d for d in defs if d.table == table]
+        if not group:
+            continue
+        started = "started_at" if table == "calls" else (
+            "(SELECT c.started_at FROM calls c WHERE c.call_id = tool_calls.call_id LIMIT 1)")
+        key = f"CAST(floor((extract(epoch FROM {started}) - {origin!r}) / {float(seconds)!r}) AS BIGINT)"
+        try:
+            rows = _query(store, table, group, agent, env, versions, since, until, key)
+        except Exception:  # noqa: BLE001 - isolate the metric whose SQL fails; the others still count
+            for d in group:
+                try:
+                    _collect_slices(out, [d], _query(store, table, [d], agent, env, versions, since, until, key))
+                except Exception as exc:  # noqa: BLE001
+                    errors[d.name] = explain_failure(exc)
+            continue
+        _collect_slices(out, group, rows)
+    return out, errors
+
+
+def _collect_slices(out: list[dict[int, dict[str, ArmStats]]], group: Sequence[Any],
+                    rows: list[tuple[Any, ...]]) -> None:
+    for row in rows:
+        index = min(max(int(row[1]), 0), len(out) - 1)
+        _collect(out[index], group, [(row[0], *row[2:])])
+
+
 def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, versions: Sequence[int],
-           since: dt.datetime, until: dt.datetime) -> list[tuple[Any, ...]]:
+           since: dt.datetime, until: dt.datetime, key: str | None = None) -> list[tuple[Any, ...]]:
     start, end = _naive_utc(since), _naive_utc(until)
     window = ("agent = ? AND environment = ? AND started_at >= ? AND started_at < ? "
               "AND day BETWEEN ? AND ?")  # the day range lets zone maps skip most of a large store
@@ -66,7 +104,8 @@ def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, v
         where = (f"agent = ? AND environment = ? AND bundle_version IN ({marks}) "
                  f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
         query_params = [agent, env, *versions, first, last, *params]
-    sql = aggregate_sql(table, group, keys=["bundle_version"], where=where, business=set(store.business_columns()))
+    keys = ["bundle_version", *([key] if key else [])]
+    sql = aggregate_sql(table, group, keys=keys, where=where, business=set(store.business_columns()))
     rows: list[tuple[Any, ...]] = store.query(sql, query_params)
     return rows
 

@@ -4,6 +4,9 @@
   constant split, across steps they do not (an outage during the 50% step hits five times more
   canary calls than the 10% step did). The steps' boundaries are read from the deployment history
   (every promotion wrote the step's start into the state file), and each step is one stratum.
+* **Per time slice.** Within a step, the rollback test compares the arms per 30-minute slice with a
+  tilt fixed before the slice starts, so an outage both versions share in the middle of a step
+  cannot rescale the evidence (agentctl.analysis.one_sided.sliced_worse).
 * **Latency.** Percentile metrics cannot be compared call by call; latency metrics are judged on the
   mean of the log of each observation (a call's mean turn latency, a tool call's latency), whose
   difference is the log of the ratio of geometric means. A p95 regression of +20% that scales the
@@ -23,6 +26,8 @@ from typing import Any
 
 from agentctl.analysis.judge import Decision, MetricPolicy, judge
 from agentctl.analysis.sequential import ArmStats
+
+SLICE_MINUTES = 30  # within a step, the arms are compared per slice of this length (judge._tilted)
 
 # Latency builtins judged on the mean of log latency: (observation per row, extra row filter).
 _CALL_LATENCY = "ln(greatest(list_avg(turn_latencies_ms), 1))"
@@ -68,9 +73,11 @@ def step_starts(history: Any, env: str, agent: str, canary: Mapping[str, Any]) -
 
 
 def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: Any, *, env: str, state: Any,
-                 until: dt.datetime, elapsed_s: float) -> tuple[Decision, dict[str, str]]:
-    """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors."""
-    from agentctl.canary.arms import arm_stats
+                 until: dt.datetime, elapsed_s: float, final_step: bool = False) -> tuple[Decision, dict[str, str]]:
+    """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors.
+
+    `final_step`: the next promotion is to 100% (a metric with a holdout holds it)."""
+    from agentctl.canary.arms import arm_slices
 
     canary = state.canary
     versions = [canary["version"], *([state.stable["version"]] if state.stable else [])]
@@ -81,18 +88,20 @@ def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: A
     runnable = {name: d for name, d in defs.items() if d is not None}
     errors: dict[str, str] = {}
 
-    def per_step(names: Sequence[str], cutoff: dt.datetime) -> list[tuple[dict[str, ArmStats], dict[str, ArmStats]]]:
-        steps: list[tuple[dict[str, ArmStats], dict[str, ArmStats]]] = []
+    Slices = list[tuple[dict[str, ArmStats], dict[str, ArmStats]]]
+
+    def per_step(names: Sequence[str], cutoff: dt.datetime) -> list[Slices]:
+        steps: list[Slices] = []
         for since, before in windows:
             before = min(before, cutoff)
             if before <= since or not names:
-                steps.append(({}, {}))
+                steps.append([])
                 continue
-            found, failed = arm_stats(calls, [runnable[n][0] for n in names], agent=state.agent, env=env,
-                                      versions=versions, since=since, until=before)
+            found, failed = arm_slices(calls, [runnable[n][0] for n in names], agent=state.agent, env=env,
+                                       versions=versions, since=since, until=before, seconds=SLICE_MINUTES * 60)
             errors.update(failed)
-            steps.append((found.get(versions[0], {}),
-                          found.get(versions[1], {}) if len(versions) > 1 else {}))
+            steps.append([(piece.get(versions[0], {}), piece.get(versions[1], {}) if len(versions) > 1 else {})
+                          for piece in found])
         return steps
 
     prompt = [p.name for p in policy.metrics if p.name in runnable and not p.matures_after_s]
@@ -103,22 +112,28 @@ def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: A
             continue
         ripe = per_step([p.name], end - dt.timedelta(seconds=p.matures_after_s))
         every = per_step([p.name], end)
-        for (canary_arm, stable_arm), (ripe_canary, ripe_stable) in zip(steps, ripe, strict=True):
-            canary_arm.update({k: v for k, v in ripe_canary.items() if k == p.name})
-            stable_arm.update({k: v for k, v in ripe_stable.items() if k == p.name})
-        matured[p.name] = (sum(c.get(p.name, ArmStats(0)).n for c, _ in ripe),
-                           sum(c.get(p.name, ArmStats(0)).n for c, _ in every))
-    decision = judge(policy.metrics, steps=steps, alpha=policy.alpha, elapsed_s=elapsed_s,
-                     min_duration_s=policy.min_duration_minutes * 60, matured=matured)
+        for step, ripe_step in zip(steps, ripe, strict=True):
+            for (canary_arm, stable_arm), (ripe_canary, ripe_stable) in zip(step, ripe_step, strict=False):
+                canary_arm.update({k: v for k, v in ripe_canary.items() if k == p.name})
+                stable_arm.update({k: v for k, v in ripe_stable.items() if k == p.name})
+        matured[p.name] = (_canary_calls(ripe, p.name), _canary_calls(every, p.name))
+    decision = judge(policy.metrics, slices=steps, alpha=policy.alpha, elapsed_s=elapsed_s,
+                     min_duration_s=policy.min_duration_minutes * 60, matured=matured, final_step=final_step)
     return decision, errors
+
+
+def _canary_calls(steps: Sequence[Sequence[tuple[Mapping[str, ArmStats], Mapping[str, ArmStats]]]], name: str) -> int:
+    return sum(canary.get(name, ArmStats(0)).n for step in steps for canary, _ in step)
 
 
 def metric_policy(entry: Mapping[str, Any], definition: Any, transform: str | None, defaults: Mapping[str, Any]) -> MetricPolicy:
     """One `analysis.metrics` entry as the judge's MetricPolicy."""
     hours = entry.get("matures_after_hours")
+    holdout = entry.get("holdout_days")
     return MetricPolicy(
         name=entry["metric"], kind=definition.kind, direction=definition.direction,
         tolerance=float(entry.get("tolerance", defaults["tolerance"])), critical=bool(entry.get("critical", False)),
         min_calls=int(entry.get("min_calls", defaults["min_calls"])), absolute_min=entry.get("absolute_min"),
         absolute_max=entry.get("absolute_max"), scale=entry.get("scale"), min_margin=entry.get("min_margin"),
-        transform=transform, matures_after_s=float(hours) * 3600 if hours else 0.0)
+        transform=transform, matures_after_s=float(hours) * 3600 if hours else 0.0,
+        holdout_s=float(holdout) * 86400 if holdout else 0.0)

@@ -7,6 +7,9 @@ direction come from there, so a metric is defined once for the daily checks and 
 percentiles are judged on the mean of log latency (agentctl.canary.judging).
 
 `alpha` is the family-wise false-rollback budget: each of the policy's m metrics gets alpha / m.
+`holdout_days` marks a business outcome (installs) judged over a longer holdout: leading indicators
+(contract-judged SMS success) gate each step; the last step waits for the holdout metric.
+
 `tolerance` is both the change tolerated in the bad direction and the smallest change that should
 roll back: set it from the minimum detectable effect the team cares about.
 """
@@ -110,6 +113,12 @@ def _entries_problems(ws: Any, doc: Any, path: list[Any]) -> Iterator[Any]:
         lo, hi = entry.get("absolute_min"), entry.get("absolute_max")
         if lo is not None and hi is not None and lo > hi:
             yield doc.diagnostic([*path, "metrics", i], f"absolute_min {lo} is above absolute_max {hi}", "swap them")
+        days, hours = entry.get("holdout_days"), entry.get("matures_after_hours")
+        if isinstance(days, (int, float)) and isinstance(hours, (int, float)) and days * 24 <= hours:
+            yield doc.diagnostic([*path, "metrics", i, "holdout_days"],
+                                 f"holdout_days {days:g} ends before a call can mature (matures_after_hours {hours:g})",
+                                 f"make the holdout longer than {hours / 24:g} days, e.g. holdout_days: "
+                                 f"{max(7, int(hours // 24) + 1)}")
 
 
 def all_policy_problems(ws: Any) -> Iterator[Any]:

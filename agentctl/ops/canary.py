@@ -99,8 +99,9 @@ def evaluate(repo: RepoLike, agent: str, env: str | None = None) -> CanaryEvalua
     stable_version = state.stable["version"] if state.stable else None
     elapsed = max(0.0, (until - since).total_seconds())
     with repo:  # judged per rollout step, delayed metrics on matured calls only (agentctl.canary.judging)
+        final = next((s for s in steps_of(spec) if s > state.weight), 100) == 100
         decision, errors = judge_canary(repo.calls(), repo.deployments, ctx.config.metrics, policy, env=env,
-                                        state=state, until=until, elapsed_s=elapsed)
+                                        state=state, until=until, elapsed_s=elapsed, final_step=final)
     steps = steps_of(spec)
     step = f"{canary['step_index'] + 1}/{len(steps)} ({state.weight}%)" if state.live_canary else "aborted (0%)"
     in_step = max(0.0, (until - parse_iso(canary["step_started"])).total_seconds() / 60)

@@ -159,7 +159,7 @@ def test_a_rise_of_a_lower_is_better_rate_fails():
     verdict = judge_metric(ESCALATION, ArmStats(1000, 120), ArmStats(9000, 450))
     assert verdict.verdict == "fail"
     assert verdict.reason.endswith("sequential CS of difference [0.0382, 0.102]: canary worse than stable "
-                                   "(z-test at α 0.009)")
+                                   "within the same time slices (e-value 5.45e+09 ≥ 1/0.009)")
     assert verdict.alpha == {"metric": 0.01, "exact": 0.001, "absolute": 0.0, "sequential": pytest.approx(0.009),
                              "promote": 0.01}
 
@@ -330,6 +330,40 @@ def test_a_matured_delayed_metric_rolls_back():
                      elapsed_s=1e6, min_duration_s=0, matured={"install_rate": (3000, 3400)})
     assert decision.overall == "rollback"
     assert decision.reason.startswith("install_rate failed. install_rate: 3,000 of 3,400 canary calls matured; ")
+
+
+HOLDOUT = MetricPolicy("install_rate", "rate", "higher_is_better", tolerance=0.25, min_calls=50,
+                       matures_after_s=48 * 3600, holdout_s=7 * 86400)
+HEALTHY_SMS = ({"sms_success": ArmStats(400, 396), "install_rate": ArmStats(812, 160)},
+               {"sms_success": ArmStats(3600, 3564), "install_rate": ArmStats(7308, 1608)})
+
+
+def test_a_holdout_metric_holds_only_the_last_step_and_says_what_it_is_judged_over():
+    day = 86400
+    leading = judge([SMS, HOLDOUT], *HEALTHY_SMS, elapsed_s=2 * day, min_duration_s=3600,
+                    matured={"install_rate": (812, 2140)})
+    assert leading.overall == "promote"  # 10% -> 50%: SMS success gates the step, installs do not
+    install = leading.metrics[1]
+    assert install.verdict == "pending"
+    assert install.reason.startswith("judged over the holdout (7 d), 812 of 2,140 canary calls matured; canary ")
+    last = judge([SMS, HOLDOUT], *HEALTHY_SMS, elapsed_s=2.5 * day, min_duration_s=3600,
+                 matured={"install_rate": (812, 2140)}, final_step=True)
+    assert last.overall == "continue"
+    assert last.reason.endswith("the last step (to 100%) waits for the business outcome: "
+                                "install_rate (2.5 d of its 7 d holdout)")
+    over = judge([SMS, HOLDOUT], *HEALTHY_SMS, elapsed_s=7 * day, min_duration_s=3600,
+                 matured={"install_rate": (812, 2140)}, final_step=True)
+    assert over.overall == "promote"
+    assert "holdout over without a regression: install_rate" in over.reason
+
+
+def test_a_holdout_metric_that_regresses_rolls_back_at_any_step():
+    canary = {"sms_success": ArmStats(400, 396), "install_rate": ArmStats(3000, 480)}
+    stable = {"sms_success": ArmStats(3600, 3564), "install_rate": ArmStats(27000, 5940)}
+    decision = judge([SMS, HOLDOUT], canary, stable, elapsed_s=3 * 86400, min_duration_s=0,
+                     matured={"install_rate": (3000, 3400)})
+    assert decision.overall == "rollback"
+    assert "install_rate: judged over the holdout (7 d), 3,000 of 3,400 canary calls matured; " in decision.reason
 
 
 def test_the_false_rollback_budget_is_split_across_the_metrics():

@@ -76,3 +76,80 @@ def test_since_accepts_spans(example_repo: RepoDir, tmp_path: Path, time_machine
     fill(example_repo, tmp_path, start="2026-03-01", days=12, calls_per_day=50, seed=1)
     report = show_metrics(example_repo.path, since="2d", by="day")
     assert report.since == "2026-03-11" and {r.group for r in report.rows} == {"2026-03-11", "2026-03-12"}
+
+
+def test_a_pending_conversion_outcome_is_neither_success_nor_failure(example_repo: RepoDir, tmp_path: Path) -> None:
+    """An install outcome arrives after the call: until then (NULL) the call is left out of the conversion
+    rate and its n; once the outcome event arrives (the store merges it into the call) it counts."""
+    example_repo.edit("agentctl.yaml", "metrics:\n", "metrics:\n  installs:\n    builtin: conversion_rate\n"
+                      "    field: install_completed\n    direction: higher_is_better\n    owner: rosa\n")
+    records = list(simulate_calls(start="2026-03-10", days=1, calls_per_day=300, seed=4))
+    pending = records[::3]
+    path = tmp_path / "calls.jsonl"
+    with path.open("w") as out:
+        for record in records:
+            business = {**record["business"], "install_completed": None} if record in pending else record["business"]
+            out.write(json.dumps({**record, "business": business}) + "\n")
+    ingest_calls(example_repo.path, [str(path)])
+    known = [r for r in records if r not in pending]
+    [row] = [r for r in show_metrics(example_repo.path, since="2026-03-01").rows if r.metric == "installs"]
+    assert row.n == len(known) == 200
+    assert row.value == pytest.approx(sum(r["business"]["install_completed"] for r in known) / len(known))
+
+    later = tmp_path / "outcomes.jsonl"  # the outcomes arrive: the same calls, now with the business field set
+    later.write_text("".join(json.dumps(r) + "\n" for r in pending))
+    ingest_calls(example_repo.path, [str(later)])
+    [row] = [r for r in show_metrics(example_repo.path, since="2026-03-01").rows if r.metric == "installs"]
+    assert row.n == 300
+    assert row.value == pytest.approx(sum(r["business"]["install_completed"] for r in records) / 300)
+
+
+CUSTOM_MEANS = ("metrics:\n"
+                "  talk_time:\n    sql: avg(handle_time_s - 5)\n    kind: mean\n    direction: lower_is_better\n    owner: rosa\n"
+                "  cost_per_minute:\n    sql: sum(cost_usd) / sum(handle_time_s / 60)\n    kind: mean\n"
+                "    variance_sql: var_samp(cost_usd / (handle_time_s / 60))\n    direction: lower_is_better\n    owner: rosa\n"
+                "  spread:\n    sql: max(handle_time_s) - min(handle_time_s)\n    kind: mean\n"
+                "    direction: lower_is_better\n    owner: rosa\n")
+
+
+def test_custom_sql_means_carry_a_per_call_variance(example_repo: RepoDir, tmp_path: Path) -> None:
+    """avg(x) is judged with var_samp(x) over count(x); variance_sql says it for any other expression; a mean
+    without either stays a value (the judge cannot compare it)."""
+    import statistics
+
+    from agentctl.analysis.metrics import MEAN, VALUE, compile_metric
+
+    example_repo.edit("agentctl.yaml", "metrics:\n", CUSTOM_MEANS)
+    records = list(simulate_calls(start="2026-03-10", days=1, calls_per_day=300, seed=8))
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest_calls(example_repo.path, [str(path)])
+    from agentctl.analysis.metrics import compute, metric_defs
+    from agentctl.calls.store import open_store
+    from agentctl.deploy.context import load_config
+
+    config = load_config(example_repo.path).data
+    with open_store(example_repo.path, config, read_only=True) as store:
+        rows = {r.metric: r for r in compute(store, metric_defs(config), ["production"], None, None)}
+    seconds = [(dt.datetime.fromisoformat(r["ended_at"]) - dt.datetime.fromisoformat(r["started_at"])).total_seconds()
+               for r in records]
+    talk = [t - 5 for t in seconds]
+    assert rows["talk_time"].n == len(talk)
+    assert rows["talk_time"].value == pytest.approx(statistics.fmean(talk))
+    assert rows["talk_time"].variance == pytest.approx(statistics.variance(talk))
+    per_minute = [r["cost_usd"] / (t / 60) for r, t in zip(records, seconds, strict=True)]
+    assert rows["cost_per_minute"].variance == pytest.approx(statistics.variance(per_minute))
+    assert rows["spread"].variance is None
+    spec = {"sql": "avg(handle_time_s) + avg(cost_usd)", "kind": "mean"}  # not one avg(...): no variance known
+    assert compile_metric("two", spec).kind == VALUE
+    assert compile_metric("two", {**spec, "variance_sql": "var_samp(handle_time_s)"}).kind == MEAN
+    assert compile_metric("distinct", {"sql": "avg(DISTINCT handle_time_s)", "kind": "mean"}).kind == VALUE
+
+
+def test_a_broken_variance_sql_points_at_its_line(example_repo: RepoDir) -> None:
+    example_repo.edit("agentctl.yaml", "metrics:\n", CUSTOM_MEANS.replace("var_samp(cost_usd /", "var_samp(cost_usd +/"))
+    text = (example_repo.path / "agentctl.yaml").read_text().splitlines()
+    line = next(i for i, ln in enumerate(text, 1) if "variance_sql:" in ln)
+    errors = [str(d) for d in validate_repo(example_repo.path).errors]
+    assert any(e.startswith(f"agentctl.yaml:{line}:") and "metric 'cost_per_minute': SQL does not work" in e
+               for e in errors), errors

@@ -51,3 +51,30 @@ def test_arm_stats_match_the_records_and_respect_the_window(example_repo) -> Non
         conf = got["transcription_confidence"]
         assert conf.n == n and abs(conf.total - total) < 1e-6 and abs(conf.total_sq - total_sq) < 1e-6
     assert stats[2]["sms_success"].successes / stats[2]["sms_success"].n < 0.8  # the canary's silent failures
+
+
+def test_arm_slices_split_the_window_by_call_time_and_add_up_to_the_window(example_repo) -> None:
+    from agentctl.canary.arms import arm_slices
+
+    with clock.simulated(TUESDAY_10) as sim:
+        start_canary(example_repo, weight=50)
+        before = sim.now()
+        first = send_calls(example_repo, sim, minutes=30, calls=300, seed=13)
+        second = send_calls(example_repo, sim, minutes=30, calls=300, seed=14,
+                            faults=[SilentToolFailure(versions=frozenset({1, 2}), share=0.3)])
+        after = sim.now()
+    config = load_config(example_repo.path).data
+    defs = [compile_metric(n, config["metrics"][n]) for n in NAMES]
+    with open_store(example_repo.path, config, read_only=True) as store:
+        slices, errors = arm_slices(store, defs, agent=AGENT, env="production", versions=[1, 2], since=before,
+                                    until=after, seconds=30 * 60)
+        whole, _ = arm_stats(store, defs, agent=AGENT, env="production", versions=[1, 2], since=before,
+                             until=after)
+    assert errors == {} and len(slices) == 2
+    for records, piece in zip((first, second), slices, strict=True):
+        for version in (1, 2):
+            expected = _by_hand(records, version)
+            for name in ("sms_success", "escalation_rate", "install_rate"):  # tool calls fall in their call's slice
+                assert (piece[version][name].n, piece[version][name].successes) == expected[name], name
+    for version in (1, 2):
+        assert sum(piece[version]["sms_success"].n for piece in slices) == whole[version]["sms_success"].n

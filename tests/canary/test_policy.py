@@ -77,3 +77,31 @@ def test_validate_names_unknown_and_percentile_metrics_with_positions(example_re
 def test_schema_rejects_unknown_keys_in_a_policy(example_repo) -> None:
     use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_success, tolerence: 0.1}\n")
     assert any("tolerence" in m for m in _messages(example_repo))
+
+
+def test_a_holdout_shorter_than_the_maturity_delay_points_at_the_line(example_repo) -> None:
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_success}\n"
+                             "    - {metric: install_rate, matures_after_hours: 48, holdout_days: 1}\n")
+    line = example_repo.read(f"bundles/{AGENT}/agent.yaml").splitlines().index("analysis:") + 1
+    assert (f"bundles/install-reminder/agent.yaml:{line + 3}:69: holdout_days 1 ends before a call can mature "
+            "(matures_after_hours 48)") in _messages(example_repo)
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: install_rate, holdout_days: 0}\n")
+    assert (f"bundles/install-reminder/agent.yaml:{line + 2}:44: 'analysis.metrics[0].holdout_days': 0 is less than "
+            "or equal to the minimum of 0") in _messages(example_repo)
+
+
+def test_holdout_days_reaches_the_judge(example_repo) -> None:
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_success}\n"
+                             "    - {metric: install_rate, matures_after_hours: 48, holdout_days: 7}\n")
+    policy = load_policy(load_workspace(example_repo.path, strict=False), AGENT)
+    install = next(m for m in policy.metrics if m.name == "install_rate")
+    assert install.holdout_s == 7 * 86400 and install.matures_after_s == 48 * 3600
+
+
+def test_a_custom_sql_mean_is_judged(example_repo) -> None:
+    example_repo.edit("agentctl.yaml", "metrics:\n", "metrics:\n  talk_time:\n    sql: avg(handle_time_s - 5)\n"
+                      "    kind: mean\n    direction: lower_is_better\n    owner: rosa\n")
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: talk_time, tolerance: 0.1}\n")
+    assert _messages(example_repo) == []
+    [talk] = load_policy(load_workspace(example_repo.path, strict=False), AGENT).metrics
+    assert (talk.kind, talk.direction, talk.transform) == ("mean", "lower_is_better", None)

@@ -49,3 +49,25 @@ def test_bad_interval_and_unknown_agent_are_exit_2(example_repo, cli) -> None:
     assert bad.exit_code == 2 and "cannot read duration 'soon'" in bad.stderr
     unknown = cli("canary", "evaluate", "nobody", "--env", "production", cwd=example_repo.path)
     assert unknown.exit_code == 2
+
+
+def test_evaluate_says_the_business_outcome_is_judged_over_its_holdout(example_repo, cli) -> None:
+    import datetime as dt
+
+    from tests.canary.builders import use_policy
+
+    use_policy(example_repo, "analysis:\n  metrics:\n    - {metric: sms_success, tolerance: 0.02, critical: true}\n"
+                             "    - {metric: install_rate, tolerance: 0.25, matures_after_hours: 48, holdout_days: 7}\n")
+    with clock.simulated(TUESDAY_10) as sim:
+        start_canary(example_repo)
+        old = send_calls(example_repo, sim, minutes=60, calls=1500, seed=6)
+        sim.advance(dt.timedelta(hours=48))
+        new = send_calls(example_repo, sim, minutes=30, calls=1500, seed=7)
+        text = cli("canary", "evaluate", "install-reminder", "--env", "production", cwd=example_repo.path)
+        as_json = cli("canary", "evaluate", "install-reminder", "--json", cwd=example_repo.path)
+    matured = sum(r["bundle_version"] == 2 for r in old)
+    everything = matured + sum(r["bundle_version"] == 2 for r in new)
+    install = next(m for m in json.loads(as_json.stdout)["metrics"] if m["name"] == "install_rate")
+    assert install["reason"].startswith(f"judged over the holdout (7 d), {matured:,} of {everything:,} canary calls "
+                                        "matured; ")
+    assert "judged over the holdout (7 d)" in " ".join(text.stdout.split())
