@@ -9,6 +9,7 @@ limit (a "billion laughs" document refers to the same node exponentially often).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ PathKey = str | int
 class Document:
     """One parsed YAML file: plain data for logic, a round-trip tree for positions.
 
-    Parsing with the C-backed safe loader is ~8x faster than ruamel's round-trip parser, and
+    Clean files are parsed by libyaml (PyYAML's CSafeLoader, with YAML 1.2 resolution); anything
+    unusual goes through ruamel's C-backed safe loader. Both are far faster than the round-trip parser, and
     positions are only needed when something is wrong, so the round-trip tree is built on
     first use of `node`.
     """
@@ -114,11 +116,14 @@ def parse_text(text: str, relpath: str) -> Document:
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, f"file is over the {MAX_FILE_BYTES:,}-byte limit",
                                            "keep config files small")])
+    if _may_nest_deep(text) and _nesting(text)[0] > MAX_DEPTH:
+        raise ValidationFailed([_too_deep(text, relpath)])
+    fast = _fast_load(text)
+    if fast is not _NOT_FAST:
+        return Document(relpath=relpath, data=fast, text=text)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    if _may_nest_deep(text) and _nesting(text)[0] > MAX_DEPTH:
-        raise ValidationFailed([_too_deep(text, relpath)])
     yaml = YAML(typ="safe", pure=False)
     try:
         if "&" in text and "*" in text:
@@ -147,6 +152,77 @@ def parse_text(text: str, relpath: str) -> Document:
 
 
 MAX_DEPTH = 64  # no config file nests deeper than ~8; the limit keeps recursion far from Python's stack
+
+_NOT_FAST = object()
+_COLON_IN_WORD = re.compile(r":[^\s]")
+_LONG_FRACTION = re.compile(r"\.[0-9]{7}")
+
+
+class _Fallback(Exception):
+    """The fast parser met something only the full path answers exactly (a duplicate key, an odd value)."""
+
+
+@functools.cache
+def _fast_loader() -> Any:
+    """PyYAML's libyaml-backed safe loader, resolving plain scalars exactly as ruamel does for YAML 1.2.
+
+    PyYAML speaks YAML 1.1 (`yes` is true, `0777` is octal, `12:30` is a number); the resolver table
+    here is ruamel's own 1.2 table, and ints are built the 1.2 way, so both parsers give the same data.
+    """
+    import yaml
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    class Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no annotations
+        yaml_implicit_resolvers: dict[Any, Any] = {}
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"]
+            if len(keys) != len(set(keys)):
+                raise _Fallback()  # ruamel refuses duplicate keys with a positioned message; PyYAML keeps the last
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node: Any) -> int:
+            text = str(self.construct_scalar(node)).replace("_", "")
+            sign = -1 if text[:1] == "-" else 1
+            text = text[1:] if text[:1] in "+-" else text
+            for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+                if text.startswith(prefix):
+                    return sign * int(text[2:], base)
+            return sign * int(text)
+
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            if _LONG_FRACTION.search(str(node.value)):
+                raise _Fallback()  # PyYAML truncates a fraction past microseconds, ruamel rounds it
+            return super().construct_yaml_timestamp(node)
+
+    for versions, tag, regexp, first in implicit_resolvers:
+        if (1, 2) in versions:
+            Loader.add_implicit_resolver(tag, regexp, first)
+    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+    return Loader
+
+
+def _fast_load(text: str) -> Any:
+    """Plain data from libyaml, or _NOT_FAST when the full path must answer (errors, tags, directives, aliases).
+
+    Every refusal, diagnostic and odd case goes through ruamel exactly as before; only clean files
+    take the fast path, and there the data is the same (tests/model/test_yamlio.py compares them).
+    """
+    if "!!" in text or "!<" in text or ("&" in text and "*" in text) or text[:1] == "%" or "\n%" in text:
+        return _NOT_FAST  # standard tags, aliases (the alias-bomb guard) and directives: ruamel's answer
+    if ("[" in text or "{" in text) and _COLON_IN_WORD.search(text):
+        return _NOT_FAST  # `{k: 12:30}`: PyYAML's newer libyaml reads it, ruamel's refuses it
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - a declared dependency
+        return _NOT_FAST
+    try:
+        node = yaml.load(text, Loader=_fast_loader())  # noqa: S506 - a safe loader (CSafeLoader subclass)
+        data = to_plain(node)
+    except Exception:  # noqa: BLE001 - any trouble: the full path reports it exactly
+        return _NOT_FAST
+    return _NOT_FAST if node is None else data
 
 
 class _TooDeep(Exception):
