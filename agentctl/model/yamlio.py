@@ -162,45 +162,101 @@ class _Fallback(Exception):
     """The fast parser met something only the full path answers exactly (a duplicate key, an odd value)."""
 
 
+_TAG = "tag:yaml.org,2002:"
+
+
 @functools.cache
 def _fast_loader() -> Any:
-    """PyYAML's libyaml-backed safe loader, resolving plain scalars exactly as ruamel does for YAML 1.2.
+    """PyYAML's libyaml-backed loader, tagging plain scalars exactly as ruamel does for YAML 1.2.
 
     PyYAML speaks YAML 1.1 (`yes` is true, `0777` is octal, `12:30` is a number); the resolver table
-    here is ruamel's own 1.2 table, and ints are built the 1.2 way, so both parsers give the same data.
+    here is ruamel's own 1.2 table. Only the node tree is taken from it: `_plain` turns nodes into
+    data directly (PyYAML's constructors and `to_plain` would walk every value twice).
     """
     import yaml
     from ruamel.yaml.resolver import implicit_resolvers
 
-    class Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no annotations
-        yaml_implicit_resolvers: dict[Any, Any] = {}
-
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"]
-            if len(keys) != len(set(keys)):
-                raise _Fallback()  # ruamel refuses duplicate keys with a positioned message; PyYAML keeps the last
-            return super().construct_mapping(node, deep=deep)
-
-        def construct_yaml_int(self, node: Any) -> int:
-            text = str(self.construct_scalar(node)).replace("_", "")
-            sign = -1 if text[:1] == "-" else 1
-            text = text[1:] if text[:1] in "+-" else text
-            for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
-                if text.startswith(prefix):
-                    return sign * int(text[2:], base)
-            return sign * int(text)
-
-        def construct_yaml_timestamp(self, node: Any) -> Any:
-            if _LONG_FRACTION.search(str(node.value)):
-                raise _Fallback()  # PyYAML truncates a fraction past microseconds, ruamel rounds it
-            return super().construct_yaml_timestamp(node)
-
+    table: dict[str, list[tuple[str, Any]]] = {}
     for versions, tag, regexp, first in implicit_resolvers:
         if (1, 2) in versions:
-            Loader.add_implicit_resolver(tag, regexp, first)
-    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+            for char in first:
+                table.setdefault(char, []).append((tag, re.compile(regexp.pattern, regexp.flags)))  # not lazy
+    scalar = yaml.ScalarNode
+
+    class Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no annotations
+        def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+            if kind is scalar:
+                if implicit[0]:
+                    for tag, regexp in table.get(value[:1], ()):
+                        if regexp.match(value):
+                            return tag
+                return _TAG + "str"
+            return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
+
     return Loader
+
+
+def _int(text: str) -> int:
+    text = text.replace("_", "")
+    sign = -1 if text[:1] == "-" else 1
+    text = text[1:] if text[:1] in "+-" else text
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if text.startswith(prefix):
+            return sign * int(text[2:], base)
+    return sign * int(text)
+
+
+def _float(text: str) -> float:
+    text = text.replace("_", "").lower()
+    sign = -1.0 if text[:1] == "-" else 1.0
+    text = text[1:] if text[:1] in "+-" else text
+    if text == ".inf":
+        return sign * float("inf")
+    if text == ".nan":
+        return float("nan")
+    return sign * float(text)
+
+
+def _scalar(node: Any) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _TAG + "str":
+        return value
+    if tag == _TAG + "int":
+        return _int(value)
+    if tag == _TAG + "float":
+        return _float(value)
+    if tag == _TAG + "bool":
+        return value.lower() == "true"  # the 1.2 table tags only true/false spellings
+    if tag == _TAG + "null":
+        return None
+    if tag == _TAG + "timestamp" and not _LONG_FRACTION.search(value):  # past µs PyYAML truncates, ruamel rounds
+        from yaml.constructor import SafeConstructor
+
+        return SafeConstructor.construct_yaml_timestamp(SafeConstructor(), node)
+    raise _Fallback()
+
+
+def _plain(node: Any, depth: int = 0) -> Any:
+    """Nodes → JSON-compatible data, as `to_plain(ruamel's safe load)` gives it; _Fallback on anything else."""
+    if depth > MAX_DEPTH:
+        raise _Fallback()
+    kind = node.id
+    if kind == "scalar":
+        value = _scalar(node)
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    if kind == "sequence" and node.tag == _TAG + "seq":
+        return [_plain(item, depth + 1) for item in node.value]
+    if kind == "mapping" and node.tag == _TAG + "map":
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.id != "scalar" or key_node.tag == _TAG + "merge":
+                raise _Fallback()  # complex keys and `<<` merges: ruamel's answer
+            key = str(_scalar(key_node))
+            if key in out:
+                raise _Fallback()  # a duplicate key: ruamel refuses it with a positioned message
+            out[key] = _plain(value_node, depth + 1)
+        return out
+    raise _Fallback()
 
 
 def _fast_load(text: str) -> Any:
@@ -218,11 +274,10 @@ def _fast_load(text: str) -> Any:
     except ImportError:  # pragma: no cover - a declared dependency
         return _NOT_FAST
     try:
-        node = yaml.load(text, Loader=_fast_loader())  # noqa: S506 - a safe loader (CSafeLoader subclass)
-        data = to_plain(node)
+        node = yaml.compose(text, Loader=_fast_loader())  # noqa: S506 - builds nodes only, never objects
+        return _NOT_FAST if node is None else _plain(node)
     except Exception:  # noqa: BLE001 - any trouble: the full path reports it exactly
         return _NOT_FAST
-    return _NOT_FAST if node is None else data
 
 
 class _TooDeep(Exception):

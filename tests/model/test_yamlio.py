@@ -97,6 +97,7 @@ def test_every_yaml_file_in_the_example_repo_reads_the_same_on_both_parsers() ->
 
 
 @pytest.mark.parametrize("text", ["a: 1\na: 2\n", "a: [\n", "a: 2026-13-45\n", "a: !!set {x, y}\n", "a: !foo 1\n",
+                                  "a: !!bool yes\n", "<<: {a: 1}\nb: 2\n",
                                   "x: &a [*a]\n", "%YAML 1.1\n---\na: yes\n", "a: 1\n---\nb: 2\n", "? [1, 2]\n: x\n"])
 def test_anything_unusual_takes_the_full_parser(text: str) -> None:
     from agentctl.model.yamlio import _NOT_FAST, _fast_load
