@@ -32,12 +32,12 @@ from agentctl.analysis.daily import (
 )
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.ops.metrics import monitored_environments, parse_day, threshold_text
+from agentctl.store.refs import CHECKS_REF
 
 if TYPE_CHECKING:
     from agentctl.repo import ConfigRepo
     from agentctl.runbooks.book import Runbook
 
-CHECKS_REF = "refs/agentctl/checks"
 DEFAULT_GAP_TOLERANCE = 0.01
 DEFAULT_ONCALL_ROLE = "oncall"
 FINDING_ID = re.compile(r"^([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/([A-Za-z0-9_.:@-]+)$")
@@ -103,7 +103,7 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
             errors[(v.metric, v.environment)] = v.error
         elif v.value is not None:
             series.setdefault((v.metric, v.environment, v.agent), {})[v.group] = DayPoint(v.value, v.n, v.variance)
-    agents = _agents(repo.root)
+    agents = _agents(repo)
     books = _runbooks(repo.root)
     findings = _evaluate(day, data[day], repo.config, defs, envs, agents, series, errors, books)
     open_yesterday = {f.id: f.status for f in _evaluate(yesterday, data[yesterday], repo.config, defs, envs, agents,
@@ -139,21 +139,19 @@ def _day_data(store: Any, defs: list[Any], envs: list[str], day: dt.date) -> _Da
     return _DayData(versions, unjudged, gaps)
 
 
-def _agents(root: Path) -> dict[str, list[str]]:
-    """Agent name → the tool contracts its definition uses (agent.yaml files only, not the whole workspace)."""
-    from agentctl.errors import ValidationFailed
+def _agents(repo: ConfigRepo) -> dict[str, list[str]]:
+    """Agent name → the tool contracts its definition uses (the handle's config-and-agents view, not the
+    whole workspace). An agent whose agent.yaml does not validate is still watched, with no tools: its
+    calls keep coming."""
     from agentctl.model import layout
-    from agentctl.model.yamlio import load_file
 
-    out: dict[str, list[str]] = {}
-    for path in sorted((Path(root) / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
-        try:
-            data = load_file(path, f"{layout.BUNDLES_DIR}/{path.parent.name}/{layout.AGENT_FILE}").data
-        except ValidationFailed:
-            data = {}
-        tools = data.get("tools") if isinstance(data, dict) else None
-        out[path.parent.name] = [str(t.get("contract")) for t in tools or [] if isinstance(t, dict)]
-    return out
+    ws = repo.agents
+    out = {name: [tool.contract for tool in agent.tools] for name, agent in ws.agents.items()}
+    for diagnostic in ws.diagnostics:
+        parts = diagnostic.file.split("/")
+        if diagnostic.is_error and len(parts) == 3 and parts[0] == layout.BUNDLES_DIR and parts[2] == layout.AGENT_FILE:
+            out.setdefault(parts[1], [])
+    return dict(sorted(out.items()))
 
 
 def _runbooks(root: Path) -> dict[str, Runbook]:
