@@ -12,7 +12,7 @@ from typing import Any
 
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
-from agentctl.model.bundle import Bundle
+from agentctl.model.bundle import Bundle, walk_components
 from agentctl.ops.bundles import list_bundles, suite_status
 from agentctl.repo import RepoLike, as_repo
 
@@ -156,11 +156,6 @@ def _released_versions(root: Path, kind: str, name: str, results_store: Any = No
 
 
 def _pinned(bundle: Bundle, kind: str, name: str) -> list[str]:
-    comp = bundle.components
-    if kind == "prompt" and (comp.get("prompt") or {}).get("name") == name:
-        return [str(comp["prompt"]["version"])]
-    if kind == "contract":
-        return [str(t["version"]) for t in comp.get("tools") or [] if t.get("name") == name]
-    if kind == "kb" and (comp.get("kb") or {}).get("name") == name:
-        return [str(comp["kb"]["version"])]
-    return []
+    role = {"prompt": "prompt", "contract": "tool", "kb": "kb"}.get(kind)
+    return [str(pinned.entry["version"]) for pinned in walk_components(bundle.components)
+            if pinned.role == role and pinned.entry.get("name") == name]
