@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.errors import NotFoundError
 from agentctl.model.yamlio import Document
 
 
@@ -159,8 +160,6 @@ class Workspace:
         return [d for d in self.diagnostics if d.is_error]
 
     def agent(self, name: str) -> AgentDef:
-        from agentctl.errors import NotFoundError
-
         if name not in self.agents:
             known = ", ".join(sorted(self.agents)) or "none yet"
             raise NotFoundError(f"no agent named '{name}' (agents: {known})",

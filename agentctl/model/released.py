@@ -19,9 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentctl import __version__
+from agentctl.errors import ValidationFailed
+from agentctl.fsutil import write_atomic
 from agentctl.model import layout
 from agentctl.model.bundle import walk_components
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.schema import load_schema, validate_document
+from agentctl.model.yamlio import load_file
 
 CACHE_FILE = ".agentctl/cache/released-bundles-v2.json"
 
@@ -86,9 +91,6 @@ def pins_of(data: dict[str, Any]) -> list[Pin]:
 
 
 def _stamp() -> str:
-    from agentctl import __version__
-    from agentctl.model.schema import load_schema
-
     schema = json.dumps(load_schema("bundle"), sort_keys=True).encode()
     return f"{__version__}:{hashlib.sha256(schema).hexdigest()[:16]}"
 
@@ -99,10 +101,6 @@ def load_released(root: Path) -> list[ReleasedFile]:
     A file whose size and mtime match the cached entry for its path is not even read (git's own
     index trick); otherwise its blob id is the key, so a touched but unchanged file still hits.
     """
-    from agentctl.errors import ValidationFailed
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import load_file
-
     files = _scan(root)
     if not files:
         return []
@@ -154,8 +152,6 @@ def load_released(root: Path) -> list[ReleasedFile]:
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
-    from agentctl.fsutil import write_atomic
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         ignore = path.parent / ".gitignore"

@@ -13,8 +13,11 @@ from typing import Any
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, walk_components
+from agentctl.model.yamlio import parse_text
 from agentctl.ops.bundles import list_bundles, suite_status
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store import history
+from agentctl.store.results import results_by_version
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
 
@@ -61,7 +64,6 @@ def agent_history(repo: RepoLike, agent: str) -> AgentHistory:
         known = sorted(p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}"))
         raise NotFoundError(f"no agent named '{agent}' (agents: {', '.join(known) or 'none yet'})",
                             "use one of the existing names")
-    from agentctl.store.results import results_by_version
 
     results = results_by_version(root, agent, store=repo.results)
     rows = [HistoryRow(b.ref, b.version, b.created, b.author, component_summary(b), b.human_note,
@@ -110,8 +112,6 @@ def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
 
     path = artifact_path(kind, name)
     log = history.log_path(root, path)
@@ -141,8 +141,6 @@ def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
 
 def _released_versions(root: Path, kind: str, name: str, results_store: Any = None) -> dict[str, list[tuple[str, str]]]:
     """artifact version → [(bundle ref, test status)] over every agent's released bundles."""
-    from agentctl.store.results import results_by_version
-
     out: dict[str, list[tuple[str, str]]] = {}
     for agent_file in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
         agent = agent_file.parent.name
