@@ -25,6 +25,7 @@ from agentctl.analysis.daily import (
     DailyReport,
     DayPoint,
     Finding,
+    TrendStat,
     render_markdown,
     threshold_breach,
     trend_stat,
@@ -35,6 +36,9 @@ from agentctl.ops.metrics import monitored_environments, parse_day, threshold_te
 from agentctl.store.refs import CHECKS_REF
 
 if TYPE_CHECKING:
+    from agentctl.analysis.metrics import MetricDef
+    from agentctl.calls.store import DuckDBCallStore
+    from agentctl.model.artifacts import Config
     from agentctl.repo import ConfigRepo
     from agentctl.runbooks.book import Runbook
 
@@ -121,7 +125,7 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
     return report
 
 
-def _day_data(store: Any, defs: list[Any], envs: list[str], day: dt.date) -> _DayData:
+def _day_data(store: DuckDBCallStore, defs: list[MetricDef], envs: list[str], day: dt.date) -> _DayData:
     from agentctl.analysis.metrics import compute
 
     versions: dict[tuple[str, str, str], dict[int, DayPoint]] = {}
@@ -160,7 +164,7 @@ def _runbooks(root: Path) -> dict[str, Runbook]:
     return load_all(root)[0]
 
 
-def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: list[str],
+def _evaluate(day: dt.date, data: _DayData, config: Config, defs: list[MetricDef], envs: list[str],
               agents: dict[str, list[str]], series: dict[tuple[str, str, str], dict[dt.date, DayPoint]],
               errors: dict[tuple[str, str], str], books: dict[str, Runbook]) -> list[Finding]:
     pending = []
@@ -194,11 +198,11 @@ def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: 
     return findings
 
 
-def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, stat: Any, tests: int,
-             error: str | None) -> Finding:
+def _finding(metric: MetricDef, environment: str, agent: str, today: DayPoint | None, stat: TrendStat | None,
+             tests: int, error: str | None) -> Finding:
     threshold = threshold_text(metric.minimum, metric.maximum)
     verdict = trend_verdict(metric, stat, tests)
-    base = dict(metric=metric.name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
+    base: dict[str, Any] = dict(metric=metric.name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
                 runbook=metric.runbook, trend_stat=stat)
     if today is None or today.n < metric.min_calls:
         n = today.n if today else 0
@@ -216,7 +220,7 @@ def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, 
                    detail="; ".join(problems), **base)
 
 
-def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
+def _per_version(metric: MetricDef, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
     """One finding per bundle version when several took calls: threshold, and (rates) worse than the others."""
     from agentctl.analysis.metrics import RATE
 
@@ -227,7 +231,7 @@ def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, 
     threshold = threshold_text(metric.minimum, metric.maximum)
     for version, point in sorted(live.items()):
         name = f"{metric.name}@v{version}"
-        base = dict(metric=name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
+        base: dict[str, Any] = dict(metric=name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
                     runbook=metric.runbook, version=version)
         if point.n < metric.min_calls:
             out.append(Finding(value=point.value, n=point.n, trend="—", status="ok",
@@ -252,7 +256,7 @@ def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, 
     return out
 
 
-def _versus(metric: Any, point: DayPoint, rest_value: float, rest_n: int) -> tuple[float, float]:
+def _versus(metric: MetricDef, point: DayPoint, rest_value: float, rest_n: int) -> tuple[float, float]:
     """One-sided two-proportion test of one version against the others (pooled Jeffreys-smoothed null)."""
     events = point.value * point.n + rest_value * rest_n
     pooled = (events + 0.5) / (point.n + rest_n + 1.0)
@@ -263,7 +267,7 @@ def _versus(metric: Any, point: DayPoint, rest_value: float, rest_n: int) -> tup
     return 0.5 * math.erfc(z / math.sqrt(2)), relative
 
 
-def _gaps(rows: list[tuple[Any, ...]], config: Any) -> list[Finding]:
+def _gaps(rows: list[tuple[Any, ...]], config: Config) -> list[Finding]:
     """Per tool: the share of judged calls that got HTTP 2xx yet failed the success criteria."""
     tolerance = float((config.data.get("on_call") or {}).get("gap_tolerance", DEFAULT_GAP_TOLERANCE))
     grouped: dict[tuple[str, str, str], dict[int, tuple[int, int]]] = {}
