@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl import clock
+from agentctl.alerts import build_payload, finding_line, mention_for, post_webhook
 from agentctl.analysis.daily import (
     ALPHA,
     MIN_RELATIVE_CHANGE,
@@ -26,14 +27,20 @@ from agentctl.analysis.daily import (
     DayPoint,
     Finding,
     TrendStat,
+    format_value,
     render_markdown,
     threshold_breach,
     trend_stat,
     trend_verdict,
 )
-from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.analysis.metrics import RATE, compute, metric_defs
+from agentctl.errors import BadInputError, GitError, PolicyRefused
+from agentctl.model import layout
 from agentctl.ops.metrics import monitored_environments, parse_day, threshold_text
+from agentctl.repo import as_repo
+from agentctl.runbooks.book import load_all, runbook_name
 from agentctl.store.refs import CHECKS_REF
+from agentctl.store.refstore import Author, Change, RefStore
 
 if TYPE_CHECKING:
     from agentctl.analysis.metrics import MetricDef
@@ -77,8 +84,6 @@ def check_daily(repo: ConfigRepo | Path | str | None, *, date: str | None = None
     Reads agentctl.yaml and the agent definitions only, not the whole workspace. The caller exits 1
     when `report.ok` is False; a webhook failure is recorded in `report.webhook`, never raised.
     """
-    from agentctl.repo import as_repo
-
     handle = as_repo(repo)
     try:
         return _check(handle, date, env, post, markdown_path)
@@ -88,8 +93,6 @@ def check_daily(repo: ConfigRepo | Path | str | None, *, date: str | None = None
 
 
 def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, markdown_path: Path | None) -> DailyReport:
-    from agentctl.analysis.metrics import compute, metric_defs
-
     config = repo.config.data
     day = parse_day(date) if date else default_day(config)
     assert day is not None
@@ -126,8 +129,6 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
 
 
 def _day_data(store: DuckDBCallStore, defs: list[MetricDef], envs: list[str], day: dt.date) -> _DayData:
-    from agentctl.analysis.metrics import compute
-
     versions: dict[tuple[str, str, str], dict[int, DayPoint]] = {}
     for v in compute(store, defs, envs, day, day, by="version"):
         if v.value is not None and not v.error:
@@ -147,8 +148,6 @@ def _agents(repo: ConfigRepo) -> dict[str, list[str]]:
     """Agent name → the tool contracts its definition uses (the handle's config-and-agents view, not the
     whole workspace). An agent whose agent.yaml does not validate is still watched, with no tools: its
     calls keep coming."""
-    from agentctl.model import layout
-
     ws = repo.agents
     out = {name: [tool.contract for tool in agent.tools] for name, agent in ws.agents.items()}
     for diagnostic in ws.diagnostics:
@@ -159,8 +158,6 @@ def _agents(repo: ConfigRepo) -> dict[str, list[str]]:
 
 
 def _runbooks(root: Path) -> dict[str, Runbook]:
-    from agentctl.runbooks.book import load_all
-
     return load_all(root)[0]
 
 
@@ -222,8 +219,6 @@ def _finding(metric: MetricDef, environment: str, agent: str, today: DayPoint | 
 
 def _per_version(metric: MetricDef, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
     """One finding per bundle version when several took calls: threshold, and (rates) worse than the others."""
-    from agentctl.analysis.metrics import RATE
-
     live = {v: p for v, p in versions.items() if p.n > 0}
     if len(live) < 2:
         return []
@@ -293,8 +288,6 @@ def _gaps(rows: list[tuple[Any, ...]], config: Config) -> list[Finding]:
 
 
 def _metric_runbook(books: dict[str, Runbook], metric: str, ref: str | None) -> Runbook | None:
-    from agentctl.runbooks.book import runbook_name
-
     if ref and runbook_name(ref) in books:
         return books[runbook_name(ref)]
     base = metric.split("@", 1)[0]
@@ -335,9 +328,6 @@ def _annotate(repo: ConfigRepo, report: DailyReport, yesterday: dt.date, open_ye
 
 def read_acks(repo: ConfigRepo, ids: list[str]) -> dict[str, dict[str, Any]]:
     """finding id → its latest acknowledgement on refs/agentctl/checks (none when the repo has no such ref)."""
-    from agentctl.errors import GitError
-    from agentctl.store.refstore import RefStore
-
     try:
         snapshot = RefStore(repo.root, CHECKS_REF).snapshot()
     except GitError:
@@ -363,8 +353,6 @@ def acknowledge(repo: ConfigRepo, finding_id: str, note: str, *, date: str | Non
     Only people with the on-call role (`on_call.role`, default `oncall`) may acknowledge. The
     acknowledgement covers the checked day (default yesterday) and the next morning's check.
     """
-    from agentctl.store.refstore import Author, Change, RefStore
-
     config = repo.config
     match = FINDING_ID.match(finding_id)
     if not match:
@@ -396,20 +384,14 @@ def acknowledge(repo: ConfigRepo, finding_id: str, note: str, *, date: str | Non
 
 
 def _fmt(value: float) -> str:
-    from agentctl.analysis.daily import format_value
-
     return format_value(value)
 
 
 def _mention(config: dict[str, Any]) -> Any:
-    from agentctl.alerts import mention_for
-
     return mention_for(config.get("people") or {})
 
 
 def _post(url: str | None, env_name: str, report: DailyReport, mention: Any) -> dict[str, Any]:
-    from agentctl.alerts import build_payload, finding_line, post_webhook
-
     if not url:
         return {"ok": False, "status": None, "error": f"{env_name} is not set; nothing was posted"}
     title = f"agentctl daily check {report.date}: {len(report.breached)} finding(s)"
