@@ -17,6 +17,7 @@ from agentctl.model.yamlio import parse_text
 from agentctl.ops.bundles import list_bundles, suite_status
 from agentctl.repo import RepoLike, as_repo
 from agentctl.store import history
+from agentctl.store.refstore import RefStore
 from agentctl.store.results import results_by_version
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
@@ -139,7 +140,7 @@ def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     return ArtifactHistory(kind, name, path, rows)
 
 
-def _released_versions(root: Path, kind: str, name: str, results_store: Any = None) -> dict[str, list[tuple[str, str]]]:
+def _released_versions(root: Path, kind: str, name: str, results_store: RefStore | None = None) -> dict[str, list[tuple[str, str]]]:
     """artifact version → [(bundle ref, test status)] over every agent's released bundles."""
     out: dict[str, list[tuple[str, str]]] = {}
     for agent_file in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
