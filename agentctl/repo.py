@@ -20,16 +20,25 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentctl import clock
+from agentctl.calls.store import open_store
+from agentctl.deploy import state as deploy_state
+from agentctl.deploy.context import make_context, parse_config, read_config
 from agentctl.errors import NotFoundError, ValidationFailed
+from agentctl.identity import automation, current_actor
 from agentctl.model import layout
+from agentctl.model.workspace import load_agents, load_workspace, resolve_root
+from agentctl.store.gitcmd import Git
+from agentctl.store.refstore import RefStore
+from agentctl.store.results import RESULTS_REF
+from agentctl.validation import load_checks
 
 if TYPE_CHECKING:
     from agentctl.calls.store import DuckDBCallStore
     from agentctl.deploy.context import Context
     from agentctl.identity import Actor
     from agentctl.model.artifacts import Config, Workspace
-    from agentctl.store.gitcmd import Git
-    from agentctl.store.refstore import RefStore, Snapshot
+    from agentctl.store.refstore import Snapshot
 
 
 class ConfigRepo:
@@ -45,8 +54,6 @@ class ConfigRepo:
     @classmethod
     def discover(cls, repo: str | Path | None = None) -> ConfigRepo:
         """`--repo PATH` if given (must hold agentctl.yaml), else the nearest one above the cwd."""
-        from agentctl.model.workspace import resolve_root
-
         return cls(resolve_root(repo))
 
     def fresh(self) -> ConfigRepo:
@@ -57,23 +64,17 @@ class ConfigRepo:
     @cached_property
     def git(self) -> Git:
         """The one git runner (read_at, list_at, read_objects, blob_id, prefix, CAS, fetch, push)."""
-        from agentctl.store.gitcmd import Git
-
         return Git(self.root)
 
     # -- config -------------------------------------------------------------------------------
     @cached_property
     def config(self) -> Config:
         """agentctl.yaml from the working tree, validated once (exit 2 with every diagnostic)."""
-        from agentctl.deploy.context import read_config
-
         return read_config(self.root)
 
     def config_at(self, rev: str) -> Config:
         """agentctl.yaml as committed at `rev`, validated; cached per revision."""
         if rev not in self._configs_at:
-            from agentctl.deploy.context import parse_config
-
             text = self.git.read_text_at(rev, layout.CONFIG_FILE)
             if text is None:
                 raise NotFoundError(f"no {layout.CONFIG_FILE} committed at {rev}",
@@ -99,8 +100,6 @@ class ConfigRepo:
         """Who acts, when, under which config, on which deployment store: what every action shares."""
         key = (fall_back_to_head, self.actor)
         if key not in self._contexts:
-            from agentctl.deploy.context import make_context
-
             config = self.config_for(fall_back_to_head=fall_back_to_head)
             self._contexts[key] = make_context(self.root, config, self.actor, self.now, self.deployments)
         return self._contexts[key]
@@ -109,18 +108,12 @@ class ConfigRepo:
     @cached_property
     def workspace(self) -> Workspace:
         """Every prompt, contract, KB manifest and agent in the working tree, validated (strict)."""
-        from agentctl.model.workspace import load_workspace
-        from agentctl.validation import load_checks
-
         load_checks()
         return load_workspace(self.root, config=self.config)
 
     @cached_property
     def workspace_lenient(self) -> Workspace:
         """Like `workspace`, but diagnostics are returned on it rather than raised (validate, summaries)."""
-        from agentctl.model.workspace import load_workspace
-        from agentctl.validation import load_checks
-
         load_checks()
         try:
             config = self.config
@@ -132,17 +125,13 @@ class ConfigRepo:
     def agents(self) -> Workspace:
         """agentctl.yaml and the agent definitions only — for commands about deployed agents (canary,
         check, metrics), which never need prompts, contracts or released bundle files."""
-        from agentctl.model.workspace import load_agents
-
         return load_agents(self.root, self.config)
 
     # -- state --------------------------------------------------------------------------------
     @cached_property
     def deployments(self) -> RefStore:
         """The deployment-state ref store (refs/agentctl/deployments); fetched at most once."""
-        from agentctl.deploy.state import store
-
-        store_: RefStore = store(self.root)
+        store_: RefStore = deploy_state.store(self.root)
         return store_
 
     def deployment_state(self) -> Snapshot:
@@ -152,16 +141,11 @@ class ConfigRepo:
     @cached_property
     def results(self) -> RefStore:
         """The test-results ref store (refs/agentctl/results)."""
-        from agentctl.store.refstore import RefStore
-        from agentctl.store.results import RESULTS_REF
-
         return RefStore(self.root, RESULTS_REF)
 
     def calls(self, *, read_only: bool = True, memory_limit: str | None = None) -> DuckDBCallStore:
         """The call store named by `metrics_source`, opened on first use (close with `close()`)."""
         if read_only not in self._calls:
-            from agentctl.calls.store import open_store
-
             self._calls[read_only] = open_store(self.root, self.config.data, read_only=read_only,
                                                 memory_limit=memory_limit)
         return self._calls[read_only]
@@ -170,21 +154,15 @@ class ConfigRepo:
     @property
     def actor(self) -> Actor:
         """Who acts: an in-process automation (`acting_as`) if one is acting, else the user (looked up once)."""
-        from agentctl.identity import automation
-
         return automation() or self._user
 
     @cached_property
     def _user(self) -> Actor:
-        from agentctl.identity import current_actor
-
         return current_actor(self.root)
 
     @property
     def now(self) -> dt.datetime:
-        from agentctl.clock import now
-
-        return self._now or now()
+        return self._now or clock.now()
 
     def close(self) -> None:
         for store in self._calls.values():

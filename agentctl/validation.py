@@ -1,4 +1,5 @@
-"""The registry of cross-file validation checks, collected by `validate` and every workspace load.
+"""The registry of cross-file validation checks (and the contract release notes), collected by `validate`
+and every workspace load.
 
 Each subsystem registers its own checks (with `agentctl.model.crossref.check`) in the module
 named here, so `model/` never imports a layer above it: the list lives at the top, beside the
@@ -15,6 +16,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "agentctl.canary.checks",
     "agentctl.suites.checks",
     "agentctl.contracts.lifecycle",
+    "agentctl.contracts.notes",  # not a check: registers the tool-contract release notes with model/notes.py
     "agentctl.runbooks.checks",
     "agentctl.report.checks",
 )

@@ -58,7 +58,8 @@ class CiReport:
 
     @property
     def affected_agents(self) -> dict[str, list[str]]:
-        return self.impact.get("agents", {})
+        agents: dict[str, list[str]] = self.impact.get("agents", {})
+        return agents
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "root": self.root, "base": {"ref": self.base_ref, "commit": self.base_commit},

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from agentctl.contracts._rules import Change, make_change
 from agentctl.contracts._schemadiff import diff_schemas
 
 
-def section(contract: Mapping, key: str) -> Mapping:
+def section(contract: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     """``contract[key]`` when it is a mapping, else an empty one (missing sections compare as empty)."""
     value = contract.get(key)
     return value if isinstance(value, Mapping) else {}
@@ -30,7 +31,7 @@ def _contract_change(rule: str, path: str, message: str) -> Change:
     return make_change(rule, path, message, "contract")
 
 
-def diff_function(old: Mapping, new: Mapping, today: datetime.date) -> list[Change]:
+def diff_function(old: Mapping[str, Any], new: Mapping[str, Any], today: datetime.date) -> list[Change]:
     """Function name and description, then the parameters the LLM fills."""
     old_fn, new_fn = section(old, "function"), section(new, "function")
     changes = []
@@ -60,7 +61,7 @@ def diff_function(old: Mapping, new: Mapping, today: datetime.date) -> list[Chan
     return changes
 
 
-def _endpoint(backend: Mapping) -> str:
+def _endpoint(backend: Mapping[str, Any]) -> str:
     url = str(backend.get("url") or "")
     if not url:
         return "(none)"
@@ -68,7 +69,7 @@ def _endpoint(backend: Mapping) -> str:
     return f"{str(backend.get('method') or '').upper()} {parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def diff_backend(old: Mapping, new: Mapping) -> list[Change]:
+def diff_backend(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Method/URL changes and secrets that deploy environments must now provide."""
     old_be, new_be = section(old, "backend"), section(new, "backend")
     changes = []
@@ -87,7 +88,7 @@ def diff_backend(old: Mapping, new: Mapping) -> list[Change]:
     return changes
 
 
-def diff_success(old: Mapping, new: Mapping) -> list[Change]:
+def diff_success(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Accepted status codes and response criteria: how a call is judged to have worked."""
     old_s, new_s = section(old, "success"), section(new, "success")
     changes = []
@@ -106,7 +107,7 @@ def _criterion_path(criterion: object) -> object:
     return criterion.get("path") if isinstance(criterion, Mapping) else None
 
 
-def _diff_criteria(old_list: list, new_list: list) -> list[Change]:
+def _diff_criteria(old_list: list[Any], new_list: list[Any]) -> list[Change]:
     # Criteria are matched by the response path they check: same path, other test = changed.
     old_keys, new_keys = {canon(c) for c in old_list}, {canon(c) for c in new_list}
     old_paths, new_paths = {_criterion_path(c) for c in old_list}, {_criterion_path(c) for c in new_list}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentctl.contracts._rules import INPUT_SIDES, SCHEMA_SIDES, Change, make_change
 from agentctl.contracts._schemakeywords import compare_constraints, compare_enum, compare_types
@@ -43,14 +44,14 @@ class _Walk:
 
 
 def diff_schemas(
-    old: Mapping | bool | None,
-    new: Mapping | bool | None,
+    old: Mapping[str, Any] | bool | None,
+    new: Mapping[str, Any] | bool | None,
     side: str,
     base_path: str,
     *,
     today: datetime.date | None = None,
-    old_document: Mapping | None = None,
-    new_document: Mapping | None = None,
+    old_document: Mapping[str, Any] | None = None,
+    new_document: Mapping[str, Any] | None = None,
 ) -> list[Change]:
     """Compare two JSON Schemas as seen from ``side`` ("request", "function" or "response").
 
@@ -108,7 +109,7 @@ def _compare_nodes(walk: _Walk, old: Node, new: Node, path: str) -> None:
 # --------------------------------------------------------------------------- objects
 
 
-def _compare_additional_properties(walk: _Walk, o: dict, n: dict, path: str) -> None:
+def _compare_additional_properties(walk: _Walk, o: dict[str, Any], n: dict[str, Any], path: str) -> None:
     old_ap, new_ap = o.get("additionalProperties", True), n.get("additionalProperties", True)
     where = f"{path}.additionalProperties"
     if new_ap is False and old_ap is not False:
@@ -133,13 +134,13 @@ def _compare_additional_properties(walk: _Walk, o: dict, n: dict, path: str) -> 
         _compare(walk, as_schema(old_ap), as_schema(new_ap), where)
 
 
-def _members(schema: dict) -> tuple[Mapping, list]:
+def _members(schema: dict[str, Any]) -> tuple[Mapping[str, Any], list[Any]]:
     props = schema.get("properties")
     required = schema.get("required")
     return (props if isinstance(props, Mapping) else {}), (required if isinstance(required, list) else [])
 
 
-def _compare_properties(walk: _Walk, o: dict, n: dict, path: str) -> None:
+def _compare_properties(walk: _Walk, o: dict[str, Any], n: dict[str, Any], path: str) -> None:
     old_props, old_req = _members(o)
     new_props, new_req = _members(n)
     for name in dict.fromkeys([*old_props, *old_req, *new_props, *new_req]):
@@ -203,7 +204,7 @@ def _required_changed(walk: _Walk, name: str, was: bool, now: bool, where: str) 
 # --------------------------------------------------------------------------- lifecycle
 
 
-def _sunset(schema: dict) -> datetime.date | None:
+def _sunset(schema: dict[str, Any]) -> datetime.date | None:
     value = schema.get("x-sunset")
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -215,7 +216,7 @@ def _sunset(schema: dict) -> datetime.date | None:
         return None
 
 
-def _removed(walk: _Walk, name: str, old_raw: object, n: dict, where: str) -> None:
+def _removed(walk: _Walk, name: str, old_raw: object, n: dict[str, Any], where: str) -> None:
     prop = normalize(old_raw, walk.old_resolver).schema
     if prop.get("deprecated") is True:
         sunset = _sunset(prop)
@@ -267,7 +268,7 @@ def _deprecation_marked(walk: _Walk, name: str, old_raw: object, new_raw: object
 # --------------------------------------------------------------------------- arrays and composition
 
 
-def _compare_schema_lists(walk: _Walk, key: str, old_list: list, new_list: list, path: str) -> None:
+def _compare_schema_lists(walk: _Walk, key: str, old_list: list[Any], new_list: list[Any], path: str) -> None:
     if len(old_list) != len(new_list):
         walk.emit(
             "composition-changed",
@@ -280,7 +281,7 @@ def _compare_schema_lists(walk: _Walk, key: str, old_list: list, new_list: list,
         _compare(walk, old_branch, new_branch, f"{path}.{key}[{index}]")
 
 
-def _compare_items(walk: _Walk, o: dict, n: dict, path: str) -> None:
+def _compare_items(walk: _Walk, o: dict[str, Any], n: dict[str, Any], path: str) -> None:
     for key in ("items", "prefixItems"):
         old_items, new_items = o.get(key), n.get(key)
         if old_items is None and new_items is None:
@@ -304,7 +305,7 @@ def _compare_items(walk: _Walk, o: dict, n: dict, path: str) -> None:
             )
 
 
-def _compare_composition(walk: _Walk, o: dict, n: dict, path: str) -> None:
+def _compare_composition(walk: _Walk, o: dict[str, Any], n: dict[str, Any], path: str) -> None:
     for key in ("oneOf", "anyOf"):
         old_branches, new_branches = o.get(key), n.get(key)
         if old_branches is None and new_branches is None:

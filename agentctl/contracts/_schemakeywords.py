@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 # emit(rule_suffix, path_suffix, message)
 Emit = Callable[[str, str, str], None]
@@ -45,7 +46,7 @@ def _canon(value: object) -> str:
 # --------------------------------------------------------------------------- type
 
 
-def schema_types(schema: dict) -> frozenset[str] | None:
+def schema_types(schema: dict[str, Any]) -> frozenset[str] | None:
     """The declared JSON types (``nullable: true`` adds null); None means any type."""
     declared = schema.get("type")
     if declared is None:
@@ -65,7 +66,7 @@ def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:
     return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
 
 
-def compare_types(old: dict, new: dict, is_input: bool, emit: Emit) -> bool:
+def compare_types(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit) -> bool:
     """Report type changes; return False when the types are unrelated and deeper diffs are noise."""
     old_t, new_t = schema_types(old), schema_types(new)
     widened, narrowed = _covers(new_t, old_t), _covers(old_t, new_t)
@@ -89,14 +90,14 @@ def compare_types(old: dict, new: dict, is_input: bool, emit: Emit) -> bool:
 # --------------------------------------------------------------------------- enum / const
 
 
-def _enum(schema: dict) -> list | None:
+def _enum(schema: dict[str, Any]) -> list[Any] | None:
     if "const" in schema:
         return [schema["const"]]
     values = schema.get("enum")
     return list(values) if isinstance(values, list) else None
 
 
-def compare_enum(old: dict, new: dict, is_input: bool, emit: Emit) -> None:
+def compare_enum(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit) -> None:
     """Report enum/const values that appeared or disappeared."""
     old_e, new_e = _enum(old), _enum(new)
     if old_e is None and new_e is None:
@@ -138,7 +139,7 @@ def _number(value: object) -> Fraction | None:
     return Fraction(str(value))
 
 
-def _tightened(old: dict, new: dict, is_input: bool, emit: Emit, rule: str, key: str, how: str) -> None:
+def _tightened(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit, rule: str, key: str, how: str) -> None:
     what = f"{key} {_fmt(old.get(key))} → {_fmt(new.get(key))}"
     if is_input:
         emit(rule, f".{key}", f"{what}: values that were valid before are {how}")
@@ -146,7 +147,7 @@ def _tightened(old: dict, new: dict, is_input: bool, emit: Emit, rule: str, key:
         emit("limit-tightened", f".{key}", f"{what}: the backend promises stricter values")
 
 
-def _relaxed(old: dict, new: dict, is_input: bool, emit: Emit, key: str) -> None:
+def _relaxed(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit, key: str) -> None:
     what = f"{key} {_fmt(old.get(key))} → {_fmt(new.get(key))}"
     if is_input:
         emit("limit-relaxed", f".{key}", f"{what}: everything valid before is still accepted")
@@ -155,7 +156,7 @@ def _relaxed(old: dict, new: dict, is_input: bool, emit: Emit, key: str) -> None
 
 
 def _compare_bound(
-    old: dict, new: dict, key: str, rule: str, upper: bool, is_input: bool, emit: Emit
+    old: dict[str, Any], new: dict[str, Any], key: str, rule: str, upper: bool, is_input: bool, emit: Emit
 ) -> None:
     old_v, new_v = _number(old.get(key)), _number(new.get(key))
     if old_v == new_v:
@@ -167,7 +168,7 @@ def _compare_bound(
         _relaxed(old, new, is_input, emit, key)
 
 
-def _compare_flag(old: dict, new: dict, key: str, rule: str, is_input: bool, emit: Emit) -> None:
+def _compare_flag(old: dict[str, Any], new: dict[str, Any], key: str, rule: str, is_input: bool, emit: Emit) -> None:
     old_f, new_f = old.get(key) is True, new.get(key) is True
     if new_f and not old_f:
         _tightened(old, new, is_input, emit, rule, key, "rejected")
@@ -175,7 +176,7 @@ def _compare_flag(old: dict, new: dict, key: str, rule: str, is_input: bool, emi
         _relaxed(old, new, is_input, emit, key)
 
 
-def _compare_multiple_of(old: dict, new: dict, is_input: bool, emit: Emit) -> None:
+def _compare_multiple_of(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit) -> None:
     old_v, new_v = _number(old.get("multipleOf")), _number(new.get("multipleOf"))
     if old_v == new_v:
         return
@@ -187,7 +188,7 @@ def _compare_multiple_of(old: dict, new: dict, is_input: bool, emit: Emit) -> No
         _tightened(old, new, is_input, emit, "constraint-tightened", "multipleOf", "rejected")
 
 
-def _compare_string_keyword(old: dict, new: dict, key: str, is_input: bool, emit: Emit) -> None:
+def _compare_string_keyword(old: dict[str, Any], new: dict[str, Any], key: str, is_input: bool, emit: Emit) -> None:
     old_v, new_v = old.get(key), new.get(key)
     if old_v == new_v:
         return
@@ -208,7 +209,7 @@ def _compare_string_keyword(old: dict, new: dict, key: str, is_input: bool, emit
     emit(rule, f".{key}", f"{what}: {effect}")
 
 
-def compare_constraints(old: dict, new: dict, is_input: bool, emit: Emit) -> None:
+def compare_constraints(old: dict[str, Any], new: dict[str, Any], is_input: bool, emit: Emit) -> None:
     """Report changed numeric/length/array limits, multipleOf, uniqueItems, pattern and format."""
     for key, rule in _UPPER.items():
         _compare_bound(old, new, key, rule, True, is_input, emit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from urllib.parse import unquote
 
 _NOT_FOUND = object()
@@ -18,7 +18,7 @@ _UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxPro
 _LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
 
 
-def as_schema(raw: object) -> dict:
+def as_schema(raw: object) -> dict[str, Any]:
     """Boolean schemas become dicts: ``true`` allows anything, ``false`` allows nothing."""
     if isinstance(raw, Mapping):
         return dict(raw)
@@ -65,7 +65,7 @@ class Resolver:
 class Node:
     """A schema with its ``$ref`` chain followed and ``allOf`` merged in."""
 
-    schema: dict
+    schema: dict[str, Any]
     # The document node this schema came from (the last $ref target followed), so a walker can
     # tell when it is about to compare a definition it is already inside of.
     origin: object
@@ -91,7 +91,7 @@ def normalize(raw: object, resolver: Resolver, seen: frozenset[str] = frozenset(
     return Node(schema, origin)
 
 
-def _flatten_all_of(schema: dict, origin: object, resolver: Resolver, seen: frozenset[str]) -> Node:
+def _flatten_all_of(schema: dict[str, Any], origin: object, resolver: Resolver, seen: frozenset[str]) -> Node:
     merged = {k: v for k, v in schema.items() if k != "allOf"}
     unresolved = None
     for branch in schema["allOf"]:
@@ -139,7 +139,7 @@ def _merge_keyword(key: str, a: object, b: object) -> object:
     return a  # conflicting assertions cannot both hold; the first branch wins
 
 
-def merge(a: dict, b: dict) -> dict:
+def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Combine two schemas that must both hold (the meaning of ``allOf``)."""
     out = dict(a)
     for key, value in b.items():

@@ -51,7 +51,7 @@ class Version:
             )
 
     @property
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[int, int, int, tuple[int | tuple[tuple[int, int, str], ...], ...]]:
         # A release sorts after all of its prereleases; numeric identifiers sort before
         # alphanumeric ones and compare as integers (semver 2.0.0, section 11).
         if not self.prerelease:

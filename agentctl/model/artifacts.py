@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from agentctl.errors import NotFoundError
+from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.yamlio import Document
+
+if TYPE_CHECKING:
+    from agentctl.model.released import ReleasedFile
 
 
 @dataclass
@@ -145,22 +151,20 @@ class Config:
 class Workspace:
     """Everything in a config repo's working tree, loaded and validated."""
 
-    root: Any  # pathlib.Path
+    root: Path
     config: Config
     prompts: dict[str, Prompt] = field(default_factory=dict)
     contracts: dict[str, ToolContract] = field(default_factory=dict)
     kbs: dict[str, KbManifest] = field(default_factory=dict)
     agents: dict[str, AgentDef] = field(default_factory=dict)
-    diagnostics: list[Any] = field(default_factory=list)
-    released: list[Any] | None = None  # agentctl.model.released.ReleasedFile, when the loader read them
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    released: list[ReleasedFile] | None = None  # when the loader read the released bundle files
 
     @property
-    def errors(self) -> list[Any]:
+    def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
 
     def agent(self, name: str) -> AgentDef:
-        from agentctl.errors import NotFoundError
-
         if name not in self.agents:
             known = ", ".join(sorted(self.agents)) or "none yet"
             raise NotFoundError(f"no agent named '{name}' (agents: {known})",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,31 +57,58 @@ def tag_version(agent: str, tag: str) -> int | None:
     return int(tail) if ok else None
 
 
-def component_hashes(components: dict[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True)
+class PinnedFile:
+    """One file a bundle pins, with the component it belongs to."""
+
+    role: str  # "agent" | "prompt" | "template" | "tool" | "kb" | "kb document"
+    entry: Mapping[str, Any]  # the file's own entry in `components` (path, blob, sha256; uri for a document)
+    component: Mapping[str, Any]  # the component: the prompt for its template, the KB for a document
+
+    @property
+    def path(self) -> Any:
+        return self.entry.get("path")
+
+    @property
+    def blob(self) -> Any:
+        return self.entry.get("blob")
+
+    @property
+    def sha256(self) -> Any:
+        return self.entry.get("sha256")
+
+
+def walk_components(components: Mapping[str, Any]) -> Iterator[PinnedFile]:
+    """Every file a bundle's `components` pins, in bundle order: agent definition, prompt and its template,
+    each tool contract, the KB manifest and its documents. The one walk over a bundle's components."""
+    agent = components.get("agent")
+    if agent:
+        yield PinnedFile("agent", agent, agent)
+    prompt = components.get("prompt") or {}
+    if prompt:
+        yield PinnedFile("prompt", prompt, prompt)
+        yield PinnedFile("template", prompt.get("template") or {}, prompt)
+    for tool in components.get("tools") or []:
+        yield PinnedFile("tool", tool, tool)
+    kb = components.get("kb") or {}
+    if kb:
+        yield PinnedFile("kb", kb, kb)
+        for doc in kb.get("documents") or []:
+            yield PinnedFile("kb document", doc, kb)
+
+
+def component_hashes(components: Mapping[str, Any]) -> dict[str, str]:
     """path → sha256 for every file a bundle pins (agent definition, prompt, template, tools, KB, documents)."""
     out: dict[str, str] = {}
-
-    def take(entry: dict[str, Any] | None) -> None:
-        if entry and entry.get("path") and entry.get("sha256"):
-            out[entry["path"]] = entry["sha256"]
-
-    take(components.get("agent"))
-    prompt = components.get("prompt") or {}
-    take(prompt)
-    take(prompt.get("template"))
-    for tool in components.get("tools") or []:
-        take(tool)
-    kb = components.get("kb") or {}
-    take(kb)
-    for doc in kb.get("documents") or []:
-        if doc.get("path"):
-            out[doc["path"]] = doc["sha256"]
-        else:
-            out[doc["uri"]] = doc["sha256"]
+    for pinned in walk_components(components):
+        if pinned.role == "kb document":
+            out[pinned.path or pinned.entry["uri"]] = pinned.entry["sha256"]
+        elif pinned.path and pinned.sha256:
+            out[pinned.path] = pinned.sha256
     return out
 
 
-def content_hash(components: dict[str, Any]) -> str:
+def content_hash(components: Mapping[str, Any]) -> str:
     """sha256 over the sorted `path sha256` lines of every pinned file: equal hashes, equal bundles."""
     lines = "".join(f"{path} {sha}\n" for path, sha in sorted(component_hashes(components).items()))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()

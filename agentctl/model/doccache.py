@@ -14,6 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agentctl import __version__
+from agentctl.fsutil import write_atomic
+from agentctl.model.schema import load_schema
+
 CACHE_DIR = ".agentctl/cache"
 CACHE_FILE = f"{CACHE_DIR}/documents.json"
 
@@ -25,9 +29,6 @@ def blob_id(data: bytes) -> str:
 
 def schema_stamp(*names: str) -> str:
     """agentctl's version and a digest of the named schemas: a cache written under another stamp is ignored."""
-    from agentctl import __version__
-    from agentctl.model.schema import load_schema
-
     digest = hashlib.sha256()
     for name in names:
         digest.update(json.dumps(load_schema(name), sort_keys=True).encode())
@@ -64,7 +65,6 @@ class DocumentCache:
     def save(self) -> None:
         if not self._dirty:
             return
-        from agentctl.fsutil import write_atomic
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,14 +14,13 @@ from agentctl.model import layout
 from agentctl.model.artifacts import Workspace
 from agentctl.model.crossref import check, sha256_file
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.released import load_released
 
 KIND_LABEL = {"prompt": "prompt", "tool": "tool contract", "kb": "KB manifest"}
 
 
 def _released(ws: Workspace) -> dict[tuple[str, str, str], tuple[str, dict[str, str]]]:
     """(kind, name, version) → (first bundle ref that pinned it, {path: sha256}) from the bundle files present."""
-    from agentctl.model.released import load_released
-
     pinned: dict[tuple[str, str, str], tuple[str, dict[str, str]]] = {}
     for released in ws.released if ws.released is not None else load_released(ws.root):
         if released.ref is None:

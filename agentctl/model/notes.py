@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 MAX_LINES = 40  # lines kept per prompt item; a rewrite is summarised, not copied
@@ -41,14 +41,14 @@ def check_note_substance(note: str) -> str | None:
 def generate_notes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
     """Items describing how configuration `new` differs from `old` (both shaped like AgentConfig.to_dict())."""
     if old is None:
-        return [_item("agent", new["agent"], "first-release", "first release of this agent")]
+        return [item("agent", new["agent"], "first-release", "first release of this agent")]
     items = list(_prompt_changes(old, new))
     items += list(_tool_changes(old, new))
     items += list(_kb_changes(old.get("kb"), new.get("kb")))
     return items
 
 
-def _item(component: str, name: str, change: str, summary: str, **details: Any) -> dict[str, Any]:
+def item(component: str, name: str, change: str, summary: str, **details: Any) -> dict[str, Any]:
     return {"component": component, "name": name, "change": change, "summary": summary, **details}
 
 
@@ -71,10 +71,10 @@ def sections(text: str) -> dict[str, str]:
 def _prompt_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[dict[str, Any]]:
     name = new["prompt_name"]
     if old["prompt_name"] != name:
-        yield _item("prompt", name, "replaced", f"prompt {old['prompt_name']} → {name}")
+        yield item("prompt", name, "replaced", f"prompt {old['prompt_name']} → {name}")
     ov, nv = old.get("prompt_version"), new.get("prompt_version")
     if ov != nv:
-        yield _item("prompt", name, "version", f"version {ov} → {nv}", old=ov, new=nv)
+        yield item("prompt", name, "version", f"version {ov} → {nv}", old=ov, new=nv)
     old_lines, new_lines = old["prompt_text"].splitlines(), new["prompt_text"].splitlines()
     added, removed = [], []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
@@ -83,94 +83,60 @@ def _prompt_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[dict[s
         if tag in ("replace", "insert"):
             added += [ln for ln in new_lines[j1:j2] if ln.strip()]
     if added or removed:
-        yield _item("prompt", name, "text", f"{_n(len(added), 'line')} added, {_n(len(removed), 'line')} removed",
+        yield item("prompt", name, "text", f"{_n(len(added), 'line')} added, {_n(len(removed), 'line')} removed",
                     lines_added=added[:MAX_LINES], lines_removed=removed[:MAX_LINES])
     old_sections, new_sections = sections(old["prompt_text"]), sections(new["prompt_text"])
     for title in sorted(new_sections.keys() - old_sections.keys()):
-        yield _item("prompt", name, "section-added", f"section added: {title}", section=title)
+        yield item("prompt", name, "section-added", f"section added: {title}", section=title)
     for title in sorted(old_sections.keys() - new_sections.keys()):
-        yield _item("prompt", name, "section-removed", f"section removed: {title}", section=title)
+        yield item("prompt", name, "section-removed", f"section removed: {title}", section=title)
     for title in sorted(new_sections.keys() & old_sections.keys()):
         if new_sections[title] != old_sections[title]:
-            yield _item("prompt", name, "section-changed", f"section changed: {title}", section=title)
+            yield item("prompt", name, "section-changed", f"section changed: {title}", section=title)
     old_vars, new_vars = old.get("prompt_variables") or {}, new.get("prompt_variables") or {}
     for var in sorted(new_vars.keys() - old_vars.keys()):
-        yield _item("prompt", name, "variable-added", f"variable added: {var}", variable=var)
+        yield item("prompt", name, "variable-added", f"variable added: {var}", variable=var)
     for var in sorted(old_vars.keys() - new_vars.keys()):
-        yield _item("prompt", name, "variable-removed", f"variable removed: {var}", variable=var)
+        yield item("prompt", name, "variable-removed", f"variable removed: {var}", variable=var)
     old_model, new_model = old.get("model") or {}, new.get("model") or {}
     for key in sorted(old_model.keys() | new_model.keys()):
         if old_model.get(key) != new_model.get(key):
-            yield _item("prompt", name, "model", f"model {key}: {_show(old_model.get(key))} → {_show(new_model.get(key))}",
+            yield item("prompt", name, "model", f"model {key}: {show(old_model.get(key))} → {show(new_model.get(key))}",
                         setting=key, old=old_model.get(key), new=new_model.get(key))
 
 
 # -- tool contracts ---------------------------------------------------------------------------------------------
+# What changed in a contract comes from the compatibility engine: agentctl.contracts.notes registers it here
+# (agentctl.validation imports it with the validation checks), so model/ never imports a layer above it.
 
-def schema_fields(schema: Any, prefix: str = "") -> dict[str, bool]:
-    """Dotted field name → required?, walking nested object properties and array items."""
-    out: dict[str, bool] = {}
-    if not isinstance(schema, dict):
-        return out
-    required = set(schema.get("required") or [])
-    for key, sub in (schema.get("properties") or {}).items():
-        dotted = f"{prefix}{key}"
-        out[dotted] = key in required
-        out.update(schema_fields(sub, dotted + "."))
-        if isinstance(sub, dict) and isinstance(sub.get("items"), dict):
-            out.update(schema_fields(sub["items"], dotted + "[]."))
-    return out
+ContractNotes = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[dict[str, Any]]]
+_contract_notes: list[ContractNotes] = []
 
 
-_CONTRACT_SCHEMAS = (("function", ("function", "parameters")), ("request", ("request", "schema")),
-                     ("response", ("response", "schema")))
+def register_contract_notes(describe: ContractNotes) -> None:
+    """Install the function that describes one changed tool contract (agentctl.contracts.notes)."""
+    _contract_notes[:] = [describe]
 
 
-def _dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = data
-    for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
-
-
-def contract_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Version bump, fields added/removed/made required, and backend settings that moved."""
-    if str(old.get("version")) != str(new.get("version")):
-        yield _item("tool", name, "version", f"version {old.get('version')} → {new.get('version')}",
-                    old=str(old.get("version")), new=str(new.get("version")))
-    for part, path in _CONTRACT_SCHEMAS:
-        before, after = schema_fields(_dig(old, path)), schema_fields(_dig(new, path))
-        for field in sorted(after.keys() - before.keys()):
-            kind = "required field added" if after[field] else "field added"
-            yield _item("tool", name, "field-added", f"{part}: {kind}: {field}", part=part, field=field,
-                        required=after[field])
-        for field in sorted(before.keys() - after.keys()):
-            yield _item("tool", name, "field-removed", f"{part}: field removed: {field}", part=part, field=field)
-        for field in sorted(before.keys() & after.keys()):
-            if after[field] and not before[field]:
-                yield _item("tool", name, "field-required", f"{part}: field became required: {field}",
-                            part=part, field=field)
-            elif before[field] and not after[field]:
-                yield _item("tool", name, "field-optional", f"{part}: field became optional: {field}",
-                            part=part, field=field)
-    old_backend, new_backend = old.get("backend") or {}, new.get("backend") or {}
-    for key in ("method", "url", "timeout_s"):
-        if old_backend.get(key) != new_backend.get(key):
-            yield _item("tool", name, "backend", f"backend {key}: {_show(old_backend.get(key))} → "
-                                                 f"{_show(new_backend.get(key))}", setting=key)
+def contract_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    """Note items for tool `name` changed from contract `old` to `new`."""
+    if not _contract_notes:
+        raise RuntimeError("contract change notes are not registered: call agentctl.validation.load_checks() "
+                           "first (importing agentctl.ops does)")
+    return _contract_notes[0](name, old, new)
 
 
 def _tool_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[dict[str, Any]]:
     old_contracts, new_contracts = old.get("contracts") or {}, new.get("contracts") or {}
     old_ranges, new_ranges = old.get("tool_ranges") or {}, new.get("tool_ranges") or {}
     for name in sorted(new_contracts.keys() - old_contracts.keys()):
-        yield _item("tool", name, "added", f"tool added ({new_contracts[name].get('version')})")
+        yield item("tool", name, "added", f"tool added ({new_contracts[name].get('version')})")
     for name in sorted(old_contracts.keys() - new_contracts.keys()):
-        yield _item("tool", name, "removed", "tool removed")
+        yield item("tool", name, "removed", "tool removed")
     for name in sorted(new_contracts.keys() & old_contracts.keys()):
         yield from contract_changes(name, old_contracts[name], new_contracts[name])
         if old_ranges.get(name) != new_ranges.get(name):
-            yield _item("tool", name, "range", f"accepted versions {old_ranges.get(name)} → {new_ranges.get(name)}")
+            yield item("tool", name, "range", f"accepted versions {old_ranges.get(name)} → {new_ranges.get(name)}")
 
 
 # -- knowledge base ---------------------------------------------------------------------------------------------
@@ -197,27 +163,27 @@ def _kb_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Itera
     if not old and not new:
         return
     if not new or not old or old.get("name") != new.get("name"):
-        yield _item("kb", (new or old or {}).get("name", ""), "replaced",
+        yield item("kb", (new or old or {}).get("name", ""), "replaced",
                     f"KB {(old or {}).get('name') or 'none'} → {(new or {}).get('name') or 'none'}")
         return
     name = new["name"]
     if old.get("version") != new.get("version"):
-        yield _item("kb", name, "version", f"version {old.get('version')} → {new.get('version')}",
+        yield item("kb", name, "version", f"version {old.get('version')} → {new.get('version')}",
                     old=old.get("version"), new=new.get("version"))
     diff = document_changes(old.get("documents") or [], new.get("documents") or [])
     for uri in diff["added"]:
-        yield _item("kb", name, "document-added", f"document added: {uri}", uri=uri)
+        yield item("kb", name, "document-added", f"document added: {uri}", uri=uri)
     for uri in diff["updated"]:
-        yield _item("kb", name, "document-updated", f"document updated: {uri}", uri=uri)
+        yield item("kb", name, "document-updated", f"document updated: {uri}", uri=uri)
     for uri in diff["deleted"]:
-        yield _item("kb", name, "document-deleted", f"document deleted: {uri}", uri=uri)
+        yield item("kb", name, "document-deleted", f"document deleted: {uri}", uri=uri)
     for before, after in diff["renamed"]:
-        yield _item("kb", name, "document-renamed", f"document renamed: {before} → {after}", uri=after, old_uri=before)
+        yield item("kb", name, "document-renamed", f"document renamed: {before} → {after}", uri=after, old_uri=before)
 
 
 def _n(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     return "unset" if value is None else str(value)

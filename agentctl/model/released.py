@@ -14,12 +14,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentctl import __version__
+from agentctl.errors import ValidationFailed
+from agentctl.fsutil import write_atomic
 from agentctl.model import layout
+from agentctl.model.bundle import walk_components
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.schema import load_schema, validate_document
+from agentctl.model.yamlio import load_file
 
 CACHE_FILE = ".agentctl/cache/released-bundles-v2.json"
 
@@ -67,26 +74,23 @@ def _scan(root: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
+_PIN_KIND = {"prompt": "prompt", "template": "prompt", "tool": "tool", "kb": "kb"}
+
+
 def pins_of(data: dict[str, Any]) -> list[Pin]:
-    comp = data.get("components") or {}
-    prompt = comp.get("prompt") or {}
-    entries: list[tuple[str, dict[str, Any], dict[Any, Any]]] = []
-    if prompt.get("name"):
-        template = prompt.get("template") or {}
-        entries.append(("prompt", prompt, {prompt.get("path"): prompt.get("sha256"),
-                                           template.get("path"): template.get("sha256")}))
-    for tool in comp.get("tools") or []:
-        entries.append(("tool", tool, {tool.get("path"): tool.get("sha256")}))
-    if comp.get("kb"):
-        entries.append(("kb", comp["kb"], {comp["kb"].get("path"): comp["kb"].get("sha256")}))
-    return [(kind, str(entry.get("name")), str(entry.get("version")), {p: h for p, h in hashes.items() if p and h})
-            for kind, entry, hashes in entries]
+    """(kind, name, version, {path: sha256}) of each prompt, tool contract and KB manifest a bundle pins."""
+    found: dict[int, tuple[str, Mapping[str, Any], dict[str, str]]] = {}
+    for pinned in walk_components(data.get("components") or {}):
+        kind = _PIN_KIND.get(pinned.role)
+        if kind is None or (kind == "prompt" and not pinned.component.get("name")):
+            continue
+        hashes = found.setdefault(id(pinned.component), (kind, pinned.component, {}))[2]
+        if pinned.path and pinned.sha256:
+            hashes[pinned.path] = pinned.sha256
+    return [(kind, str(entry.get("name")), str(entry.get("version")), hashes) for kind, entry, hashes in found.values()]
 
 
 def _stamp() -> str:
-    from agentctl import __version__
-    from agentctl.model.schema import load_schema
-
     schema = json.dumps(load_schema("bundle"), sort_keys=True).encode()
     return f"{__version__}:{hashlib.sha256(schema).hexdigest()[:16]}"
 
@@ -97,10 +101,6 @@ def load_released(root: Path) -> list[ReleasedFile]:
     A file whose size and mtime match the cached entry for its path is not even read (git's own
     index trick); otherwise its blob id is the key, so a touched but unchanged file still hits.
     """
-    from agentctl.errors import ValidationFailed
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import load_file
-
     files = _scan(root)
     if not files:
         return []
@@ -152,8 +152,6 @@ def load_released(root: Path) -> list[ReleasedFile]:
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
-    from agentctl.fsutil import write_atomic
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         ignore = path.parent / ".gitignore"

@@ -37,8 +37,34 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@functools.cache
+def _fast_validator(name: str) -> Any:
+    """jsonschema-rs's compiled validator for `name` (about 70× faster than jsonschema's), or None."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        return jsonschema_rs.validator_for(load_schema(name), validate_formats=True)
+    except Exception:  # noqa: BLE001 - a schema it cannot compile: jsonschema answers alone
+        return None
+
+
 def validate_document(doc: Document, schema_name: str) -> list[Diagnostic]:
-    """All schema findings for `doc`, errors and unknown-key warnings, in file order."""
+    """All schema findings for `doc`, errors and unknown-key warnings, in file order.
+
+    A clean document (the usual case) is confirmed by the compiled validator alone; any finding,
+    down to an unknown key, sends the document through jsonschema, whose errors carry what the
+    diagnostics need. The compiled validator checks formats and ECMA regexes, at least as strict
+    as jsonschema's, so it never calls clean what jsonschema would not.
+    """
+    fast = _fast_validator(schema_name)
+    if fast is not None:
+        try:
+            if fast.is_valid(doc.data):
+                return []
+        except Exception:  # noqa: BLE001 - a value it cannot take (a huge int): jsonschema decides
+            pass
     return sorted(_iter_findings(doc, _validator(schema_name), []), key=lambda d: (d.line, d.col))
 
 

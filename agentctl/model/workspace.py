@@ -8,6 +8,7 @@ from pathlib import Path
 from agentctl.errors import BadInputError, NotARepositoryError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.artifacts import AgentDef, Config, KbManifest, Prompt, ToolContract, Workspace
+from agentctl.model.crossref import check_workspace
 from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.doccache import DocumentCache, schema_stamp
 from agentctl.model.paths import escape_reason
@@ -119,8 +120,6 @@ def load_workspace(root: Path, *, strict: bool = True, config: Config | None = N
     ValidationFailed carrying every diagnostic; strict=False returns them on the Workspace.
     `config`, when the caller already validated agentctl.yaml, is used instead of parsing it again.
     """
-    from agentctl.model.crossref import check_workspace
-
     loader = Loader(root)
     config_doc = config.doc if config is not None else loader.load(layout.CONFIG_FILE, "config")
     if config_doc is None:

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import ValidationFailed
+from agentctl.fsutil import write_atomic
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.model.schema import validate_document
+from agentctl.model.yamlio import parse_text
 
 
 def _yaml() -> Any:
@@ -59,10 +62,6 @@ def dump(tree: Any) -> str:
 def edit_yaml(path: Path, relpath: str, schema: str | None = None) -> Iterator[Any]:
     """Load `path` round-trip (an empty mapping when it does not exist), let the caller change it, then
     validate against `schema` and write it atomically."""
-    from agentctl.fsutil import write_atomic
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import parse_text
-
     tree = load_for_edit(path.read_text("utf-8") if path.is_file() else "", relpath)
     yield tree
     text = dump(tree)

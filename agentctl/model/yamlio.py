@@ -9,6 +9,7 @@ limit (a "billion laughs" document refers to the same node exponentially often).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ PathKey = str | int
 class Document:
     """One parsed YAML file: plain data for logic, a round-trip tree for positions.
 
-    Parsing with the C-backed safe loader is ~8x faster than ruamel's round-trip parser, and
+    Clean files are parsed by libyaml (PyYAML's CSafeLoader, with YAML 1.2 resolution); anything
+    unusual goes through ruamel's C-backed safe loader. Both are far faster than the round-trip parser, and
     positions are only needed when something is wrong, so the round-trip tree is built on
     first use of `node`.
     """
@@ -114,11 +116,14 @@ def parse_text(text: str, relpath: str) -> Document:
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, f"file is over the {MAX_FILE_BYTES:,}-byte limit",
                                            "keep config files small")])
+    if _may_nest_deep(text) and _nesting(text)[0] > MAX_DEPTH:
+        raise ValidationFailed([_too_deep(text, relpath)])
+    fast = _fast_load(text)
+    if fast is not _NOT_FAST:
+        return Document(relpath=relpath, data=fast, text=text)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    if _may_nest_deep(text) and _nesting(text)[0] > MAX_DEPTH:
-        raise ValidationFailed([_too_deep(text, relpath)])
     yaml = YAML(typ="safe", pure=False)
     try:
         if "&" in text and "*" in text:
@@ -147,6 +152,132 @@ def parse_text(text: str, relpath: str) -> Document:
 
 
 MAX_DEPTH = 64  # no config file nests deeper than ~8; the limit keeps recursion far from Python's stack
+
+_NOT_FAST = object()
+_COLON_IN_WORD = re.compile(r":[^\s]")
+_LONG_FRACTION = re.compile(r"\.[0-9]{7}")
+
+
+class _Fallback(Exception):
+    """The fast parser met something only the full path answers exactly (a duplicate key, an odd value)."""
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@functools.cache
+def _fast_loader() -> Any:
+    """PyYAML's libyaml-backed loader, tagging plain scalars exactly as ruamel does for YAML 1.2.
+
+    PyYAML speaks YAML 1.1 (`yes` is true, `0777` is octal, `12:30` is a number); the resolver table
+    here is ruamel's own 1.2 table. Only the node tree is taken from it: `_plain` turns nodes into
+    data directly (PyYAML's constructors and `to_plain` would walk every value twice).
+    """
+    import yaml
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    table: dict[str, list[tuple[str, Any]]] = {}
+    for versions, tag, regexp, first in implicit_resolvers:
+        if (1, 2) in versions:
+            for char in first:
+                table.setdefault(char, []).append((tag, re.compile(regexp.pattern, regexp.flags)))  # not lazy
+    scalar = yaml.ScalarNode
+
+    class Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no annotations
+        def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+            if kind is scalar:
+                if implicit[0]:
+                    for tag, regexp in table.get(value[:1], ()):
+                        if regexp.match(value):
+                            return tag
+                return _TAG + "str"
+            return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
+
+    return Loader
+
+
+def _int(text: str) -> int:
+    text = text.replace("_", "")
+    sign = -1 if text[:1] == "-" else 1
+    text = text[1:] if text[:1] in "+-" else text
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if text.startswith(prefix):
+            return sign * int(text[2:], base)
+    return sign * int(text)
+
+
+def _float(text: str) -> float:
+    text = text.replace("_", "").lower()
+    sign = -1.0 if text[:1] == "-" else 1.0
+    text = text[1:] if text[:1] in "+-" else text
+    if text == ".inf":
+        return sign * float("inf")
+    if text == ".nan":
+        return float("nan")
+    return sign * float(text)
+
+
+def _scalar(node: Any) -> Any:
+    tag, value = node.tag, node.value
+    if tag == _TAG + "str":
+        return value
+    if tag == _TAG + "int":
+        return _int(value)
+    if tag == _TAG + "float":
+        return _float(value)
+    if tag == _TAG + "bool":
+        return value.lower() == "true"  # the 1.2 table tags only true/false spellings
+    if tag == _TAG + "null":
+        return None
+    if tag == _TAG + "timestamp" and not _LONG_FRACTION.search(value):  # past µs PyYAML truncates, ruamel rounds
+        from yaml.constructor import SafeConstructor
+
+        return SafeConstructor.construct_yaml_timestamp(SafeConstructor(), node)
+    raise _Fallback()
+
+
+def _plain(node: Any, depth: int = 0) -> Any:
+    """Nodes → JSON-compatible data, as `to_plain(ruamel's safe load)` gives it; _Fallback on anything else."""
+    if depth > MAX_DEPTH:
+        raise _Fallback()
+    kind = node.id
+    if kind == "scalar":
+        value = _scalar(node)
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    if kind == "sequence" and node.tag == _TAG + "seq":
+        return [_plain(item, depth + 1) for item in node.value]
+    if kind == "mapping" and node.tag == _TAG + "map":
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.id != "scalar" or key_node.tag == _TAG + "merge":
+                raise _Fallback()  # complex keys and `<<` merges: ruamel's answer
+            key = str(_scalar(key_node))
+            if key in out:
+                raise _Fallback()  # a duplicate key: ruamel refuses it with a positioned message
+            out[key] = _plain(value_node, depth + 1)
+        return out
+    raise _Fallback()
+
+
+def _fast_load(text: str) -> Any:
+    """Plain data from libyaml, or _NOT_FAST when the full path must answer (errors, tags, directives, aliases).
+
+    Every refusal, diagnostic and odd case goes through ruamel exactly as before; only clean files
+    take the fast path, and there the data is the same (tests/model/test_yamlio.py compares them).
+    """
+    if "!!" in text or "!<" in text or ("&" in text and "*" in text) or text[:1] == "%" or "\n%" in text:
+        return _NOT_FAST  # standard tags, aliases (the alias-bomb guard) and directives: ruamel's answer
+    if ("[" in text or "{" in text) and _COLON_IN_WORD.search(text):
+        return _NOT_FAST  # `{k: 12:30}`: PyYAML's newer libyaml reads it, ruamel's refuses it
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - a declared dependency
+        return _NOT_FAST
+    try:
+        node = yaml.compose(text, Loader=_fast_loader())  # noqa: S506 - builds nodes only, never objects
+        return _NOT_FAST if node is None else _plain(node)
+    except Exception:  # noqa: BLE001 - any trouble: the full path reports it exactly
+        return _NOT_FAST
 
 
 class _TooDeep(Exception):

@@ -14,7 +14,7 @@ from typing import Any
 
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
 from agentctl.model import layout
-from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version
+from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version, walk_components
 from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
 
 
@@ -146,27 +146,9 @@ def missing_version(ref: BundleRef, versions: list[int]) -> NotFoundError:
 
 def pinned_blobs(bundle: Bundle) -> list[dict[str, Any]]:
     """Every file a bundle pins with its blob: [{path, blob, sha256, role}] (KB documents outside git excluded)."""
-    comp = bundle.components
-    out = []
-    if comp.get("agent"):
-        out.append({**_pin(comp["agent"]), "role": "agent"})
-    prompt = comp.get("prompt") or {}
-    if prompt:
-        out.append({**_pin(prompt), "role": "prompt"})
-        out.append({**_pin(prompt.get("template") or {}), "role": "template"})
-    for tool in comp.get("tools") or []:
-        out.append({**_pin(tool), "role": f"tool {tool.get('name')}"})
-    kb = comp.get("kb") or {}
-    if kb:
-        out.append({**_pin(kb), "role": "kb"})
-        for doc in kb.get("documents") or []:
-            if doc.get("blob"):
-                out.append({**_pin(doc), "role": "kb document"})
-    return out
-
-
-def _pin(entry: dict[str, Any]) -> dict[str, Any]:
-    return {"path": entry.get("path"), "blob": entry.get("blob"), "sha256": entry.get("sha256")}
+    return [{"path": pinned.path, "blob": pinned.blob, "sha256": pinned.sha256,
+             "role": f"tool {pinned.entry.get('name')}" if pinned.role == "tool" else pinned.role}
+            for pinned in walk_components(bundle.components) if pinned.role != "kb document" or pinned.blob]
 
 
 def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:

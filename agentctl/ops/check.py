@@ -19,25 +19,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl import clock
+from agentctl.alerts import build_payload, finding_line, mention_for, post_webhook
 from agentctl.analysis.daily import (
     ALPHA,
     MIN_RELATIVE_CHANGE,
     DailyReport,
     DayPoint,
     Finding,
+    TrendStat,
+    format_value,
     render_markdown,
     threshold_breach,
     trend_stat,
     trend_verdict,
 )
-from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.analysis.metrics import RATE, compute, metric_defs
+from agentctl.errors import BadInputError, GitError, PolicyRefused
+from agentctl.model import layout
 from agentctl.ops.metrics import monitored_environments, parse_day, threshold_text
+from agentctl.repo import as_repo
+from agentctl.runbooks.book import load_all, runbook_name
+from agentctl.store.refs import CHECKS_REF
+from agentctl.store.refstore import Author, Change, RefStore
 
 if TYPE_CHECKING:
+    from agentctl.analysis.metrics import MetricDef
+    from agentctl.calls.store import DuckDBCallStore
+    from agentctl.model.artifacts import Config
     from agentctl.repo import ConfigRepo
     from agentctl.runbooks.book import Runbook
 
-CHECKS_REF = "refs/agentctl/checks"
 DEFAULT_GAP_TOLERANCE = 0.01
 DEFAULT_ONCALL_ROLE = "oncall"
 FINDING_ID = re.compile(r"^([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9-]*)/([A-Za-z0-9_.:@-]+)$")
@@ -73,8 +84,6 @@ def check_daily(repo: ConfigRepo | Path | str | None, *, date: str | None = None
     Reads agentctl.yaml and the agent definitions only, not the whole workspace. The caller exits 1
     when `report.ok` is False; a webhook failure is recorded in `report.webhook`, never raised.
     """
-    from agentctl.repo import as_repo
-
     handle = as_repo(repo)
     try:
         return _check(handle, date, env, post, markdown_path)
@@ -84,8 +93,6 @@ def check_daily(repo: ConfigRepo | Path | str | None, *, date: str | None = None
 
 
 def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, markdown_path: Path | None) -> DailyReport:
-    from agentctl.analysis.metrics import compute, metric_defs
-
     config = repo.config.data
     day = parse_day(date) if date else default_day(config)
     assert day is not None
@@ -103,7 +110,7 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
             errors[(v.metric, v.environment)] = v.error
         elif v.value is not None:
             series.setdefault((v.metric, v.environment, v.agent), {})[v.group] = DayPoint(v.value, v.n, v.variance)
-    agents = _agents(repo.root)
+    agents = _agents(repo)
     books = _runbooks(repo.root)
     findings = _evaluate(day, data[day], repo.config, defs, envs, agents, series, errors, books)
     open_yesterday = {f.id: f.status for f in _evaluate(yesterday, data[yesterday], repo.config, defs, envs, agents,
@@ -121,9 +128,7 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
     return report
 
 
-def _day_data(store: Any, defs: list[Any], envs: list[str], day: dt.date) -> _DayData:
-    from agentctl.analysis.metrics import compute
-
+def _day_data(store: DuckDBCallStore, defs: list[MetricDef], envs: list[str], day: dt.date) -> _DayData:
     versions: dict[tuple[str, str, str], dict[int, DayPoint]] = {}
     for v in compute(store, defs, envs, day, day, by="version"):
         if v.value is not None and not v.error:
@@ -139,30 +144,24 @@ def _day_data(store: Any, defs: list[Any], envs: list[str], day: dt.date) -> _Da
     return _DayData(versions, unjudged, gaps)
 
 
-def _agents(root: Path) -> dict[str, list[str]]:
-    """Agent name → the tool contracts its definition uses (agent.yaml files only, not the whole workspace)."""
-    from agentctl.errors import ValidationFailed
-    from agentctl.model import layout
-    from agentctl.model.yamlio import load_file
-
-    out: dict[str, list[str]] = {}
-    for path in sorted((Path(root) / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
-        try:
-            data = load_file(path, f"{layout.BUNDLES_DIR}/{path.parent.name}/{layout.AGENT_FILE}").data
-        except ValidationFailed:
-            data = {}
-        tools = data.get("tools") if isinstance(data, dict) else None
-        out[path.parent.name] = [str(t.get("contract")) for t in tools or [] if isinstance(t, dict)]
-    return out
+def _agents(repo: ConfigRepo) -> dict[str, list[str]]:
+    """Agent name → the tool contracts its definition uses (the handle's config-and-agents view, not the
+    whole workspace). An agent whose agent.yaml does not validate is still watched, with no tools: its
+    calls keep coming."""
+    ws = repo.agents
+    out = {name: [tool.contract for tool in agent.tools] for name, agent in ws.agents.items()}
+    for diagnostic in ws.diagnostics:
+        parts = diagnostic.file.split("/")
+        if diagnostic.is_error and len(parts) == 3 and parts[0] == layout.BUNDLES_DIR and parts[2] == layout.AGENT_FILE:
+            out.setdefault(parts[1], [])
+    return dict(sorted(out.items()))
 
 
 def _runbooks(root: Path) -> dict[str, Runbook]:
-    from agentctl.runbooks.book import load_all
-
     return load_all(root)[0]
 
 
-def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: list[str],
+def _evaluate(day: dt.date, data: _DayData, config: Config, defs: list[MetricDef], envs: list[str],
               agents: dict[str, list[str]], series: dict[tuple[str, str, str], dict[dt.date, DayPoint]],
               errors: dict[tuple[str, str], str], books: dict[str, Runbook]) -> list[Finding]:
     pending = []
@@ -196,11 +195,11 @@ def _evaluate(day: dt.date, data: _DayData, config: Any, defs: list[Any], envs: 
     return findings
 
 
-def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, stat: Any, tests: int,
-             error: str | None) -> Finding:
+def _finding(metric: MetricDef, environment: str, agent: str, today: DayPoint | None, stat: TrendStat | None,
+             tests: int, error: str | None) -> Finding:
     threshold = threshold_text(metric.minimum, metric.maximum)
     verdict = trend_verdict(metric, stat, tests)
-    base = dict(metric=metric.name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
+    base: dict[str, Any] = dict(metric=metric.name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
                 runbook=metric.runbook, trend_stat=stat)
     if today is None or today.n < metric.min_calls:
         n = today.n if today else 0
@@ -218,10 +217,8 @@ def _finding(metric: Any, environment: str, agent: str, today: DayPoint | None, 
                    detail="; ".join(problems), **base)
 
 
-def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
+def _per_version(metric: MetricDef, environment: str, agent: str, versions: dict[int, DayPoint]) -> list[Finding]:
     """One finding per bundle version when several took calls: threshold, and (rates) worse than the others."""
-    from agentctl.analysis.metrics import RATE
-
     live = {v: p for v, p in versions.items() if p.n > 0}
     if len(live) < 2:
         return []
@@ -229,7 +226,7 @@ def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, 
     threshold = threshold_text(metric.minimum, metric.maximum)
     for version, point in sorted(live.items()):
         name = f"{metric.name}@v{version}"
-        base = dict(metric=name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
+        base: dict[str, Any] = dict(metric=name, environment=environment, agent=agent, threshold=threshold, owner=metric.owner,
                     runbook=metric.runbook, version=version)
         if point.n < metric.min_calls:
             out.append(Finding(value=point.value, n=point.n, trend="—", status="ok",
@@ -254,7 +251,7 @@ def _per_version(metric: Any, environment: str, agent: str, versions: dict[int, 
     return out
 
 
-def _versus(metric: Any, point: DayPoint, rest_value: float, rest_n: int) -> tuple[float, float]:
+def _versus(metric: MetricDef, point: DayPoint, rest_value: float, rest_n: int) -> tuple[float, float]:
     """One-sided two-proportion test of one version against the others (pooled Jeffreys-smoothed null)."""
     events = point.value * point.n + rest_value * rest_n
     pooled = (events + 0.5) / (point.n + rest_n + 1.0)
@@ -265,7 +262,7 @@ def _versus(metric: Any, point: DayPoint, rest_value: float, rest_n: int) -> tup
     return 0.5 * math.erfc(z / math.sqrt(2)), relative
 
 
-def _gaps(rows: list[tuple[Any, ...]], config: Any) -> list[Finding]:
+def _gaps(rows: list[tuple[Any, ...]], config: Config) -> list[Finding]:
     """Per tool: the share of judged calls that got HTTP 2xx yet failed the success criteria."""
     tolerance = float((config.data.get("on_call") or {}).get("gap_tolerance", DEFAULT_GAP_TOLERANCE))
     grouped: dict[tuple[str, str, str], dict[int, tuple[int, int]]] = {}
@@ -291,8 +288,6 @@ def _gaps(rows: list[tuple[Any, ...]], config: Any) -> list[Finding]:
 
 
 def _metric_runbook(books: dict[str, Runbook], metric: str, ref: str | None) -> Runbook | None:
-    from agentctl.runbooks.book import runbook_name
-
     if ref and runbook_name(ref) in books:
         return books[runbook_name(ref)]
     base = metric.split("@", 1)[0]
@@ -333,9 +328,6 @@ def _annotate(repo: ConfigRepo, report: DailyReport, yesterday: dt.date, open_ye
 
 def read_acks(repo: ConfigRepo, ids: list[str]) -> dict[str, dict[str, Any]]:
     """finding id → its latest acknowledgement on refs/agentctl/checks (none when the repo has no such ref)."""
-    from agentctl.errors import GitError
-    from agentctl.store.refstore import RefStore
-
     try:
         snapshot = RefStore(repo.root, CHECKS_REF).snapshot()
     except GitError:
@@ -361,8 +353,6 @@ def acknowledge(repo: ConfigRepo, finding_id: str, note: str, *, date: str | Non
     Only people with the on-call role (`on_call.role`, default `oncall`) may acknowledge. The
     acknowledgement covers the checked day (default yesterday) and the next morning's check.
     """
-    from agentctl.store.refstore import Author, Change, RefStore
-
     config = repo.config
     match = FINDING_ID.match(finding_id)
     if not match:
@@ -394,20 +384,14 @@ def acknowledge(repo: ConfigRepo, finding_id: str, note: str, *, date: str | Non
 
 
 def _fmt(value: float) -> str:
-    from agentctl.analysis.daily import format_value
-
     return format_value(value)
 
 
 def _mention(config: dict[str, Any]) -> Any:
-    from agentctl.alerts import mention_for
-
     return mention_for(config.get("people") or {})
 
 
 def _post(url: str | None, env_name: str, report: DailyReport, mention: Any) -> dict[str, Any]:
-    from agentctl.alerts import build_payload, finding_line, post_webhook
-
     if not url:
         return {"ok": False, "status": None, "error": f"{env_name} is not set; nothing was posted"}
     title = f"agentctl daily check {report.date}: {len(report.breached)} finding(s)"

@@ -8,7 +8,9 @@ from typing import Any
 
 from agentctl.errors import BadInputError
 from agentctl.model.bundle import BundleRef, component_hashes, parse_ref
-from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
+from agentctl.model.crossref import sha256_file
+from agentctl.model.notes import generate_notes
+from agentctl.ops.bundles import agent_files, bundle_config, load_agent_workspace, load_bundle, working_config
 from agentctl.repo import RepoLike, as_repo
 
 
@@ -38,9 +40,6 @@ class BundleDiff:
 
 
 def _working_hashes(root: Path, ws: Any, agent: str, kb: dict[str, Any] | None) -> dict[str, str]:
-    from agentctl.model.crossref import sha256_file
-    from agentctl.ops.bundles import agent_files
-
     out = {path: sha256_file(root / path) for path in agent_files(ws, agent).values() if (root / path).is_file()}
     for doc in (kb or {}).get("documents") or []:
         out[doc["uri"]] = doc["sha256"]
@@ -51,7 +50,6 @@ def diff_bundles(repo: RepoLike, before: str | BundleRef, after: str | BundleRef
     """Semantic and per-file differences from bundle `before` to bundle `after` (default: the working tree)."""
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.notes import generate_notes
 
     old_ref = before if isinstance(before, BundleRef) else parse_ref(before)
     old = load_bundle(root, old_ref)

@@ -12,9 +12,13 @@ from typing import Any
 
 from agentctl.errors import BadInputError, NotFoundError
 from agentctl.model import layout
-from agentctl.model.bundle import Bundle
+from agentctl.model.bundle import Bundle, walk_components
+from agentctl.model.yamlio import parse_text
 from agentctl.ops.bundles import list_bundles, suite_status
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store import history
+from agentctl.store.refstore import RefStore
+from agentctl.store.results import results_by_version
 
 ARTIFACT_KINDS = ("prompt", "contract", "kb")
 
@@ -61,7 +65,6 @@ def agent_history(repo: RepoLike, agent: str) -> AgentHistory:
         known = sorted(p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}"))
         raise NotFoundError(f"no agent named '{agent}' (agents: {', '.join(known) or 'none yet'})",
                             "use one of the existing names")
-    from agentctl.store.results import results_by_version
 
     results = results_by_version(root, agent, store=repo.results)
     rows = [HistoryRow(b.ref, b.version, b.created, b.author, component_summary(b), b.human_note,
@@ -110,8 +113,6 @@ def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
 
     path = artifact_path(kind, name)
     log = history.log_path(root, path)
@@ -139,10 +140,8 @@ def artifact_history(repo: RepoLike, kind: str, name: str) -> ArtifactHistory:
     return ArtifactHistory(kind, name, path, rows)
 
 
-def _released_versions(root: Path, kind: str, name: str, results_store: Any = None) -> dict[str, list[tuple[str, str]]]:
+def _released_versions(root: Path, kind: str, name: str, results_store: RefStore | None = None) -> dict[str, list[tuple[str, str]]]:
     """artifact version → [(bundle ref, test status)] over every agent's released bundles."""
-    from agentctl.store.results import results_by_version
-
     out: dict[str, list[tuple[str, str]]] = {}
     for agent_file in sorted((root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")):
         agent = agent_file.parent.name
@@ -156,11 +155,6 @@ def _released_versions(root: Path, kind: str, name: str, results_store: Any = No
 
 
 def _pinned(bundle: Bundle, kind: str, name: str) -> list[str]:
-    comp = bundle.components
-    if kind == "prompt" and (comp.get("prompt") or {}).get("name") == name:
-        return [str(comp["prompt"]["version"])]
-    if kind == "contract":
-        return [str(t["version"]) for t in comp.get("tools") or [] if t.get("name") == name]
-    if kind == "kb" and (comp.get("kb") or {}).get("name") == name:
-        return [str(comp["kb"]["version"])]
-    return []
+    role = {"prompt": "prompt", "contract": "tool", "kb": "kb"}.get(kind)
+    return [str(pinned.entry["version"]) for pinned in walk_components(bundle.components)
+            if pinned.role == role and pinned.entry.get("name") == name]

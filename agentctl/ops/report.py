@@ -77,7 +77,7 @@ def parse_month(text: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def business_settings(config: dict[str, Any]) -> dict[str, Any]:
-    business = config.get("business")
+    business: dict[str, Any] | None = config.get("business")
     if not business:
         raise BadInputError("agentctl.yaml has no `business:` section, so the report does not know which outcome "
                             "to follow", "add `business: {outcome_metric: install_rate, human_benchmark: "

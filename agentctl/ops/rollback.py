@@ -36,7 +36,7 @@ def rollback_target(state: AgentState, version: int | None) -> int:
     if not state.exists or not known_good:
         raise BadInputError(f"{state.agent} has never been stable in {state.env}", "nothing to roll back to")
     if version is None:
-        current = state.stable["version"] if state.stable else None
+        current: int | None = state.stable["version"] if state.stable else None
         if state.canary and current is not None:
             return current  # undo the newest change: end the canary, the stable it was measured against stays
         earlier = [v for v in state.stable_history if v != current]

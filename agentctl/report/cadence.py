@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CHECKS_REF = "refs/agentctl/checks"
+from agentctl.store.refs import CHECKS_REF
+
 CLOSED_STATUSES = frozenset({"done", "closed", "fixed", "wontfix", "won't fix", "rejected"})
 PRIORITY_ORDER = ("p0", "p1", "p2", "p3", "critical", "high", "medium", "low")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import GitError
-from agentctl.store.gitcmd import RETRY_FIX, not_a_repository
+from agentctl.store.gitcmd import RETRY_FIX, not_a_repository, run
 
 
 @contextlib.contextmanager
@@ -80,8 +80,6 @@ def identity(repo_root: Path | None = None) -> tuple[str, str] | None:
 
     Read through the `git` program: learning who acts must not cost a gitpython import.
     """
-    from agentctl.store.gitcmd import run
-
     def value(key: str) -> str:
         try:
             proc = run(repo_root or Path.cwd(), "config", "--get", key, check=False)

@@ -13,6 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agentctl.identity import current_actor
+from agentctl.store.refstore import Author, Change, RefStore
+
 RESULTS_REF = "refs/agentctl/results"
 
 
@@ -30,9 +33,6 @@ def save_result(root: Path, agent: str, version: int, suite: str, run: dict[str,
 
     Returns the run's content id. Concurrent writers are serialised by the ref store.
     """
-    from agentctl.identity import current_actor
-    from agentctl.store.refstore import Author, Change, RefStore
-
     if run.get("status") not in ("passed", "failed"):
         raise ValueError("run needs status 'passed' or 'failed'")
     record = {**run, "agent": agent, "version": version, "suite": suite}
@@ -57,8 +57,6 @@ def results_by_version(root: Path, agent: str, prefix: str | None = None, *,
     One snapshot, one tree listing and one batched blob read, however many releases there are:
     `history` shows a tests column for every release.
     """
-    from agentctl.store.refstore import RefStore
-
     store = store or RefStore(root, RESULTS_REF)
     snap = store.snapshot()
     if snap.commit is None:
