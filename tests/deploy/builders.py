@@ -27,12 +27,21 @@ PEOPLE = {
 }
 
 
+def person_env(person: str) -> dict[str, str]:
+    """The environment of `person` at their own machine: AGENTCTL_ACTOR, git's user.email and their OS account."""
+    email = PEOPLE[person].split("<")[1].rstrip(">")
+    return {"AGENTCTL_ACTOR": PEOPLE[person], "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "user.email",
+            "GIT_CONFIG_VALUE_0": email, "LOGNAME": person, "USER": person}
+
+
 def act_as(monkeypatch: pytest.MonkeyPatch, person: str | None) -> None:
     """Make `person` (an id in the example agentctl.yaml) the acting user; None = the unlisted test identity."""
     if person is None:
-        monkeypatch.delenv("AGENTCTL_ACTOR", raising=False)
+        for name in person_env("ines"):
+            monkeypatch.delenv(name, raising=False)
     else:
-        monkeypatch.setenv("AGENTCTL_ACTOR", PEOPLE[person])
+        for name, value in person_env(person).items():
+            monkeypatch.setenv(name, value)
 
 
 @contextmanager

@@ -155,3 +155,59 @@ def test_log_of_an_unknown_agent_is_an_error_with_did_you_mean(example_repo, cli
     assert "no agent named 'instal-reminder' (agents: install-reminder) — did you mean 'install-reminder'?" \
         in result.stderr
 
+
+
+@pytest.fixture
+def rosa_asks(example_repo, keys, cli, monkeypatch, tmp_path):
+    """ines, wei and rosa sign; ines deploys v1 to staging; rosa (business) asks to disable it: a signed request."""
+    rosa_key = make_key(tmp_path / "keys", "rosa")
+    keys["rosa"] = rosa_key
+    release(example_repo, count=1)
+    give_signing_keys(example_repo, {"ines": keys["ines"][1], "wei": keys["wei"][1], "rosa": rosa_key[1]})
+    monkeypatch.chdir(example_repo.path)
+    act_as(monkeypatch, "ines")
+    monkeypatch.setenv("AGENTCTL_SIGNING_KEY", str(keys["ines"][0]))
+    assert cli("deploy", f"{AGENT}@v1").exit_code == 0
+    act_as(monkeypatch, "rosa")
+    monkeypatch.setenv("AGENTCTL_SIGNING_KEY", str(rosa_key[0]))
+    refused = cli("disable", AGENT, "--reason", "drivers complain")
+    assert refused.exit_code == 3
+    return refused.stderr.split("request ")[1].split()[0]
+
+
+def test_with_signing_the_requester_cannot_approve_by_claiming_someone_else(rosa_asks, keys, cli, monkeypatch) -> None:
+    monkeypatch.setenv("AGENTCTL_ACTOR", "Ines Duarte <ines@roadwise.example>")  # rosa's machine and key, claiming ines
+    refused = cli("approve", rosa_asks)
+    assert refused.exit_code == 3
+    assert "approve refused: the key configured here is not ines's signing_key" in refused.stderr
+    assert json.loads(cli("approve", "--list", "--json").stdout)["requests"][0]["id"] == rosa_asks  # still pending
+
+
+def test_with_signing_a_different_persons_key_approves_even_from_a_shared_account(rosa_asks, keys, cli,
+                                                                                   monkeypatch) -> None:
+    act_as(monkeypatch, "wei")
+    monkeypatch.setenv("LOGNAME", "rosa")  # the same OS account as the requester: keys decide, not accounts
+    monkeypatch.setenv("USER", "rosa")
+    monkeypatch.setenv("AGENTCTL_SIGNING_KEY", str(keys["wei"][0]))
+    approved = cli("approve", rosa_asks)
+    assert approved.exit_code == 0, approved.stderr
+    checked = json.loads(cli("log", AGENT, "--verify", "--json").stdout)
+    assert [(r["action"], r["signature"]["detail"]) for r in checked] == [
+        ("disable", "signed by wei"), ("request", "signed by rosa"), ("deploy", "signed by ines")]
+
+
+def test_one_key_listed_for_two_people_cannot_approve_its_own_request(example_repo, keys, cli, monkeypatch) -> None:
+    release(example_repo, count=1)
+    shared = keys["wei"]
+    give_signing_keys(example_repo, {"ines": keys["ines"][1], "wei": shared[1], "rosa": shared[1]})
+    monkeypatch.chdir(example_repo.path)
+    act_as(monkeypatch, "ines")
+    monkeypatch.setenv("AGENTCTL_SIGNING_KEY", str(keys["ines"][0]))
+    assert cli("deploy", f"{AGENT}@v1").exit_code == 0
+    act_as(monkeypatch, "rosa")
+    monkeypatch.setenv("AGENTCTL_SIGNING_KEY", str(shared[0]))
+    request_id = cli("disable", AGENT, "--reason", "x").stderr.split("request ")[1].split()[0]
+    act_as(monkeypatch, "wei")
+    refused = cli("approve", request_id)
+    assert refused.exit_code == 3
+    assert f"{request_id} was signed with the key agentctl.yaml lists for both" in refused.stderr
