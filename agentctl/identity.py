@@ -12,7 +12,7 @@ import getpass
 import os
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,10 +102,8 @@ def identity_claims(repo_root: Path | None = None) -> list[str]:
     found = identity(repo_root)
     if found and found[1]:
         claims.add(f"email:{found[1].lower()}")
-    try:
+    with suppress(OSError, KeyError):  # no user name anywhere (a bare container): nothing to claim
         claims.add(f"os:{getpass.getuser()}@{socket.gethostname()}")
-    except (OSError, KeyError):  # no user name anywhere (a bare container): nothing to claim
-        pass
     return sorted(claims)
 
 
