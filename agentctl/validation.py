@@ -17,6 +17,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "agentctl.contracts.lifecycle",
     "agentctl.runbooks.checks",
     "agentctl.report.checks",
+    "agentctl.deploy.checks",
 )
 
 _loaded = False
