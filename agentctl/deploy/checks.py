@@ -70,3 +70,20 @@ def untagged_releases(root: Path, agents: Iterable[str]) -> list[UntaggedRelease
 def releases_are_tagged(ws: Workspace) -> Iterator[Diagnostic]:
     for release in untagged_releases(ws.root, ws.agents):
         yield Diagnostic(release.path, 1, 1, release.message, release.fix, severity="warning")
+
+
+@check
+def signing_keys_are_personal(ws: Workspace) -> Iterator[Diagnostic]:
+    """One key, one person: a key listed for two people would let one of them approve the other's requests."""
+    owners: dict[str, str] = {}
+    for person, spec in ws.config.people.items():
+        key = " ".join(str(spec.get("signing_key") or "").split()[:2])
+        if not key:
+            continue
+        if key in owners:
+            yield ws.config.doc.diagnostic(
+                ["people", person, "signing_key"],
+                f"{person} has the same signing_key as {owners[key]}: records signed with it could be either's",
+                "each person signs with their own key: paste the .pub line of a key only this person holds")
+        else:
+            owners[key] = person

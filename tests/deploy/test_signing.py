@@ -211,3 +211,12 @@ def test_one_key_listed_for_two_people_cannot_approve_its_own_request(example_re
     refused = cli("approve", request_id)
     assert refused.exit_code == 3
     assert f"{request_id} was signed with the key agentctl.yaml lists for both" in refused.stderr
+
+
+def test_validate_refuses_one_signing_key_for_two_people(example_repo, keys, cli) -> None:
+    give_signing_keys(example_repo, {"ines": keys["wei"][1], "wei": keys["wei"][1]})
+    result = cli("validate", "--repo", str(example_repo.path))
+    assert result.exit_code == 2
+    line = [n for n, text in enumerate(example_repo.read("agentctl.yaml").splitlines(), 1) if "signing_key" in text][1]
+    assert (f"agentctl.yaml:{line}:18: wei has the same signing_key as ines: records signed with it could be "
+            "either's — each person signs with their own key") in result.stdout + result.stderr
