@@ -16,6 +16,8 @@ ancestor of this checkout's HEAD; otherwise HEAD's own agentctl.yaml). A record 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -37,6 +39,7 @@ DOCS = "docs/deployments.md#signed-actions"
 CONFIGURE_FIX = ("configure your key once: `git config --global gpg.format ssh` and "
                  "`git config --global user.signingkey ~/.ssh/id_ed25519` (or export "
                  f"{SIGNING_KEY_ENV}=~/.ssh/id_ed25519); see {DOCS}")
+CACHE_VERSION = 1  # bump when the verdict rules change: cached verdicts of older rules are ignored
 _HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -136,14 +139,43 @@ class Verifier:
         for entry in entries:
             if entry.commit not in self.verdicts:
                 record = parse_message(entry.message)[1]
-                todo.setdefault(self.config_rev(record), []).append((entry, record))
+                rev = self.config_rev(record)
+                cached = self._cached(entry.commit, rev)
+                if cached is not None:
+                    self.verdicts[entry.commit] = cached
+                else:
+                    todo.setdefault(rev, []).append((entry, record))
         for rev, group in todo.items():
             config = self.config(rev)
             signatures = self._signatures(config, [e.commit for e, _ in group])
             for entry, record in group:
                 code, principal = signatures.get(entry.commit, ("N", ""))
                 self.verdicts[entry.commit] = judge(entry.commit, record, code, principal, config, rev)
+                self._remember(self.verdicts[entry.commit], rev)
         return [self.verdicts[e.commit] for e in entries]
+
+    # -- a verdict on (commit, config commit) never changes: both are immutable objects -----------
+    @property
+    def _cache_dir(self) -> Path:
+        return Path(self.repo.deployments.git_dir) / "agentctl" / f"signatures-v{CACHE_VERSION}"
+
+    def _cached(self, commit: str, rev: str) -> Verdict | None:
+        if rev == "HEAD":
+            return None  # HEAD's agentctl.yaml moves: judged afresh each time
+        try:
+            data = json.loads((self._cache_dir / f"{commit}-{rev}.json").read_text("utf-8"))
+            return Verdict(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _remember(self, verdict: Verdict, rev: str) -> None:
+        if rev == "HEAD":
+            return
+        from agentctl.fsutil import write_atomic
+
+        with contextlib.suppress(OSError):  # a cache: losing it costs time, never correctness
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self._cache_dir / f"{verdict.commit}-{rev}.json", json.dumps(verdict.to_dict()))
 
     def _signatures(self, config: Config, commits: list[str]) -> dict[str, tuple[str, str]]:
         if shutil.which("ssh-keygen") is None:
