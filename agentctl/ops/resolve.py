@@ -67,9 +67,10 @@ class Router:
             raise BadInputError(f"unknown environment '{name}'", "pass --env with an environment from agentctl.yaml")
         snapshot = store(root).snapshot()
         states = {a: read_state(snapshot, name, a) for a in agents_in(snapshot, name)}
-        from agentctl.deploy.signing import require_trusted_state
+        from agentctl.deploy.signing import require_trusted_state, signing_active
 
-        require_trusted_state(root, name, states, what or "resolve")
+        if signing_active(config):  # nobody signs: no extra cost on this one-shot path
+            require_trusted_state(root, name, states, what or "resolve")
         return cls(root, name, default_salt(name, spec), states, snapshot.commit)
 
     def state(self, agent: str) -> AgentState:
