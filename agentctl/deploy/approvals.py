@@ -145,7 +145,6 @@ def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -
     """
     from agentctl.deploy.signing import Verifier, signing_keys
     from agentctl.identity import identity_claims, persons_claimed
-    from agentctl.repo import ConfigRepo
 
     authority = ctx.authority or ctx.config
     if ctx.person is not None and ctx.person == request.requested_by:
@@ -154,7 +153,7 @@ def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -
     if keys and snapshot.commit:
         opened = deployments.log(path=request_path(request.id), at=snapshot.commit)
         if opened:
-            verdict = Verifier(ConfigRepo(ctx.root, now=ctx.now)).verify([opened[-1]])[0]
+            verdict = Verifier(ctx.root, authority, getattr(deployments, "git_dir", None)).verify([opened[-1]])[0]
             if verdict.signer is not None:
                 if verdict.signer == ctx.person:
                     return f"{request.id} was signed by {verdict.signer}'s key, and so would your approval be"

@@ -158,7 +158,7 @@ class Context:
         return {"rule": what, "by": self.person, "reason": reason}
 
 
-def _committed_authority(root: Path, config: Config) -> Config:
+def committed_authority(root: Path, config: Config) -> Config:
     """The committed agentctl.yaml (parsed only when the working copy differs from it)."""
     from agentctl.store.gitcmd import Git
 
@@ -184,7 +184,7 @@ def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deplo
     the working copy is used only in a repo with no commit of it yet."""
     from agentctl.store.gitcmd import Git
 
-    authority = _committed_authority(root, config)
+    authority = committed_authority(root, config)
     person = actor.person(authority.people)
     roles = frozenset(authority.people.get(person, {}).get("roles") or []) if person else frozenset()
     try:

@@ -31,7 +31,6 @@ from agentctl.errors import GitError, PolicyRefused
 
 if TYPE_CHECKING:
     from agentctl.model.artifacts import Config
-    from agentctl.repo import ConfigRepo
     from agentctl.store.refstore import LogEntry
 
 SIGNING_KEY_ENV = "AGENTCTL_SIGNING_KEY"
@@ -99,19 +98,29 @@ class Verdict:
 
 
 class Verifier:
-    """Verifies records of one repository, keeping per-config allowed-signers files and verdicts."""
+    """Verifies records of one repository, keeping per-config allowed-signers files and verdicts.
 
-    def __init__(self, repo: ConfigRepo) -> None:
-        self.repo = repo
+    `fallback` is the config used when a revision has no readable agentctl.yaml (a repo with none
+    committed yet): normally the committed authority of the command.
+    """
+
+    def __init__(self, root: Path, fallback: Config, git_dir: Path | None = None) -> None:
+        from agentctl.store.gitcmd import Git
+
+        self.root = Path(root)
+        self.git = Git(self.root)
+        self.fallback = fallback
+        self._git_dir = git_dir
         self._head: str | None = None
         self._ancestors: dict[str, bool] = {}
+        self._configs: dict[str, Config] = {}
         self.verdicts: dict[str, Verdict] = {}
 
     # -- which agentctl.yaml speaks for a record -------------------------------------------------
     @property
     def head(self) -> str | None:
         if self._head is None:
-            self._head = self.repo.git.head() or ""
+            self._head = self.git.head() or ""
         return self._head or None
 
     def config_rev(self, record: Mapping[str, Any]) -> str:
@@ -119,15 +128,20 @@ class Verifier:
         if not _HEX.match(rev) or self.head is None:
             return "HEAD"
         if rev not in self._ancestors:
-            proc = self.repo.git.run("merge-base", "--is-ancestor", rev, "HEAD", check=False)
+            proc = self.git.run("merge-base", "--is-ancestor", rev, "HEAD", check=False)
             self._ancestors[rev] = proc.returncode == 0
         return rev if self._ancestors[rev] else "HEAD"
 
     def config(self, rev: str) -> Config:
-        try:
-            return self.repo.config_at(rev)
-        except Exception:
-            return self.repo.context(fall_back_to_head=True).authority or self.repo.config_for(fall_back_to_head=True)
+        if rev not in self._configs:
+            from agentctl.deploy.context import committed_config
+
+            try:
+                found = committed_config(self.root, rev)
+            except Exception:  # a broken agentctl.yaml at that revision: the command's own authority speaks
+                found = None
+            self._configs[rev] = found or self.fallback
+        return self._configs[rev]
 
     # -- verifying --------------------------------------------------------------------------------
     def verify(self, entries: Iterable[LogEntry]) -> list[Verdict]:
@@ -157,7 +171,9 @@ class Verifier:
     # -- a verdict on (commit, config commit) never changes: both are immutable objects -----------
     @property
     def _cache_dir(self) -> Path:
-        return Path(self.repo.deployments.git_dir) / "agentctl" / f"signatures-v{CACHE_VERSION}"
+        if self._git_dir is None:
+            self._git_dir = Path(self.git.text("rev-parse", "--absolute-git-dir").strip())
+        return self._git_dir / "agentctl" / f"signatures-v{CACHE_VERSION}"
 
     def _cached(self, commit: str, rev: str) -> Verdict | None:
         if rev == "HEAD":
@@ -184,7 +200,7 @@ class Verifier:
         with tempfile.TemporaryDirectory(prefix="agentctl-signers-") as tmp:
             signers = Path(tmp) / "allowed_signers"
             signers.write_text(allowed_signers(config), "utf-8")
-            proc = self.repo.git.run("-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--no-walk=unsorted",
+            proc = self.git.run("-c", f"gpg.ssh.allowedSignersFile={signers}", "log", "--no-walk=unsorted",
                                      "--stdin", "--format=%H%x00%G?%x00%GS",
                                      input_bytes=("\n".join(commits) + "\n").encode(),
                                      action="verify signed deployment records")
@@ -240,16 +256,16 @@ def refuse_untrusted(verdicts: Iterable[Verdict], strict: bool, what: str) -> No
         raise PolicyRefused(f"{what} refused: {describe_untrusted(bad)}", RESET_FIX)
 
 
-def require_trusted_state(root: Path, env: str, agents: Iterable[str], what: str) -> None:
+def require_trusted_state(root: Path, config: Config, env: str, agents: Iterable[str], what: str) -> None:
     """Refuse (exit 3) to serve or export a state resting on a forged record (or, under
-    `policy.require_signed`, an unsigned one). Costs nothing when nobody signs."""
-    from agentctl.deploy.state import state_path
-    from agentctl.repo import ConfigRepo
+    `policy.require_signed`, an unsigned one). `config` is the checkout's; the committed one decides."""
+    from agentctl.deploy.context import committed_authority
+    from agentctl.deploy.state import state_path, store
 
-    repo = ConfigRepo(root)
-    ctx = repo.context(fall_back_to_head=True)
-    authority = ctx.authority or ctx.config
+    authority = committed_authority(root, config)
     if not signing_active(authority):
         return
-    entries = {e.commit: e for agent in agents for e in repo.deployments.log(path=state_path(env, agent), sync=False)}
-    refuse_untrusted(Verifier(repo).verify(entries.values()), require_signed(authority), what)
+    deployments = store(root)
+    entries = {e.commit: e for agent in agents for e in deployments.log(path=state_path(env, agent), sync=False)}
+    verifier = Verifier(root, authority, deployments.git_dir)
+    refuse_untrusted(verifier.verify(entries.values()), require_signed(authority), what)

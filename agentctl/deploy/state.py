@@ -192,9 +192,9 @@ class StateGuard:
     def verifier(self) -> Any:
         if self._verifier is None:
             from agentctl.deploy.signing import Verifier
-            from agentctl.repo import ConfigRepo
 
-            self._verifier = Verifier(ConfigRepo(self.ctx.root, now=self.ctx.now))
+            self._verifier = Verifier(self.ctx.root, self.ctx.authority or self.ctx.config,
+                                      getattr(self.deployments, "git_dir", None))
         return self._verifier
 
     def check_state(self, head: str | None) -> None:

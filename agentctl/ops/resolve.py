@@ -70,7 +70,7 @@ class Router:
         from agentctl.deploy.signing import require_trusted_state, signing_active
 
         if signing_active(config):  # nobody signs: no extra cost on this one-shot path
-            require_trusted_state(root, name, states, what or "resolve")
+            require_trusted_state(root, config, name, states, what or "resolve")
         return cls(root, name, default_salt(name, spec), states, snapshot.commit)
 
     def state(self, agent: str) -> AgentState:

@@ -101,7 +101,7 @@ def verify_states(repo: ConfigRepo, env: str, agents: list[str]) -> Signatures |
         return None
     entries = {e.commit: e for agent in agents for e in repo.deployments.log(path=state_path(env, agent))}
     strict = require_signed(authority)
-    verdicts = Verifier(repo).verify(entries.values())
+    verdicts = Verifier(repo.root, authority, repo.deployments.git_dir).verify(entries.values())
     return Signatures(len(verdicts), strict, [v.to_dict() for v in verdicts if not v.trusted(strict)])
 
 
@@ -150,7 +150,8 @@ def deployment_log(repo: RepoLike, agent: str, env: str | None = None, *, limit:
             break
     authority = ctx.authority or ctx.config
     strict = require_signed(authority)
-    verdicts = Verifier(repo).verify(entries) if verify or strict else [None] * len(entries)
+    verifier = Verifier(repo.root, authority, repo.deployments.git_dir)
+    verdicts = verifier.verify(entries) if verify or strict else [None] * len(entries)
     out = []
     for entry, verdict in zip(entries, verdicts, strict=True):
         summary, record = parse_message(entry.message)
