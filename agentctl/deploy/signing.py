@@ -38,7 +38,7 @@ DOCS = "docs/deployments.md#signed-actions"
 CONFIGURE_FIX = ("configure your key once: `git config --global gpg.format ssh` and "
                  "`git config --global user.signingkey ~/.ssh/id_ed25519` (or export "
                  f"{SIGNING_KEY_ENV}=~/.ssh/id_ed25519); see {DOCS}")
-CACHE_VERSION = 1  # bump when the verdict rules change: cached verdicts of older rules are ignored
+CACHE_VERSION = 2  # bump when the verdict rules change: cached verdicts of older rules are ignored
 _HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -164,7 +164,7 @@ class Verifier:
             signatures = self._signatures(config, [e.commit for e, _ in group])
             for entry, record in group:
                 code, principal = signatures.get(entry.commit, ("N", ""))
-                self.verdicts[entry.commit] = judge(entry.commit, record, code, principal, config, rev)
+                self.verdicts[entry.commit] = judge(entry.commit, record, code, principal, config, rev, entry.email)
                 self._remember(self.verdicts[entry.commit], rev)
         return [self.verdicts[e.commit] for e in entries]
 
@@ -212,10 +212,19 @@ class Verifier:
         return out
 
 
-def judge(commit: str, record: Mapping[str, Any], code: str, principal: str, config: Config, rev: str) -> Verdict:
-    """The verdict on one record from git's signature code (%G?) and principal (%GS)."""
+def judge(commit: str, record: Mapping[str, Any], code: str, principal: str, config: Config, rev: str,
+          author_email: str = "") -> Verdict:
+    """The verdict on one record from git's signature code (%G?) and principal (%GS).
+
+    The person a record names is its `person`, else the person whose email the commit's author has
+    (a hand-made commit that leaves `person` out but carries ines's address still names ines).
+    """
     keys = signing_keys(config)
     claimed = record.get("person") if isinstance(record.get("person"), str) else None
+    if claimed is None and author_email:
+        claimed = next((pid for pid, spec in config.people.items()
+                        if author_email.lower() in {str(spec.get("email", "")).lower(),
+                                                    *(str(e).lower() for e in spec.get("git_emails") or [])}), None)
     where = f"agentctl.yaml at {rev[:10]}"
     if code == "G" and principal in keys:
         if claimed and principal != claimed:

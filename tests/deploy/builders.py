@@ -146,7 +146,7 @@ def give_signing_keys(repo: RepoDir, keys: dict[str, str], *, require_signed: bo
 
 
 def forge_record(repo: RepoDir, tmp: Path, state: dict[str, Any], message: str,
-                 env: str = "staging", agent: str = "install-reminder") -> str:
+                 env: str = "staging", agent: str = "install-reminder", author_email: str | None = None) -> str:
     """A commit made by hand with plain git on refs/agentctl/deployments (a worktree, an edit, `git commit`)."""
     import json
 
@@ -156,7 +156,8 @@ def forge_record(repo: RepoDir, tmp: Path, state: dict[str, Any], message: str,
     repo.git("worktree", "add", "-q", "--detach", str(work), DEPLOY_REF)
     forger = RepoDir(work)
     forger.gen({f"state/{env}/{agent}.json": json.dumps(state, indent=2, sort_keys=True) + "\n"})
-    forger.git("commit", "-q", "-a", "--allow-empty", "-m", message)
+    who = ["-c", f"user.email={author_email}"] if author_email else []
+    forger.git(*who, "commit", "-q", "-a", "--allow-empty", "-m", message)
     commit = forger.git("rev-parse", "HEAD").strip()
     repo.git("update-ref", DEPLOY_REF, commit)
     repo.git("worktree", "remove", "--force", str(work))

@@ -220,3 +220,13 @@ def test_validate_refuses_one_signing_key_for_two_people(example_repo, keys, cli
     line = [n for n, text in enumerate(example_repo.read("agentctl.yaml").splitlines(), 1) if "signing_key" in text][1]
     assert (f"agentctl.yaml:{line}:18: wei has the same signing_key as ines: records signed with it could be "
             "either's — each person signs with their own key") in result.stdout + result.stderr
+
+
+def test_a_hand_made_record_that_names_nobody_but_carries_a_signers_address_is_forged(signed, cli, tmp_path) -> None:
+    assert cli("deploy", f"{AGENT}@v1").exit_code == 0
+    _, record = parse_message(signed.git("log", "-1", "--format=%B", DEPLOY_REF))
+    message = f"deploy again\n\n{json.dumps({**record, 'person': None, 'id': 'e0e0e0e0e0e0e0e0'})}\n"
+    forged = forge_record(signed, tmp_path, _state(signed), message, author_email="ines@roadwise.example")
+    checked = cli("log", AGENT, "--verify")
+    assert checked.exit_code == 1
+    assert f"✗ record {forged[:10]} is forged: not signed, but ines signs every action" in checked.stderr
