@@ -35,7 +35,9 @@ def status(agent: str | None, env: str | None, repo: Path | None, as_json: bool)
     click.echo(f"change window: {state} ({window['reason']})")
     signatures = report.signatures
     if signatures is not None and signatures.ok:
-        click.echo(f"signatures: {signatures.checked} record(s) behind this state verified")
+        unsigned = signatures.checked - signatures.verified
+        click.echo(f"signatures: {signatures.verified} of {signatures.checked} record(s) behind this state signed and "
+                   f"verified" + (f", {unsigned} unsigned (by people without a signing_key)" if unsigned else ""))
     elif signatures is not None:
         for verdict in signatures.untrusted:
             click.echo(f"✗ record {verdict['commit'][:10]} is {verdict['status']}: {verdict['detail']}", err=True)

@@ -31,6 +31,7 @@ class Signatures:
 
     checked: int
     strict: bool  # policy.require_signed: unsigned records are untrusted too
+    verified: int = 0  # signed by the person they name (the rest of the trusted ones are unsigned)
     untrusted: list[dict[str, Any]] = field(default_factory=list)  # Verdict dicts, newest first
 
     @property
@@ -38,7 +39,8 @@ class Signatures:
         return not self.untrusted
 
     def to_dict(self) -> dict[str, Any]:
-        return {"checked": self.checked, "require_signed": self.strict, "ok": self.ok, "untrusted": self.untrusted}
+        return {"checked": self.checked, "verified": self.verified, "require_signed": self.strict, "ok": self.ok,
+                "untrusted": self.untrusted}
 
 
 @dataclass
@@ -102,7 +104,8 @@ def verify_states(repo: ConfigRepo, env: str, agents: list[str]) -> Signatures |
     entries = {e.commit: e for agent in agents for e in repo.deployments.log(path=state_path(env, agent))}
     strict = require_signed(authority)
     verdicts = Verifier(repo.root, authority, repo.deployments.git_dir).verify(entries.values())
-    return Signatures(len(verdicts), strict, [v.to_dict() for v in verdicts if not v.trusted(strict)])
+    return Signatures(len(verdicts), strict, sum(1 for v in verdicts if v.status == "verified"),
+                      [v.to_dict() for v in verdicts if not v.trusted(strict)])
 
 
 @dataclass

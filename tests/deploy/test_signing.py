@@ -44,6 +44,7 @@ def test_a_record_forged_with_plain_git_is_reported_by_log_verify_and_nothing_bu
     good = cli("log", AGENT, "--verify")
     assert good.exit_code == 0, good.stderr
     assert "✓ signed by ines" in good.stdout
+    assert "signatures: 1 of 1 record(s) behind this state signed and verified\n" in cli("status", AGENT).stdout
 
     state = _state(signed)
     state["stable"] = {"version": 2, "since": state["stable"]["since"]}
