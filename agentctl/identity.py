@@ -12,7 +12,7 @@ import getpass
 import os
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,3 +82,40 @@ def current_actor(repo_root: Path | None = None) -> Actor:
         return Actor(found[0] or found[1], found[1], "git")
     user = getpass.getuser()
     return Actor(user, f"{user}@localhost", "os", login=user)
+
+
+def identity_claims(repo_root: Path | None = None) -> list[str]:
+    """Every identity this user could claim right now, whichever one acts: the AGENTCTL_ACTOR value, git's
+    user.email, the CI login, and the OS account (`user@host`). Approvals compare them all, so changing one
+    of them does not make the requester someone else (see `persons_claimed`)."""
+    import socket
+
+    claims: set[str] = set()
+    explicit = os.environ.get("AGENTCTL_ACTOR", "").strip()
+    if explicit:
+        match = _NAME_EMAIL.match(explicit)
+        claims.add(f"email:{match['email'].lower()}" if match else f"login:{explicit}")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_ACTOR"):
+        claims.add(f"login:{os.environ['GITHUB_ACTOR']}")
+    from agentctl.store.git import identity
+
+    found = identity(repo_root)
+    if found and found[1]:
+        claims.add(f"email:{found[1].lower()}")
+    with suppress(OSError, KeyError):  # no user name anywhere (a bare container): nothing to claim
+        claims.add(f"os:{getpass.getuser()}@{socket.gethostname()}")
+    return sorted(claims)
+
+
+def persons_claimed(claims: list[str], people: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The people in agentctl.yaml that any of these claims names (email, git_emails, ci_logins, or a login
+    equal to a person id)."""
+    found: set[str] = set()
+    for claim in claims:
+        kind, _, value = claim.partition(":")
+        for pid, spec in people.items():
+            emails = {str(spec.get("email", "")).lower(), *(str(e).lower() for e in spec.get("git_emails") or [])}
+            if (kind == "email" and value in emails) or (kind == "login" and (
+                    value == pid or value in (spec.get("ci_logins") or []))):
+                found.add(pid)
+    return found

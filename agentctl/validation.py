@@ -19,6 +19,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "agentctl.contracts.notes",  # not a check: registers the tool-contract release notes with model/notes.py
     "agentctl.runbooks.checks",
     "agentctl.report.checks",
+    "agentctl.deploy.checks",
 )
 
 _loaded = False

@@ -34,6 +34,9 @@ def verify(ref: str, repo: Path | None, as_json: bool) -> int:
         click.echo(f"- skipped  kb document (outside git) {uri}")
     if not result.content_hash_ok:
         click.echo(f"✗ content hash {result.content_hash[:12]} does not match the pinned components")
+    if result.untagged:
+        click.echo(f"✗ {result.untagged['message']} — {result.untagged['fix']}", err=True)
+        return EXIT_GATE_FAILED
     if result.ok:
         click.echo(f"✓ {result.ref} verified: {len(result.files)} files match their pinned hashes")
         return EXIT_OK

@@ -74,6 +74,7 @@ class Request:
     executed_commit_of: str | None = None  # id of the audit record that executed it
     opened_against: dict[str, dict[str, Any]] | None = None  # each agent's state summary when it was opened
     expires: str | None = None  # after this an approval is refused (open a new request)
+    claims: list[str] = field(default_factory=list)  # every identity the requester could claim (identity_claims)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -125,10 +126,51 @@ def open_request(ctx: Any, action: str, env: str, agents: list[str], params: dic
     after = None
     if the_rule.assessment_minutes:
         after = isoformat(ctx.now + dt.timedelta(minutes=the_rule.assessment_minutes))
+    from agentctl.identity import identity_claims
+
     against = {a: read_state(snapshot, env, a).summary() for a in agents} if snapshot is not None else None
     return Request(request_id, action, env, agents, params, the_rule.name, the_rule.approver_roles,
                    ctx.person, str(ctx.actor), reason, isoformat(ctx.now), after, opened_against=against,
-                   expires=isoformat(ctx.now + dt.timedelta(minutes=REQUEST_TTL_MINUTES)))
+                   expires=isoformat(ctx.now + dt.timedelta(minutes=REQUEST_TTL_MINUTES)),
+                   claims=identity_claims(ctx.root))
+
+
+def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -> str | None:
+    """Why the acting user may not approve `request` because they are (or may be) its requester, or None.
+
+    With signing, the request's commit was signed by the requester's key, and the approval is signed by the
+    approver's own key (checked before it is published): the two keys and the two people must differ. Without
+    a signed request, every identity attribute either side could claim is compared (see identity_claims): an
+    overlap in any of them, or a claim that names the requester, refuses.
+    """
+    from agentctl.deploy.signing import Verifier, signing_keys
+    from agentctl.identity import identity_claims, persons_claimed
+
+    authority = ctx.authority or ctx.config
+    if ctx.person is not None and ctx.person == request.requested_by:
+        return f"{request.id} was requested by you ({ctx.person})"
+    keys = signing_keys(authority)
+    if keys and snapshot.commit:
+        opened = deployments.log(path=request_path(request.id), at=snapshot.commit)
+        if opened:
+            verdict = Verifier(ctx.root, authority, getattr(deployments, "git_dir", None)).verify([opened[-1]])[0]
+            if verdict.signer is not None:
+                if verdict.signer == ctx.person:
+                    return f"{request.id} was signed by {verdict.signer}'s key, and so would your approval be"
+                if ctx.person in keys and keys[ctx.person].split()[:2] == keys[verdict.signer].split()[:2]:
+                    return (f"{request.id} was signed with the key agentctl.yaml lists for both {verdict.signer} "
+                            f"and {ctx.person}")
+                return None  # signed by someone else: the approver's own signature is checked before publishing
+    mine = identity_claims(ctx.root)
+    shared = sorted(set(mine) & set(request.claims))
+    theirs = persons_claimed(request.claims, authority.people) | ({request.requested_by} if request.requested_by else set())
+    same_people = sorted(persons_claimed(mine, authority.people) & theirs)
+    if shared or same_people:
+        labels = {"email": "email", "login": "login", "os": "OS account"}
+        said = ", ".join([*(f"{labels[c.partition(':')[0]]} {c.partition(':')[2]}" for c in shared),
+                          *(f"person {p}" for p in same_people)])
+        return f"{request.id} was requested under an identity you also hold ({said})"
+    return None
 
 
 def read_request(snapshot: Any, request_id: str) -> Request | None:

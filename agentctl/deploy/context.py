@@ -76,6 +76,7 @@ class Context:
     now: dt.datetime
     deployments: Any = None  # the RefStore this command reads and writes (agentctl.store.refstore.RefStore)
     authority: Config | None = None  # the committed agentctl.yaml: people, roles and policy come from it
+    config_commit: str | None = None  # the commit `authority` was read from (HEAD), named in every record
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -113,6 +114,32 @@ class Context:
         names = " or ".join(roles) or "no role"
         return f"a person with role {names} ({', '.join(people) or 'nobody is listed in agentctl.yaml'})"
 
+    def signing_key(self, action: str) -> str | None:
+        """The key this action's record must be signed with, None when it is not signed.
+
+        Signed when the acting person has a signing_key in the committed agentctl.yaml, or when the
+        policy requires signed records; refused (exit 3, with the fix) when no key is configured here.
+        """
+        from agentctl.deploy.signing import CONFIGURE_FIX, local_signing_key, require_signed, signing_keys
+
+        authority = self.authority or self.config
+        keys = signing_keys(authority)
+        strict = require_signed(authority)
+        if not (strict or (self.person and self.person in keys)):
+            return None
+        if self.person and self.person not in keys and self.actor.source != "automation":
+            raise PolicyRefused(
+                f"{action} refused: the policy requires signed records and {self.person} has no signing_key "
+                "in the committed agentctl.yaml",
+                f"add `signing_key: <your SSH public key>` under people: {self.person}: in agentctl.yaml by a "
+                "reviewed commit")
+        key = local_signing_key(self.root)
+        if key is None:
+            who = self.person or str(self.actor)
+            raise PolicyRefused(f"{action} refused: {who} must sign deployment records, but no signing key is "
+                                "configured here", CONFIGURE_FIX)
+        return key
+
     def author(self) -> Any:
         from agentctl.store.refstore import Author
 
@@ -131,7 +158,7 @@ class Context:
         return {"rule": what, "by": self.person, "reason": reason}
 
 
-def _committed_authority(root: Path, config: Config) -> Config:
+def committed_authority(root: Path, config: Config) -> Config:
     """The committed agentctl.yaml (parsed only when the working copy differs from it)."""
     from agentctl.store.gitcmd import Git
 
@@ -155,10 +182,16 @@ def _committed_authority(root: Path, config: Config) -> Config:
 def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deployments: Any = None) -> Context:
     """People, roles and policy come from the committed agentctl.yaml (an uncommitted edit grants nothing);
     the working copy is used only in a repo with no commit of it yet."""
-    authority = _committed_authority(root, config)
+    from agentctl.store.gitcmd import Git
+
+    authority = committed_authority(root, config)
     person = actor.person(authority.people)
     roles = frozenset(authority.people.get(person, {}).get("roles") or []) if person else frozenset()
-    return Context(root, config, actor, person, roles, now, deployments, authority)
+    try:
+        head = Git(root).head()
+    except Exception:
+        head = None
+    return Context(root, config, actor, person, roles, now, deployments, authority, head)
 
 
 def load_context(root: Path, *, fall_back_to_head: bool = False) -> Context:

@@ -126,7 +126,8 @@ def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) 
 
     return {"id": uuid.uuid4().hex[:16], "action": action, "env": env, "agents": agents, "changes": {},
             "actor": str(ctx.actor), "person": ctx.person, "roles": sorted(ctx.roles), "reason": reason,
-            "approvals": [], "override": None, "evidence": {}, "at": isoformat(ctx.now)}
+            "approvals": [], "override": None, "evidence": {}, "at": isoformat(ctx.now),
+            "config": getattr(ctx, "config_commit", None)}
 
 
 def commit_action(ctx: Any, action: str, env: str, agents: list[str],
@@ -142,8 +143,12 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
     if env:
         ctx.require_person(action, env)
     last: dict[str, Planned | None] = {}
+    deployments = ctx.deployments or store(ctx.root)
+    sign_with = ctx.signing_key(action)
+    guard = StateGuard(ctx, deployments, action)
 
     def mutate(snapshot: Any) -> Change | None:
+        guard.check_state(snapshot.commit)
         planned = plan(snapshot)
         last["planned"] = planned
         if planned is None or not planned.write:
@@ -157,8 +162,9 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
         message = f"{planned.summary}\n\n{json.dumps(planned.record, sort_keys=True)}\n"
         return Change(files, message)
 
-    commit = (ctx.deployments or store(ctx.root)).update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now),
-                                                          patience_s=patience_s)
+    commit = deployments.update(mutate, ctx.author(), retries=retries, when=isoformat(ctx.now),
+                                patience_s=patience_s, sign_with=sign_with,
+                                check=guard.check_own if sign_with else None)
     planned = last.get("planned")
     if planned is not None and planned.refuse_after is not None:
         raise planned.refuse_after
@@ -167,6 +173,56 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
         return Outcome(action, env, agents, summary, False, None, {}, {})
     return Outcome(action, env, planned.record.get("agents", agents), planned.summary, True, commit, planned.record,
                    {s.agent: s.to_dict() for s in planned.states})
+
+
+class StateGuard:
+    """With signing in use: nothing is built on a forged state, and our own signature must name us."""
+
+    def __init__(self, ctx: Any, deployments: Any, action: str) -> None:
+        from agentctl.deploy.signing import require_signed, signing_active
+
+        authority = ctx.authority or ctx.config
+        self.ctx, self.deployments, self.action = ctx, deployments, action
+        self.active = signing_active(authority)
+        self.strict = require_signed(authority)
+        self._verifier: Any = None
+        self._own_checked = False
+
+    @property
+    def verifier(self) -> Any:
+        if self._verifier is None:
+            from agentctl.deploy.signing import Verifier
+
+            self._verifier = Verifier(self.ctx.root, self.ctx.authority or self.ctx.config,
+                                      getattr(self.deployments, "git_dir", None))
+        return self._verifier
+
+    def check_state(self, head: str | None) -> None:
+        """Refuse (exit 3) to act on a state whose history holds a forged (or, strictly, unsigned) record."""
+        if not self.active or head is None:
+            return
+        from agentctl.deploy.signing import refuse_untrusted
+
+        entries = [e for e in self.deployments.log(at=head) if e.commit not in self.verifier.verdicts]
+        refuse_untrusted(self.verifier.verify(entries), self.strict,
+                         f"{self.action} on the current deployment state")
+
+    def check_own(self, commit: str) -> None:
+        """Our freshly signed record must verify as signed by the acting person (once per command)."""
+        if self._own_checked:
+            return
+        from agentctl.deploy.signing import CONFIGURE_FIX
+        from agentctl.errors import PolicyRefused
+        from agentctl.store.refstore import LogEntry
+
+        message = self.deployments.git.text("log", "-1", "--format=%B", commit)
+        verdict = self.verifier.verify([LogEntry(commit, "", "", "", message)])[0]
+        self.verifier.verdicts.pop(commit, None)
+        if verdict.status != "verified":
+            who = self.ctx.person or str(self.ctx.actor)
+            raise PolicyRefused(f"{self.action} refused: the key configured here is not {who}'s signing_key in the "
+                                f"committed agentctl.yaml ({verdict.detail}); nothing was written", CONFIGURE_FIX)
+        self._own_checked = True
 
 
 def parse_message(message: str) -> tuple[str, dict[str, Any]]:

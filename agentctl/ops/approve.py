@@ -33,7 +33,7 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
     The approver needs one of the request's approver roles and may not be its requester.
     """
     repo = as_repo(repo)
-    from agentctl.deploy.approvals import read_request, request_path
+    from agentctl.deploy.approvals import read_request, request_path, self_approval
     from agentctl.ops.disable import apply_disable
     from agentctl.ops.rollback import apply_rollback
 
@@ -60,8 +60,9 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
             raise PolicyRefused(f"{stale}; nothing was done",
                                 f"check `agentctl status --env {request.env}`; if it is still needed, the requester "
                                 f"opens a new request: `{again}`")
-        if ctx.person == request.requested_by:
-            raise PolicyRefused(f"{request_id} was requested by you; an approval must come from someone else",
+        mine = self_approval(ctx, request, snapshot, repo.deployments)
+        if mine:
+            raise PolicyRefused(f"{mine}; an approval must come from someone else; nothing was done",
                                 f"ask {ctx.who_may(request.approver_roles)}")
         record = new_record(ctx, request.action, request.env, request.agents, request.reason)
         record["requested_by"] = {"person": request.requested_by, "actor": request.requester}

@@ -54,7 +54,7 @@ class Router:
         return cls(Path(root), env, default_salt(env, spec), states, snapshot.commit, configs)
 
     @classmethod
-    def load(cls, root: Path | str, env: str | None = None) -> Router:
+    def load(cls, root: Path | str, env: str | None = None, what: str = "") -> Router:
         from agentctl.deploy.context import load_config
         from agentctl.deploy.state import agents_in, read_state, store
         from agentctl.errors import BadInputError
@@ -67,6 +67,10 @@ class Router:
             raise BadInputError(f"unknown environment '{name}'", "pass --env with an environment from agentctl.yaml")
         snapshot = store(root).snapshot()
         states = {a: read_state(snapshot, name, a) for a in agents_in(snapshot, name)}
+        from agentctl.deploy.signing import require_trusted_state, signing_active
+
+        if signing_active(config):  # nobody signs: no extra cost on this one-shot path
+            require_trusted_state(root, config, name, states, what or "resolve")
         return cls(root, name, default_salt(name, spec), states, snapshot.commit)
 
     def state(self, agent: str) -> AgentState:
@@ -151,7 +155,7 @@ def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportR
     """Write `<out>/<env>.json`: each agent's stable/canary/weight/disabled, the routing spec and every config."""
     from agentctl.clock import isoformat, now
 
-    router = Router.load(root, env)
+    router = Router.load(root, env, "export")
     agents, bundles = {}, {}
     for name, state in sorted(router.states.items()):
         stable = state.stable["version"] if state.stable else None

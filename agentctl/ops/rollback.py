@@ -38,7 +38,7 @@ def rollback_target(state: AgentState, version: int | None) -> int:
     if version is None:
         current: int | None = state.stable["version"] if state.stable else None
         if state.canary and current is not None:
-            return current  # undo the newest change: end the canary, the stable it was measured against stays
+            return int(current)  # undo the newest change: end the canary, the stable it was measured against stays
         earlier = [v for v in state.stable_history if v != current]
         if not earlier:
             raise BadInputError(f"{state.agent} has no earlier stable bundle in {state.env}",

@@ -34,10 +34,11 @@ class VerifyResult:
     content_hash_ok: bool
     files: list[FileCheck] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # KB documents that live outside git
+    untagged: dict[str, str] | None = None  # {commit, tag, message, fix}: the release was never finished
 
     @property
     def ok(self) -> bool:
-        return self.content_hash_ok and all(f.status == "ok" for f in self.files)
+        return self.content_hash_ok and all(f.status == "ok" for f in self.files) and self.untagged is None
 
     @property
     def problems(self) -> list[FileCheck]:
@@ -46,7 +47,7 @@ class VerifyResult:
     def to_dict(self) -> dict[str, Any]:
         return {"ref": self.ref, "ok": self.ok, "commit": self.commit, "content_hash": self.content_hash,
                 "content_hash_ok": self.content_hash_ok, "files": [asdict(f) for f in self.files],
-                "skipped": self.skipped}
+                "skipped": self.skipped, "untagged": self.untagged}
 
 
 def git_blob_id(data: bytes, length: int = 40) -> str:
@@ -79,4 +80,10 @@ def verify_bundle(repo: RepoLike, ref: str | BundleRef) -> VerifyResult:
         result.files.append(FileCheck(pin["role"], pin["path"], pin["blob"], pin["sha256"], actual, status))
     kb = bundle.components.get("kb") or {}
     result.skipped = [d["uri"] for d in kb.get("documents") or [] if not d.get("blob")]
+    from agentctl.deploy.checks import untagged_releases
+
+    for release in untagged_releases(root, [bundle.agent]):
+        if release.version == bundle.version:
+            result.untagged = {"commit": release.commit, "tag": release.tag, "message": release.message,
+                               "fix": release.fix}
     return result

@@ -112,13 +112,15 @@ class RefStore:
         return dict(zip(paths, self.git.read_objects([f"{commit}:{path}" for path in paths]), strict=True))
 
     def list_at(self, commit: str, prefix: str = "") -> list[str]:
-        args = ["ls-tree", "-r", "--name-only", commit]
+        args = ["ls-tree", "-r", "--name-only", "--full-tree", commit]  # paths from the ref's root, not the cwd
         if prefix:
             args += ["--", prefix]
         return [line for line in self._git(*args).splitlines() if line]
 
-    def log(self, limit: int | None = None, path: str | None = None, *, sync: bool = True) -> list[LogEntry]:
-        head = self.snapshot(sync=sync).commit
+    def log(self, limit: int | None = None, path: str | None = None, *, sync: bool = True,
+            at: str | None = None) -> list[LogEntry]:
+        """Commits on the ref, newest first (from `at` when given, else the current state)."""
+        head = at or self.snapshot(sync=sync).commit
         if head is None:
             return []
         args = ["log", "--format=%H%x00%an%x00%ae%x00%aI%x00%B%x1e"]
@@ -126,7 +128,7 @@ class RefStore:
             args.append(f"-n{limit}")
         args.append(head)
         if path:
-            args += ["--", path]
+            args += ["--", f":(top){path}"]  # from the ref's root, not the cwd
         entries = []
         for chunk in self._git(*args).split("\x1e"):
             chunk = chunk.strip("\n")
@@ -137,7 +139,8 @@ class RefStore:
 
     # --- writing -----------------------------------------------------------------------
     def update(self, mutate: Callable[[Snapshot], Change | None], author: Author, *,
-               retries: int = 0, when: str | None = None, patience_s: float = 0.0) -> str | None:
+               retries: int = 0, when: str | None = None, patience_s: float = 0.0,
+               sign_with: str | None = None, check: Callable[[str], None] | None = None) -> str | None:
         """Apply `mutate` to the latest state and publish the result atomically.
 
         `mutate` gets a Snapshot and returns a Change (or None for nothing to do). When
@@ -145,6 +148,9 @@ class RefStore:
         `retries` times — or, with `patience_s`, for as long as that many seconds allow, with
         jittered exponential backoff (incident actions must land however many writers there
         are) — then ConflictError (exit 4) is raised. Returns the new commit.
+
+        With `sign_with` (an SSH key as git's user.signingkey takes it) each commit is signed;
+        `check` sees every commit before it is published and may refuse it by raising.
         """
         import random
         import time
@@ -156,7 +162,9 @@ class RefStore:
             change = mutate(snapshot)
             if change is None:
                 return None
-            new = self._write_commit(snapshot.commit, change, author, when)
+            new = self._write_commit(snapshot.commit, change, author, when, sign_with)
+            if check is not None:
+                check(new)
             try:
                 self._publish(snapshot.commit, new)
             except ConflictError:
@@ -172,7 +180,8 @@ class RefStore:
                 self._synced = Snapshot(self, new)
             return new
 
-    def _write_commit(self, parent: str | None, change: Change, author: Author, when: str | None) -> str:
+    def _write_commit(self, parent: str | None, change: Change, author: Author, when: str | None,
+                      sign_with: str | None = None) -> str:
         with tempfile.TemporaryDirectory(prefix="agentctl-index-") as tmp:
             env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if parent:
@@ -191,6 +200,16 @@ class RefStore:
         if when:
             identity |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
         args = ["commit-tree", tree, "-F", "-"] + (["-p", parent] if parent else [])
+        if sign_with:
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign_with}", *args, "-S"]
+            proc = self.git.run(*args, input_bytes=change.message.encode(), env={**os.environ, **identity},
+                                check=False)
+            if proc.returncode != 0:
+                said = (proc.stderr or proc.stdout).decode("utf-8", "replace")
+                raise GitError(f"cannot sign the deployment record with {sign_with}: {_last_line(said)}",
+                               "check the key path (AGENTCTL_SIGNING_KEY or git config user.signingkey) and that "
+                               "its passphrase can be given (ssh-agent), then run the command again")
+            return proc.stdout.decode("utf-8", "replace").strip()
         return self._git(*args, input_bytes=change.message.encode(), env={**os.environ, **identity}).strip()
 
     def _publish(self, old: str | None, new: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,12 +27,21 @@ PEOPLE = {
 }
 
 
+def person_env(person: str) -> dict[str, str]:
+    """The environment of `person` at their own machine: AGENTCTL_ACTOR, git's user.email and their OS account."""
+    email = PEOPLE[person].split("<")[1].rstrip(">")
+    return {"AGENTCTL_ACTOR": PEOPLE[person], "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "user.email",
+            "GIT_CONFIG_VALUE_0": email, "LOGNAME": person, "USER": person}
+
+
 def act_as(monkeypatch: pytest.MonkeyPatch, person: str | None) -> None:
     """Make `person` (an id in the example agentctl.yaml) the acting user; None = the unlisted test identity."""
     if person is None:
-        monkeypatch.delenv("AGENTCTL_ACTOR", raising=False)
+        for name in person_env("ines"):
+            monkeypatch.delenv(name, raising=False)
     else:
-        monkeypatch.setenv("AGENTCTL_ACTOR", PEOPLE[person])
+        for name, value in person_env(person).items():
+            monkeypatch.setenv(name, value)
 
 
 @contextmanager
@@ -95,3 +106,59 @@ def production_canary(repo: RepoDir, agent: str = "install-reminder", weight: in
         deploy(repo.path, f"{agent}@v1", "production")
         deploy(repo.path, f"{agent}@v2", "production", canary=weight)
     return repo
+
+
+IN_CI = __import__("os").environ.get("CI") == "true"  # read at import: the isolated_home fixture removes CI
+
+
+def need_ssh_keygen() -> str:
+    """ssh-keygen's path; skipped where it is missing, but a failure in CI (signing must be tested there)."""
+    import shutil
+
+    found = shutil.which("ssh-keygen")
+    if found is None:
+        if IN_CI:
+            pytest.fail("ssh-keygen is required in CI to test signed deployment records")
+        pytest.skip("ssh-keygen is not installed")
+    return found
+
+
+def make_key(folder: Path, name: str) -> tuple[Path, str]:
+    """A fresh ed25519 key pair without passphrase: (private key path, public key line)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    private = folder / name
+    subprocess.run([need_ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(private)], check=True)
+    return private, (folder / f"{name}.pub").read_text("utf-8").strip()
+
+
+def give_signing_keys(repo: RepoDir, keys: dict[str, str], *, require_signed: bool = False) -> None:
+    """Commit `signing_key:` lines for these people (and optionally policy.require_signed) to agentctl.yaml."""
+    text = repo.read("agentctl.yaml")
+    for person, public in keys.items():
+        anchor = f"    email: {PEOPLE[person].split('<')[1].rstrip('>')}\n"
+        assert anchor in text, anchor
+        text = text.replace(anchor, f"{anchor}    signing_key: {public}\n", 1)
+    if require_signed:
+        text = text.replace("policy:\n", "policy:\n  require_signed: true\n", 1)
+    repo.gen({"agentctl.yaml": text}, commit="people sign their deployment actions")
+
+
+def forge_record(repo: RepoDir, tmp: Path, state: dict[str, Any], message: str,
+                 env: str = "staging", agent: str = "install-reminder", author_email: str | None = None) -> str:
+    """A commit made by hand with plain git on refs/agentctl/deployments (a worktree, an edit, `git commit`)."""
+    import json
+
+    from agentctl.deploy.state import DEPLOY_REF
+
+    work = tmp / "forgery"
+    repo.git("worktree", "add", "-q", "--detach", str(work), DEPLOY_REF)
+    forger = RepoDir(work)
+    forger.gen({f"state/{env}/{agent}.json": json.dumps(state, indent=2, sort_keys=True) + "\n"})
+    who = ["-c", f"user.email={author_email}"] if author_email else []
+    forger.git(*who, "commit", "-q", "-a", "--allow-empty", "-m", message)
+    commit = forger.git("rev-parse", "HEAD").strip()
+    repo.git("update-ref", DEPLOY_REF, commit)
+    repo.git("worktree", "remove", "--force", str(work))
+    return commit

@@ -152,3 +152,31 @@ def test_approving_an_expired_request_refuses(live, monkeypatch) -> None:
     with at(FRIDAY_10 + dt.timedelta(days=1)), pytest.raises(PolicyRefused) as again:
         rollback(live.path, f"{AGENT}@v1", "production")
     assert "request R-" in str(again.value) and request_id not in str(again.value)
+
+
+def test_the_requester_cannot_approve_under_any_identity_they_claim(live, monkeypatch) -> None:
+    """Without signing: tomas (operations) opens a rollback request, then tries to approve it as ines by setting
+    AGENTCTL_ACTOR, then also git's user.email — his OS account still gives him away. The real wei approves."""
+    act_as(monkeypatch, "tomas")
+    with at(FRIDAY_10), pytest.raises(PolicyRefused) as refused:
+        rollback(live.path, f"{AGENT}@v1", "production", reason="installs fell")
+    request_id = str(refused.value).split("request ")[1].split()[0]
+
+    monkeypatch.setenv("AGENTCTL_ACTOR", "Ines Duarte <ines@roadwise.example>")  # tomas's machine, claiming ines
+    with at(FRIDAY_10 + dt.timedelta(minutes=1)), pytest.raises(PolicyRefused) as claimed:
+        approve(live.path, request_id)
+    assert str(claimed.value).startswith(
+        f"{request_id} was requested under an identity you also hold (email tomas@roadwise.example, OS account tomas@")
+    assert ", person tomas); an approval must come from someone else; nothing was done — ask a person with role " \
+           "engineering or oncall (ines, wei)" in str(claimed.value)
+
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "ines@roadwise.example")  # and git's user.email too
+    with at(FRIDAY_10 + dt.timedelta(minutes=1)), pytest.raises(PolicyRefused, match=r"an identity you also hold "
+                                                                                     r"\(OS account tomas@"):
+        approve(live.path, request_id)
+    assert deployment_log(live.path, AGENT, "production", limit=1)[0].action == "request"  # nothing written since
+
+    act_as(monkeypatch, "wei")
+    with at(FRIDAY_10 + dt.timedelta(minutes=2)):
+        done = approve(live.path, request_id)
+    assert done.record["requested_by"]["person"] == "tomas" and done.record["approvals"][0]["by"] == "wei"
