@@ -134,6 +134,23 @@ class DuckDBCallStore:
         types = {**{n: t for n, t in CALL_COLUMNS}, **self._business, **{f"tool.{n}": t for n, t in TOOL_COLUMNS}}
         con = self.con
         _stage(con, "batch_calls", calls, {n: types[n] for n in calls})
+        if tool_rows:
+            _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
+        try:
+            result = self.merge_staged(bool(tool_rows), source, ingested_at)
+        finally:
+            _unstage(con, "batch_calls")
+            if tool_rows:
+                _unstage(con, "batch_tools")
+        return BatchResult(result.inserted, duplicates + result.duplicates, updated + result.updated)
+
+    def merge_staged(self, has_tools: bool, source: str, ingested_at: Any) -> BatchResult:
+        """Upsert the staged tables `batch_calls` (one row per call id, every call and business column but
+        source/ingested_at) and `batch_tools` (rows of tool_calls) in one transaction, with merge_rows' semantics:
+        what a later event states wins, what it leaves out is kept, its tool calls replace the stored ones only
+        when it has some."""
+        con = self.con
+        fixed = [n for n, _ in CALL_COLUMNS if n not in ("source", "ingested_at")]
         merged_cols = [n for n in fixed if n not in ("call_id", "tool_call_count")] + [f'"{n}"' for n in self._business]
         pick = ", ".join(f"COALESCE(b.{n}, c.{n}) AS {n}" for n in merged_cols)
         changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
@@ -159,19 +176,21 @@ class DuckDBCallStore:
             columns = ", ".join(names)
             con.execute(f"INSERT INTO calls ({columns}, source, ingested_at) SELECT {columns}, ?, ? "
                         "FROM batch_merged WHERE changed", [source, ingested_at])
-            if tool_rows:
-                _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
+            if has_tools:
                 con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN "
                             "(SELECT call_id FROM batch_merged WHERE changed AND (NOT existed OR has_tools))")
+            con.execute("DROP TABLE batch_merged")
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        finally:
-            _unstage(con, "batch_calls")
-            if tool_rows:
-                _unstage(con, "batch_tools")
-        return BatchResult(int(new), duplicates + int(unchanged), updated + int(changed_existing))
+        return BatchResult(int(new), int(unchanged), int(changed_existing))
+
+    def bulk_ingest(self, ctx: Any, salt: str) -> Any:
+        """The set-based JSONL path for this store (see calls.bulk)."""
+        from agentctl.calls.bulk import BulkIngest
+
+        return BulkIngest(self, ctx, salt)
 
     def seen_events(self, fingerprints: list[int]) -> set[int]:
         """Which of these event fingerprints (see calls.ingest.fingerprint) are stored already: one semi-join."""
