@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +31,10 @@ TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][
       r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
+MAX_TOOLS = 16  # tool calls of one record the SQL path reads (json_keys per element); more go through Python
 SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
-TABLES = ("ing_raw", "ing_p", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_judge", "ing_verdicts", "batch_calls",
-          "batch_tools")
+TABLES = ("ing_p", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+VIEWS = ("batch_calls", "batch_tools")
 
 
 @dataclass
@@ -58,6 +58,19 @@ def _list(values: Any) -> str:
 def _absent_or_null(value: str) -> str:
     # json_transform turns a JSON null into SQL NULL: NULL means absent or null (both allowed where this is used)
     return f"({value} IS NULL)"
+
+
+def _keys(joined: str, count: str, known: frozenset[str]) -> str:
+    """SQL: an object's keys — `joined` = ',' + keys joined by ',' + ',', `count` = how many — are names in
+    `known`, each once. (A repeated key is read differently by Python, where the last wins, and DuckDB, where
+    the first wins, so it takes the Python path; so does a key holding a comma.)"""
+    present = " + ".join(f"contains({joined}, {_text(',' + name + ',')})::INTEGER" for name in sorted(known))
+    commas = f"(length({joined}) - length(replace({joined}, ',', '')))"
+    return f"{count} = {present} AND {commas} = {count} + 1"
+
+
+def _has(joined: str, key: str) -> str:
+    return f"contains({joined}, {_text(',' + key + ',')})"
 
 
 def _num(value: str) -> str:
@@ -127,58 +140,51 @@ class BulkIngest:
                     written += 1
                 out.write(b"".join(parts))
             self._drop()
-            self.con.execute(
-                "CREATE TEMP TABLE ing_raw AS SELECT n, line, (md5_number_lower(? || line) >> 1)::BIGINT AS fp "
-                "FROM read_csv(?, columns = {'n': 'BIGINT', 'line': 'VARCHAR'}, delim = '\x01', quote = '', "
-                "escape = '', header = false, auto_detect = false, max_line_size = 67108864)", [self.salt, scratch])
+            source_sql = (f"read_csv({_text(scratch)}, columns = {{'n': 'BIGINT', 'line': 'VARCHAR'}}, delim = '\x01', "
+                          "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 67108864)")
+            suspects = self._check(source_sql)
+            got, seen = self.con.execute("SELECT count(*), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
+            if got != written:
+                raise _block_error(f"read {got} of {written} lines")
+            result.duplicates = int(seen)
+            lines_of = {}
+            if suspects:
+                lines_of = dict(self.con.execute(f"SELECT n, line FROM {source_sql} WHERE n IN "
+                                                 "(SELECT n FROM ing_c WHERE NOT good)").fetchall())
         finally:
             os.unlink(scratch)
-        got = self.con.execute("SELECT count(*) FROM ing_raw").fetchall()[0][0]
-        if got != written:
-            raise _block_error(f"read {got} of {written} lines")
-        result.duplicates = self.con.execute(
-            "SELECT count(*) FROM ing_raw WHERE fp IN (SELECT fingerprint FROM ingested_events)").fetchall()[0][0]
-        self._parse()
-        suspects = self._check()
-        good = self.con.execute("SELECT count(*) FROM ing_c WHERE good").fetchall()[0][0]
-        if good:
+        if self.con.execute("SELECT count(*) FROM ing_c WHERE good").fetchall()[0][0]:
             self._judge()
             self._stage()
             merged = self.store.merge_staged(True, source, ingested_at)
             result.inserted, result.updated = merged.inserted, merged.updated
             result.duplicates += merged.duplicates
             self.con.execute("INSERT INTO ingested_events SELECT fp FROM ing_c WHERE good")
-        result.suspects = sorted(suspects + [(n, 0, line.decode("utf-8", "replace")) for n, line in odd])
+        result.suspects = sorted([(n, fp, str(lines_of[n])) for n, fp in suspects]
+                                 + [(n, 0, line.decode("utf-8", "replace")) for n, line in odd])
         self._drop()
         return result
 
     def _drop(self) -> None:
+        for name in VIEWS:
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
         for name in TABLES:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def _parse(self) -> None:
-        self.con.execute(
-            "CREATE TEMP TABLE ing_p AS SELECT n, fp, line, valid, "
-            f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
-            "CASE WHEN valid THEN json_keys(line) END AS k, "
-            "CASE WHEN valid THEN json_keys(line, '$.tool_calls[*]') END AS tk "
-            "FROM (SELECT *, json_valid(line) AS valid FROM ing_raw "
-            "WHERE fp NOT IN (SELECT fingerprint FROM ingested_events))")
-
-    def _check(self) -> list[tuple[int, int, str]]:
-        """Build ing_c (calls, with `good`), ing_t (tool calls) and ing_b (business fields); the lines not good."""
+    def _check(self, source_sql: str) -> list[tuple[int, int]]:
+        """Build ing_p (parsed lines), ing_c (per call: `good` and the computed columns), ing_t (tool calls) and
+        ing_b (business fields); return the lines that are not good."""
         ctx = self.ctx
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
-            "valid", "starts_with(ltrim(line, ' ' || chr(9)), '{')",
-            f"len(list_intersect(k, {_list(KNOWN_KEYS)})) = len(k)", f"list_has_all(k, {_list(REQUIRED)})",
+            "valid", "object", _keys("ks", "nk", KNOWN_KEYS), *(_has("ks", key) for key in REQUIRED),
             "json_type(r.call_id) = 'VARCHAR' AND r.call_id ->> '$' <> ''",
             f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, r.agent ->> '$')",
             f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, r.environment ->> '$')",
             f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
             f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, r.outcome ->> '$')",
-            "NOT list_contains(k, 'escalated') OR json_type(r.escalated) = 'BOOLEAN'",
+            f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
@@ -190,30 +196,43 @@ class BulkIngest:
               for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
             _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
             _optional("r.business", "json_type(r.business) = 'OBJECT'"),
-            "NOT list_contains(k, 'tool_calls') OR (r.tool_calls IS NOT NULL AND len(tk) = len(r.tool_calls))",
+            f"NOT {_has('ks', 'tool_calls')} OR (r.tool_calls IS NOT NULL AND len(r.tool_calls) <= {MAX_TOOLS})",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), r.outcome ->> '$' = 'escalated')"
+        tool_paths = "[" + ", ".join(f"'$.tool_calls[{i}]'" for i in range(MAX_TOOLS)) + "]"
+        # parsed once and kept: the engine would otherwise parse again for every reference to r
         self.con.execute(
-            f"CREATE TEMP TABLE ing_c AS SELECT *, CASE WHEN good THEN {day} END AS day FROM ("
-            f"SELECT *, {good} AS good FROM (SELECT n, fp, line, valid, r, k, tk, "
+            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, seen, valid, starts_with(ltrim(line, ' ' || chr(9)), '{{') AS object, "
+            f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
+            "CASE WHEN valid THEN json_keys(line) END AS k, "
+            f"CASE WHEN valid THEN json_keys(line, {tool_paths}) END AS tk "
+            "FROM (SELECT *, NOT seen AND json_valid(line) AS valid FROM (SELECT *, "
+            "fp IN (SELECT fingerprint FROM ingested_events) AS seen FROM (SELECT n, line, "
+            f"(hash({_text(self.salt)} || line) >> 1)::BIGINT AS fp FROM {source_sql})))")
+        # ing_c holds no copy of r: later steps join ing_p by line number
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
+            f"CASE WHEN good THEN {day} END AS day FROM ("
+            f"SELECT *, {good} AS good FROM (SELECT *, r.call_id ->> '$' AS call_id, "
             f"CASE WHEN valid THEN {_timestamp('r.started_at')} END AS started, "
-            f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated FROM ing_p))")
+            f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated, "
+            "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen))")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order
         self.con.execute(
             "CREATE TEMP TABLE ing_bad AS SELECT n FROM ing_t WHERE NOT good "
             "UNION SELECT n FROM ing_b WHERE NOT good "
-            "UNION SELECT n FROM ing_c WHERE r.call_id ->> '$' IN "
-            "(SELECT r.call_id ->> '$' FROM ing_c WHERE r.call_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1)")
+            "UNION SELECT n FROM ing_c WHERE call_id IN "
+            "(SELECT call_id FROM ing_c WHERE call_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1)")
         self.con.execute("UPDATE ing_c SET good = FALSE WHERE good AND n IN (SELECT n FROM ing_bad)")
-        rows = self.con.execute("SELECT n, fp, line FROM ing_c WHERE NOT good ORDER BY n").fetchall()
-        return [(int(n), int(fp), str(line)) for n, fp, line in rows]
+        rows = self.con.execute("SELECT n, fp FROM ing_c WHERE NOT good").fetchall()
+        return [(int(n), int(fp)) for n, fp in rows]
 
     def _tools(self) -> None:
         checks = [
-            f"len(list_intersect(tkeys, {_list(TOOL_KEYS - {'response_digest'})})) = len(tkeys)",
+            _keys("tks", "len(tkeys)", TOOL_KEYS - {"response_digest"}),
             "json_type(tc.tool) = 'VARCHAR' AND tc.tool ->> '$' <> ''",
             _optional("tc.http_status",
                       "json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') AND try_cast(tc.http_status AS HUGEINT) BETWEEN 100 AND 599"),
@@ -231,16 +250,32 @@ class BulkIngest:
             + ") AS v(name, contract, version, rule))" if self.rule_rows else
             "(SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS contract, NULL::VARCHAR AS version, NULL::INTEGER AS rule "
             "WHERE FALSE)")
+        def by_rule(compiled: dict[int, str | None]) -> str:
+            cases = " ".join(f"WHEN {i} THEN {sql}" for i, sql in compiled.items() if sql is not None)
+            return f"CASE rule {cases} END" if cases else "NULL::BOOLEAN"
+
+        mode = ("CASE WHEN rule IS NULL THEN 'none' "
+                "WHEN NOT (has_response OR has_fields) AND status BETWEEN 200 AND 299 THEN 'unjudged' "
+                "WHEN status IS NULL AND coalesce(tc.error ->> '$', '') <> '' THEN 'error' "
+                "WHEN without_status THEN 'status_free' ELSE 'full' END")
+        # contract_ok by the compiled criteria; _judge adds the reasons of failures (and the uncompiled contracts)
         self.con.execute(
-            "CREATE TEMP TABLE ing_t AS SELECT t.*, rules.contract, rules.version, rules.rule, "
+            f"CREATE TEMP TABLE ing_t AS SELECT *, CASE mode WHEN 'error' THEN FALSE "
+            f"WHEN 'status_free' THEN {by_rule(self.status_free)} WHEN 'full' THEN {by_rule(self.full)} END AS contract_ok, "
+            "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
+            f"WHEN 'error' THEN tc.error ->> '$' END AS reasons FROM (SELECT *, {mode} AS mode FROM ("
+            "SELECT t.*, rules.contract, rules.version, rules.rule, "
             "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
             "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error ->> '$', '') = '' AS without_status "
             f"FROM (SELECT *, {good} AS good, "
             "CASE WHEN json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') THEN try_cast(tc.http_status AS INTEGER) END AS status, "
-            "list_contains(tkeys, 'response') AS has_response, "
+            f"{_has('tks', 'response')} AS has_response, "
             "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, tc.tool ->> '$' AS name "
-            "FROM (SELECT n, unnest(r.tool_calls) AS tc, unnest(tk) AS tkeys, generate_subscripts(r.tool_calls, 1) - 1 AS seq "
-            f"FROM ing_c WHERE good AND len(r.tool_calls) > 0)) t LEFT JOIN {rules} rules ON rules.name = t.name")
+            "FROM (SELECT n, tc, tkeys, ',' || array_to_string(tkeys, ',') || ',' AS tks, seq FROM ("
+            "SELECT n, tc, tk[i] AS tkeys, i - 1 AS seq FROM (SELECT n, tk, unnest(r.tool_calls) AS tc, "
+            "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
+            "WHERE n IN (SELECT n FROM ing_c WHERE good) AND len(r.tool_calls) > 0)))) t "
+            f"LEFT JOIN {rules} rules ON rules.name = t.name))")
 
     def _business(self) -> None:
         self.con.execute(
@@ -250,7 +285,7 @@ class BulkIngest:
             "AND (kind <> 'DOUBLE' OR abs(try_cast(value AS DOUBLE)) < 1e308) AND repeats = 1 AS good "
             "FROM (SELECT *, json_type(value) AS kind, count(*) OVER (PARTITION BY n, key) AS repeats FROM ("
             "SELECT n, key, CASE WHEN regexp_full_match(key, '[a-z0-9_]+') THEN json_extract(b, '$.' || key) END AS value "
-            "FROM (SELECT n, r.business AS b, unnest(json_keys(r.business)) AS key FROM ing_c "
+            "FROM (SELECT n, r.business AS b, unnest(json_keys(r.business)) AS key FROM ing_p "
             "WHERE json_type(r.business) = 'OBJECT')))")
         known = self.store.business_columns()
         kinds: dict[str, set[str]] = {}
@@ -266,24 +301,9 @@ class BulkIngest:
     def _judge(self) -> None:
         """contract_ok and reasons of every tool call: SQL for compiled criteria; Python for reasons of failures
         and for contracts whose criteria do not compile."""
-        def by_rule(compiled: dict[int, str | None]) -> str:
-            cases = " ".join(f"WHEN {i} THEN {sql}" for i, sql in compiled.items() if sql is not None)
-            return f"CASE rule {cases} END" if cases else "NULL::BOOLEAN"
-
-        mode = ("CASE WHEN rule IS NULL THEN 'none' "
-                "WHEN NOT (has_response OR has_fields) AND status BETWEEN 200 AND 299 THEN 'unjudged' "
-                "WHEN status IS NULL AND coalesce(tc.error ->> '$', '') <> '' THEN 'error' "
-                "WHEN without_status THEN 'status_free' ELSE 'full' END")
-        self.con.execute(
-            "CREATE TEMP TABLE ing_judge AS SELECT n, seq, mode, rule, status, body, "
-            f"CASE mode WHEN 'error' THEN FALSE WHEN 'status_free' THEN {by_rule(self.status_free)} "
-            f"WHEN 'full' THEN {by_rule(self.full)} END AS contract_ok, "
-            "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
-            "WHEN 'error' THEN tc.error ->> '$' END AS reasons "
-            f"FROM (SELECT *, {mode} AS mode FROM ing_t WHERE n IN (SELECT n FROM ing_c WHERE good)) t")
         pending = self.con.execute(
-            "SELECT n, seq, mode, rule, status, body FROM ing_judge "
-            "WHERE mode IN ('full', 'status_free') AND coalesce(contract_ok, FALSE) = FALSE").fetchall()
+            "SELECT n, seq, mode, rule, status, body FROM ing_t WHERE mode IN ('full', 'status_free') "
+            "AND coalesce(contract_ok, FALSE) = FALSE AND n IN (SELECT n FROM ing_c WHERE good)").fetchall()
         if not pending:
             return
         import json
@@ -300,8 +320,8 @@ class BulkIngest:
             reasons.append("; ".join(verdict.reasons) or None)
         self.con.execute("CREATE TEMP TABLE ing_verdicts AS SELECT unnest(?::BIGINT[]) AS n, unnest(?::BIGINT[]) AS seq, "
                          "unnest(?::BOOLEAN[]) AS ok, unnest(?::VARCHAR[]) AS reasons", [ns, seqs, oks, reasons])
-        self.con.execute("UPDATE ing_judge SET contract_ok = v.ok, reasons = v.reasons FROM ing_verdicts v "
-                         "WHERE ing_judge.n = v.n AND ing_judge.seq = v.seq")
+        self.con.execute("UPDATE ing_t SET contract_ok = v.ok, reasons = v.reasons FROM ing_verdicts v "
+                         "WHERE ing_t.n = v.n AND ing_t.seq = v.seq")
         self.con.execute("DROP TABLE ing_verdicts")
 
     def _stage(self) -> None:
@@ -323,28 +343,29 @@ class BulkIngest:
         pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN r.platform_agent_version ->> '$' "
                "ELSE r.platform_agent_version::VARCHAR END")
         self.con.execute(
-            "CREATE TEMP TABLE batch_calls AS SELECT r.call_id ->> '$' AS call_id, r.agent ->> '$' AS agent, "
+            "CREATE TEMP VIEW batch_calls AS SELECT call_id, r.agent ->> '$' AS agent, "
             "try_cast(r.bundle_version AS INTEGER) AS bundle_version, r.environment ->> '$' AS environment, "
             "r.caller_key ->> '$' AS caller_key, started AS started_at, ended AS ended_at, day, "
-            "datediff('microsecond', started, ended) / 1e6 AS handle_time_s, r.outcome ->> '$' AS outcome, "
+            "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, r.outcome ->> '$' AS outcome, "
             "r.ended_reason ->> '$' AS ended_reason, escalated, r.outcome ->> '$' = 'error' AS is_error, "
             "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]') AS turn_latencies_ms, "
             "try_cast(r.transcription_confidence AS DOUBLE) AS transcription_confidence, "
             "try_cast(r.cost_usd AS DOUBLE) AS cost_usd, coalesce(len(r.tool_calls), 0)::INTEGER AS tool_call_count, "
             "r.transcript ->> '$' AS transcript, r.recording_url ->> '$' AS recording_url, "
-            f"{pav} AS platform_agent_version{''.join(', ' + b for b in business)} FROM ing_c WHERE good")
+            f"{pav} AS platform_agent_version{''.join(', ' + b for b in business)} "
+            "FROM ing_p JOIN ing_c USING (n) WHERE good")
         self.con.execute(
-            "CREATE TEMP TABLE batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
+            "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
             "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, t.tc.contract_version ->> '$' AS contract_version, "
             "t.version AS judged_by, t.status AS http_status, "
-            "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, j.contract_ok, "
-            "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, j.reasons, "
+            "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
+            "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
             "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN json(t.tc.arguments) END AS arguments, "
             "CASE WHEN t.has_response THEN 'sha256:' || sha256(json(coalesce(t.tc.response, 'null'))) END AS response_digest, "
             "t.tc.error ->> '$' AS error "
-            "FROM ing_t t JOIN ing_judge j ON j.n = t.n AND j.seq = t.seq "
-            "JOIN (SELECT n, r.call_id ->> '$' AS call_id, r.agent ->> '$' AS agent, r.environment ->> '$' AS environment, "
-            "try_cast(r.bundle_version AS INTEGER) AS bundle_version, day FROM ing_c WHERE good) c ON c.n = t.n")
+            "FROM ing_t t "
+            "JOIN (SELECT c.n, b.call_id, b.agent, b.environment, b.bundle_version, b.day FROM batch_calls b "
+            "JOIN ing_c c ON c.call_id = b.call_id WHERE c.good) c ON c.n = t.n")
 
 
 def _block_error(reason: str) -> Exception:
@@ -352,5 +373,3 @@ def _block_error(reason: str) -> Exception:
 
     return duckdb.Error(f"the engine could not read this block ({reason})")
 
-
-Progress = Callable[[int], None]

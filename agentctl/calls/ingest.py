@@ -24,7 +24,8 @@ from agentctl.calls.record import CallRows, IngestContext, RecordError, normaliz
 from agentctl.calls.store import CallStore, sql_type_of
 
 FORMATS = ("auto", "record", "vapi", "retell", "csv")
-DEFAULT_BATCH = 20_000
+DEFAULT_BATCH = 20_000  # records per store transaction on the per-record path
+BULK_BATCH = 50_000  # lines per block on the engine's path: fewer, larger statements; memory stays bounded
 T = TypeVar("T")
 
 
@@ -46,10 +47,10 @@ class IngestStats:
 
 def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
                  rejects: IO[str] | None = None, defaults: Defaults | None = None,
-                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None,
+                 batch_size: int | None = None, ingested_at: Any = None, stdin: IO[str] | None = None,
                  progress: Callable[[int], None] | None = None) -> IngestStats:
     """Ingest every file in `paths` ('-' reads `stdin`) and return the counts; `progress(records read)`
-    is called after each batch.
+    is called after each batch (`batch_size` lines; default 50,000 through the engine, 20,000 per record).
 
     JSONL call records go through the store's set-based path when it has one (`bulk_ingest`, DuckDB: the
     engine parses, checks, judges and merges a whole batch; see calls.bulk) and the lines it cannot take
@@ -64,13 +65,13 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
         bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None and fmt in ("auto", "record") \
             and not _is_csv(path, fmt) else None
         if bulk is not None and bulk.usable:
-            for block in _chunks(_byte_lines(path, stdin), batch_size):
+            for block in _chunks(_byte_lines(path, stdin), batch_size or BULK_BATCH):
                 stats.read += len(block)
                 _bulk_block(bulk, block, run, salt)
                 if progress is not None:
                     progress(stats.read)
             continue
-        for chunk in _chunks(_read(path, fmt, stdin), batch_size):
+        for chunk in _chunks(_read(path, fmt, stdin), batch_size or DEFAULT_BATCH):
             stats.read += len(chunk)
             run.python_chunk(_unseen(store, salt, chunk, stats))
             if progress is not None:

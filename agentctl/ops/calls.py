@@ -43,7 +43,7 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     number and reason. An upsert by call_id: a later event of a stored call (Retell's call_analyzed
     after call_ended) merges into it; re-ingesting the same records changes nothing.
     """
-    from agentctl.calls.ingest import DEFAULT_BATCH, FORMATS, ingest_files
+    from agentctl.calls.ingest import FORMATS, ingest_files
     from agentctl.calls.record import IngestContext
     from agentctl.calls.store import open_store
     from agentctl.model.layout import STATE_DIR
@@ -66,7 +66,7 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     try:
         with rejects_path.open("a", encoding="utf-8") as rejects:
             stats = ingest_files(paths, store, ctx, fmt=fmt, rejects=rejects, defaults=defaults,
-                                 batch_size=batch_size or DEFAULT_BATCH, ingested_at=now.replace(tzinfo=None),
+                                 batch_size=batch_size, ingested_at=now.replace(tzinfo=None),
                                  stdin=stdin, progress=progress)
     finally:
         store.close()
