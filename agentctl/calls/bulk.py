@@ -22,8 +22,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.calls.judge_sql import compile_success
-from agentctl.calls.record import (BUSINESS_NAME, KNOWN_KEYS, MAX_INT, OUTCOMES, REQUIRED, RESERVED_COLUMNS,
-                                   TOOL_KEYS, UTC, IngestContext)
+from agentctl.calls.record import (
+    BUSINESS_NAME,
+    KNOWN_KEYS,
+    MAX_INT,
+    OUTCOMES,
+    REQUIRED,
+    RESERVED_COLUMNS,
+    TOOL_KEYS,
+    UTC,
+    IngestContext,
+)
 from agentctl.contracts.success import judge_response
 
 BAD_BYTES = (b"\x01", b"\r", b"\x00")  # never in a valid JSON line; they would break the scratch file's rows

@@ -38,11 +38,12 @@ class IngestStats:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     first_rejects: list[dict[str, Any]] = field(default_factory=list)  # a few, for the summary
+    judged_in_python: set[str] = field(default_factory=set)  # contracts whose criteria do not compile to SQL
 
     def to_dict(self) -> dict[str, Any]:
         return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates, "updated": self.updated,
                 "rejected": self.rejected, "reject_reasons": dict(self.reasons.most_common()),
-                "first_rejects": self.first_rejects}
+                "first_rejects": self.first_rejects, "judged_in_python": sorted(self.judged_in_python)}
 
 
 def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
@@ -65,6 +66,7 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
         bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None and fmt in ("auto", "record") \
             and not _is_csv(path, fmt) else None
         if bulk is not None and bulk.usable:
+            stats.judged_in_python.update(bulk.python_judged)
             for block in _chunks(_byte_lines(path, stdin), batch_size or BULK_BATCH):
                 stats.read += len(block)
                 _bulk_block(bulk, block, run, salt)

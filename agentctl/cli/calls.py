@@ -50,6 +50,8 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
                               batch_size=batch_size, memory_limit=memory_limit, progress=progress)
+    for note in report.notes:
+        click.echo(note, err=True)
     if as_json:
         emit_json(report.to_dict())
         return 1 if report.rejected else 0

@@ -26,6 +26,7 @@ class IngestReport:
     rejects_file: str | None
     reject_reasons: dict[str, int]
     first_rejects: list[dict[str, Any]]
+    notes: list[str]  # e.g. the contracts judged in Python because their criteria do not compile to SQL
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -44,6 +45,7 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     after call_ended) merges into it; re-ingesting the same records changes nothing.
     """
     from agentctl.calls.ingest import FORMATS, ingest_files
+    from agentctl.calls.judge_sql import fallback_note
     from agentctl.calls.record import IngestContext
     from agentctl.calls.store import open_store
     from agentctl.model.layout import STATE_DIR
@@ -74,4 +76,4 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
         rejects_path.unlink()
     return IngestReport(str(store.path), list(paths), stats.read, stats.inserted, stats.duplicates, stats.rejected,
                         stats.updated, str(rejects_path) if stats.rejected else None, dict(stats.reasons.most_common()),
-                        stats.first_rejects)
+                        stats.first_rejects, [fallback_note(sorted(stats.judged_in_python))] if stats.judged_in_python else [])
