@@ -187,12 +187,12 @@ class BulkIngest:
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
             "valid", "object", _keys("ks", "nk", KNOWN_KEYS), *(_has("ks", key) for key in REQUIRED),
-            "json_type(r.call_id) = 'VARCHAR' AND r.call_id ->> '$' <> ''",
-            f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, r.agent ->> '$')",
-            f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, r.environment ->> '$')",
+            "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
+            f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
+            f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
             f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
-            f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, r.outcome ->> '$')",
+            f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
             f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
@@ -208,7 +208,7 @@ class BulkIngest:
             f"NOT {_has('ks', 'tool_calls')} OR (r.tool_calls IS NOT NULL AND len(r.tool_calls) <= {MAX_TOOLS})",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
-        escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), r.outcome ->> '$' = 'escalated')"
+        escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
         tool_paths = "[" + ", ".join(f"'$.tool_calls[{i}]'" for i in range(MAX_TOOLS)) + "]"
         # parsed once and kept: the engine would otherwise parse again for every reference to r
         self.con.execute(
@@ -223,7 +223,7 @@ class BulkIngest:
         self.con.execute(
             f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
             f"CASE WHEN good THEN {day} END AS day FROM ("
-            f"SELECT *, {good} AS good FROM (SELECT *, r.call_id ->> '$' AS call_id, "
+            f"SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
             f"CASE WHEN valid THEN {_timestamp('r.started_at')} END AS started, "
             f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated, "
             "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen))")
@@ -242,7 +242,7 @@ class BulkIngest:
     def _tools(self) -> None:
         checks = [
             _keys("tks", "len(tkeys)", TOOL_KEYS - {"response_digest"}),
-            "json_type(tc.tool) = 'VARCHAR' AND tc.tool ->> '$' <> ''",
+            "json_type(tc.tool) = 'VARCHAR' AND (tc.tool ->> '$') <> ''",
             _optional("tc.http_status",
                       "json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') AND try_cast(tc.http_status AS HUGEINT) BETWEEN 100 AND 599"),
             _optional("tc.latency_ms",
@@ -272,14 +272,14 @@ class BulkIngest:
             f"CREATE TEMP TABLE ing_t AS SELECT *, CASE mode WHEN 'error' THEN FALSE "
             f"WHEN 'status_free' THEN {by_rule(self.status_free)} WHEN 'full' THEN {by_rule(self.full)} END AS contract_ok, "
             "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
-            f"WHEN 'error' THEN tc.error ->> '$' END AS reasons FROM (SELECT *, {mode} AS mode FROM ("
+            f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode FROM ("
             "SELECT t.*, rules.contract, rules.version, rules.rule, "
             "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
             "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error ->> '$', '') = '' AS without_status "
             f"FROM (SELECT *, {good} AS good, "
             "CASE WHEN json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') THEN try_cast(tc.http_status AS INTEGER) END AS status, "
             f"{_has('tks', 'response')} AS has_response, "
-            "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, tc.tool ->> '$' AS name "
+            "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, (tc.tool ->> '$') AS name "
             "FROM (SELECT n, tc, tkeys, ',' || array_to_string(tkeys, ',') || ',' AS tks, seq FROM ("
             "SELECT n, tc, tk[i] AS tkeys, i - 1 AS seq FROM (SELECT n, tk, unnest(r.tool_calls) AS tc, "
             "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
@@ -349,29 +349,29 @@ class BulkIngest:
             value = (f"json_extract_string(r.business, '$.{name}')" if kind == "VARCHAR"
                      else f"try_cast(json_extract(r.business, '$.{name}') AS {kind})")
             business.append(f"CASE WHEN json_type(r.business) = 'OBJECT' THEN {value} END AS \"{name}\"")
-        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN r.platform_agent_version ->> '$' "
+        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
                "ELSE r.platform_agent_version::VARCHAR END")
         self.con.execute(
-            "CREATE TEMP VIEW batch_calls AS SELECT call_id, r.agent ->> '$' AS agent, "
-            "try_cast(r.bundle_version AS INTEGER) AS bundle_version, r.environment ->> '$' AS environment, "
-            "r.caller_key ->> '$' AS caller_key, started AS started_at, ended AS ended_at, day, "
-            "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, r.outcome ->> '$' AS outcome, "
-            "r.ended_reason ->> '$' AS ended_reason, escalated, r.outcome ->> '$' = 'error' AS is_error, "
+            "CREATE TEMP VIEW batch_calls AS SELECT call_id, (r.agent ->> '$') AS agent, "
+            "try_cast(r.bundle_version AS INTEGER) AS bundle_version, (r.environment ->> '$') AS environment, "
+            "(r.caller_key ->> '$') AS caller_key, started AS started_at, ended AS ended_at, day, "
+            "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, (r.outcome ->> '$') AS outcome, "
+            "(r.ended_reason ->> '$') AS ended_reason, escalated, (r.outcome ->> '$') = 'error' AS is_error, "
             "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]') AS turn_latencies_ms, "
             "try_cast(r.transcription_confidence AS DOUBLE) AS transcription_confidence, "
             "try_cast(r.cost_usd AS DOUBLE) AS cost_usd, coalesce(len(r.tool_calls), 0)::INTEGER AS tool_call_count, "
-            "r.transcript ->> '$' AS transcript, r.recording_url ->> '$' AS recording_url, "
+            "(r.transcript ->> '$') AS transcript, (r.recording_url ->> '$') AS recording_url, "
             f"{pav} AS platform_agent_version{''.join(', ' + b for b in business)} "
             "FROM ing_p JOIN ing_c USING (n) WHERE good")
         self.con.execute(
             "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
-            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, t.tc.contract_version ->> '$' AS contract_version, "
+            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (t.tc.contract_version ->> '$') AS contract_version, "
             "t.version AS judged_by, t.status AS http_status, "
             "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
             "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
             "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN json(t.tc.arguments) END AS arguments, "
             "CASE WHEN t.has_response THEN 'sha256:' || sha256(json(coalesce(t.tc.response, 'null'))) END AS response_digest, "
-            "t.tc.error ->> '$' AS error "
+            "(t.tc.error ->> '$') AS error "
             "FROM ing_t t "
             "JOIN (SELECT c.n, b.call_id, b.agent, b.environment, b.bundle_version, b.day FROM batch_calls b "
             "JOIN ing_c c ON c.call_id = b.call_id WHERE c.good) c ON c.n = t.n")
