@@ -17,6 +17,7 @@ The response digest is `sha256:` + SHA-256 of the response as minified JSON, com
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,7 @@ from agentctl.calls.record import (
 )
 from agentctl.contracts.success import judge_response
 
-BAD_BYTES = (b"\x01", b"\r", b"\x00")  # never in a valid JSON line; they would break the scratch file's rows
+BAD = re.compile(rb"[\x00\x01\r]")  # CR may end a line, the others are never in valid JSON; all would break rows
 TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?"
       r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
@@ -50,6 +51,7 @@ VIEWS = ("batch_calls", "batch_tools")
 class BlockResult:
     """What the engine did with one block; `suspects` are (line number, fingerprint, line) for the Python path."""
 
+    read: int = 0  # lines not blank
     duplicates: int = 0  # events already stored (fingerprint), or merged without changing anything
     inserted: int = 0
     updated: int = 0
@@ -131,30 +133,40 @@ class BulkIngest:
 
     # -- one block -------------------------------------------------------------------------------------------
 
-    def block(self, lines: list[tuple[int, bytes]], source: str, ingested_at: Any) -> BlockResult:
-        """Store the good lines of `lines` ((line number, raw line without newline)); raise duckdb.Error when the
-        engine cannot read the block at all (the caller then takes the Python path for it)."""
+    def block(self, first: int, lines: list[bytes], source: str, ingested_at: Any) -> BlockResult:
+        """Store the good lines of `lines` (numbered from `first`, each with its line break); raise duckdb.Error
+        when the engine cannot read the block at all (the caller then takes the Python path for it)."""
         result = BlockResult()
-        handle, scratch = tempfile.mkstemp(suffix=".lines")
         odd: list[tuple[int, bytes]] = []
-        written = 0
+        data = b"".join(lines)
+        if BAD.search(data) is None:  # the usual case: every line as it is, numbered, in one go
+            numbered = b"".join(map(b"%d\x01%s".__mod__, enumerate(lines, first)))
+            written = len(lines)
+        else:  # lines holding CR, NUL or \x01 go to the Python path one by one
+            keep = []
+            for number, line in enumerate(lines, first):
+                text = line.rstrip(b"\n").rstrip(b"\r")
+                if BAD.search(text) is not None:
+                    odd.append((number, text))
+                else:
+                    keep.append(b"%d\x01%s\n" % (number, text))
+            numbered, written = b"".join(keep), len(keep)
+        if numbered and not numbered.endswith(b"\n"):
+            numbered += b"\n"
+        handle, scratch = tempfile.mkstemp(suffix=".lines")
         try:
             with os.fdopen(handle, "wb") as out:
-                parts = []
-                for number, line in lines:
-                    if any(bad in line for bad in BAD_BYTES):
-                        odd.append((number, line))
-                        continue
-                    parts.append(b"%d\x01%s\n" % (number, line))
-                    written += 1
-                out.write(b"".join(parts))
+                out.write(numbered)
+            del data, numbered
             self._drop()
             source_sql = (f"read_csv({_text(scratch)}, columns = {{'n': 'BIGINT', 'line': 'VARCHAR'}}, delim = '\x01', "
                           "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 67108864)")
             suspects = self._check(source_sql)
-            got, seen = self.con.execute("SELECT count(*), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
+            got, blank, seen = self.con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
             if got != written:
                 raise _block_error(f"read {got} of {written} lines")
+            result.read = int(got - blank) + sum(1 for _, line in odd if line.strip())
             result.duplicates = int(seen)
             lines_of = {}
             if suspects:
@@ -170,7 +182,7 @@ class BulkIngest:
             result.duplicates += merged.duplicates
             self.con.execute("INSERT INTO ingested_events SELECT fp FROM ing_c WHERE good")
         result.suspects = sorted([(n, fp, str(lines_of[n])) for n, fp in suspects]
-                                 + [(n, 0, line.decode("utf-8", "replace")) for n, line in odd])
+                                 + [(n, 0, line.decode("utf-8", "replace")) for n, line in odd if line.strip()])
         self._drop()
         return result
 
@@ -212,12 +224,13 @@ class BulkIngest:
         tool_paths = "[" + ", ".join(f"'$.tool_calls[{i}]'" for i in range(MAX_TOOLS)) + "]"
         # parsed once and kept: the engine would otherwise parse again for every reference to r
         self.con.execute(
-            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, seen, valid, starts_with(ltrim(line, ' ' || chr(9)), '{{') AS object, "
+            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, starts_with(ltrim(line, ' ' || chr(9)), '{{') AS object, "
             f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
             "CASE WHEN valid THEN json_keys(line) END AS k, "
             f"CASE WHEN valid THEN json_keys(line, {tool_paths}) END AS tk "
-            "FROM (SELECT *, NOT seen AND json_valid(line) AS valid FROM (SELECT *, "
-            "fp IN (SELECT fingerprint FROM ingested_events) AS seen FROM (SELECT n, line, "
+            "FROM (SELECT *, NOT seen AND NOT blank AND json_valid(line) AS valid FROM (SELECT *, "
+            "NOT blank AND fp IN (SELECT fingerprint FROM ingested_events) AS seen FROM (SELECT n, line, "
+            "trim(coalesce(line, ''), ' ' || chr(9) || chr(11) || chr(12)) = '' AS blank, "
             f"(hash({_text(self.salt)} || line) >> 1)::BIGINT AS fp FROM {source_sql})))")
         # ing_c holds no copy of r: later steps join ing_p by line number
         self.con.execute(
@@ -226,7 +239,7 @@ class BulkIngest:
             f"SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
             f"CASE WHEN valid THEN {_timestamp('r.started_at')} END AS started, "
             f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated, "
-            "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen))")
+            "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen AND NOT blank))")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order

@@ -67,9 +67,10 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
             and not _is_csv(path, fmt) else None
         if bulk is not None and bulk.usable:
             stats.judged_in_python.update(bulk.python_judged)
+            first = 1
             for block in _chunks(_byte_lines(path, stdin), batch_size or BULK_BATCH):
-                stats.read += len(block)
-                _bulk_block(bulk, block, run, salt)
+                _bulk_block(bulk, first, block, run, salt)
+                first += len(block)
                 if progress is not None:
                     progress(stats.read)
             continue
@@ -122,17 +123,20 @@ def _unseen(store: CallStore, salt: bytes, chunk: list[tuple[int, Any]],
     return unseen
 
 
-def _bulk_block(bulk: Any, block: list[tuple[int, bytes]], run: _Run, salt: bytes) -> None:
-    """One block through the engine; its suspect lines (and the whole block if the engine cannot read it)
+def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: bytes) -> None:
+    """Lines `first`… through the engine; its suspect lines (and the whole block if the engine cannot read it)
     through the per-record path, in line order."""
     import duckdb
 
     try:
-        result = bulk.block(block, run.source, run.ingested_at)
+        result = bulk.block(first, block, run.source, run.ingested_at)
     except (duckdb.Error, OSError):
-        items = [(n, RawLine(line.decode("utf-8", "replace") + "\n")) for n, line in block]
+        items = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
+                 for n, line in enumerate(block, first) if line.strip()]
+        run.stats.read += len(items)
         run.python_chunk(_unseen(run.store, salt, items, run.stats))
         return
+    run.stats.read += result.read
     run.stats.inserted += result.inserted
     run.stats.updated += result.updated
     run.stats.duplicates += result.duplicates
@@ -149,22 +153,15 @@ def _is_csv(path: str, fmt: str) -> bool:
     return fmt == "csv" or (fmt == "auto" and path != "-" and Path(path).suffix.lower() == ".csv")
 
 
-def _byte_lines(path: str, stdin: IO[str] | None) -> Iterator[tuple[int, bytes]]:
-    """(line number, line without its line break) for each non-blank line, as bytes."""
+def _byte_lines(path: str, stdin: IO[str] | None) -> Iterator[bytes]:
+    """Every line, with its line break, as bytes."""
     if path == "-":
         handle: Any = stdin if stdin is not None else sys.stdin
         raw = getattr(handle, "buffer", None)
-        lines: Any = raw if raw is not None else (line.encode("utf-8", "surrogatepass") for line in handle)
-        yield from _numbered(lines)
+        yield from raw if raw is not None else (line.encode("utf-8", "surrogatepass") for line in handle)
         return
     with Path(path).open("rb") as file:
-        yield from _numbered(file)
-
-
-def _numbered(lines: Any) -> Iterator[tuple[int, bytes]]:
-    for line_no, line in enumerate(lines, 1):
-        if line.strip():
-            yield line_no, line.rstrip(b"\n").rstrip(b"\r")
+        yield from file
 
 
 class RawLine(str):

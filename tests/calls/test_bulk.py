@@ -95,6 +95,7 @@ def test_the_engine_stores_what_the_record_path_stores(example_repo: RepoDir, tm
         "not json", "[1, 2]", "", good(9, outcome="great"), good(10, tool_calls=[{"tool": "x", "bogus": 1}]),
         json.dumps(good(11))[:-1] + ', "cost_usd": NaN}', duplicate_key,
         good(12, bundle_version=True), good(13, started_at="2026-02-30T10:00:00Z"), good(14, business={"Bad": 1}),
+        json.dumps(good(15)) + "\r", "  \t ",  # a CRLF line (its block takes the line-by-line scratch file), a blank one
         *simulated[150:],
     ]
     source = write_jsonl(tmp_path / "calls.jsonl", lines)
@@ -102,7 +103,7 @@ def test_the_engine_stores_what_the_record_path_stores(example_repo: RepoDir, tm
     assert engine["first"] == python["first"] and engine["again"] == python["again"]
     assert engine["rejects"] == python["rejects"] and len(engine["rejects"]) == 9
     assert differences(engine["db"], python["db"]) == {"calls": ([], []), "tool_calls": ([], [])}
-    assert python["checked_in_python"] == len(lines) - 2  # every line but the blank one and the one not JSON
+    assert python["checked_in_python"] == len(lines) - 3  # every line but the blank ones and the one not JSON
     assert engine["checked_in_python"] <= 20  # the engine took the simulated records itself
 
 
