@@ -17,14 +17,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from agentctl.calls.mappers import MAPPERS, Defaults, detect
 from agentctl.calls.record import CallRows, IngestContext, RecordError, normalize
 from agentctl.calls.store import CallStore, sql_type_of
 
 FORMATS = ("auto", "record", "vapi", "retell", "csv")
-DEFAULT_BATCH = 20_000
+DEFAULT_BATCH = 20_000  # records per store transaction on the per-record path
+BULK_BATCH = 50_000  # lines per block on the engine's path: fewer, larger statements; memory stays bounded
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,43 +38,130 @@ class IngestStats:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     first_rejects: list[dict[str, Any]] = field(default_factory=list)  # a few, for the summary
+    judged_in_python: set[str] = field(default_factory=set)  # contracts whose criteria do not compile to SQL
 
     def to_dict(self) -> dict[str, Any]:
         return {"read": self.read, "inserted": self.inserted, "duplicates": self.duplicates, "updated": self.updated,
                 "rejected": self.rejected, "reject_reasons": dict(self.reasons.most_common()),
-                "first_rejects": self.first_rejects}
+                "first_rejects": self.first_rejects, "judged_in_python": sorted(self.judged_in_python)}
 
 
 def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt: str = "auto",
                  rejects: IO[str] | None = None, defaults: Defaults | None = None,
-                 batch_size: int = DEFAULT_BATCH, ingested_at: Any = None, stdin: IO[str] | None = None,
+                 batch_size: int | None = None, ingested_at: Any = None, stdin: IO[str] | None = None,
                  progress: Callable[[int], None] | None = None) -> IngestStats:
     """Ingest every file in `paths` ('-' reads `stdin`) and return the counts; `progress(records read)`
-    is called after each batch."""
+    is called after each batch (`batch_size` lines; default 50,000 through the engine, 20,000 per record).
+
+    JSONL call records go through the store's set-based path when it has one (`bulk_ingest`, DuckDB: the
+    engine parses, checks, judges and merges a whole batch; see calls.bulk) and the lines it cannot take
+    as they are go through the per-record path below, which every other store and input uses."""
     stats = IngestStats()
-    salt = hashlib.blake2b(f"{fmt}|{sorted((defaults or {}).items())}".encode()).digest()
+    defaults = defaults or {}
+    salt = hashlib.blake2b(f"{fmt}|{sorted(defaults.items())}".encode()).digest()
+    run = _Run(store, ctx, fmt, defaults, rejects, ingested_at, stats)
+    bulk_ingest = getattr(store, "bulk_ingest", None)
     for path in paths:
-        source = "<stdin>" if path == "-" else path
-        for chunk in _chunks(_read(path, fmt, stdin), batch_size):
-            seen = _seen(store, [fingerprint(salt, item) for _, item in chunk if isinstance(item, RawLine)])
-            batch: list[tuple[int, Any, CallRows, int | None]] = []
-            for line_no, item in chunk:
-                stats.read += 1
-                mark = fingerprint(salt, item) if isinstance(item, RawLine) else None
-                if mark is not None and mark in seen:  # this exact event is stored: no parsing, no judging
-                    stats.duplicates += 1
-                    continue
-                parsed = _parse_json(item) if isinstance(item, RawLine) else item
-                try:
-                    rows = prepare(parsed, fmt, defaults or {}, ctx, store)
-                except RecordError as exc:
-                    _reject(stats, rejects, source, line_no, str(exc), parsed)
-                    continue
-                batch.append((line_no, parsed, rows, mark))
-            _flush(store, batch, source, ingested_at, stats, rejects)
+        run.source = "<stdin>" if path == "-" else path
+        bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None and fmt in ("auto", "record") \
+            and not _is_csv(path, fmt) else None
+        if bulk is not None and bulk.usable:
+            stats.judged_in_python.update(bulk.python_judged)
+            first = 1
+            for block in _chunks(_byte_lines(path, stdin), batch_size or BULK_BATCH):
+                _bulk_block(bulk, first, block, run, salt)
+                first += len(block)
+                if progress is not None:
+                    progress(stats.read)
+            continue
+        for chunk in _chunks(_read(path, fmt, stdin), batch_size or DEFAULT_BATCH):
+            stats.read += len(chunk)
+            run.python_chunk(_unseen(store, salt, chunk, stats))
             if progress is not None:
                 progress(stats.read)
     return stats
+
+
+@dataclass
+class _Run:
+    """One ingest run's settings and counts, for the per-record path."""
+
+    store: CallStore
+    ctx: IngestContext
+    fmt: str
+    defaults: Defaults
+    rejects: IO[str] | None
+    ingested_at: Any
+    stats: IngestStats
+    source: str = ""
+
+    def python_chunk(self, chunk: list[tuple[int, Any, int | None]]) -> None:
+        """Check, judge and store (line number, line or parsed row, event fingerprint) one record at a time."""
+        batch: list[tuple[int, Any, CallRows, int | None]] = []
+        for line_no, item, mark in chunk:
+            parsed = _parse_json(item) if isinstance(item, RawLine) else item
+            try:
+                rows = prepare(parsed, self.fmt, self.defaults, self.ctx, self.store)
+            except RecordError as exc:
+                _reject(self.stats, self.rejects, self.source, line_no, str(exc), parsed)
+                continue
+            batch.append((line_no, parsed, rows, mark))
+        _flush(self.store, batch, self.source, self.ingested_at, self.stats, self.rejects)
+
+
+def _unseen(store: CallStore, salt: bytes, chunk: list[tuple[int, Any]],
+            stats: IngestStats) -> list[tuple[int, Any, int | None]]:
+    """The items of `chunk` whose exact event is not stored yet (counted as duplicates without being parsed)."""
+    marks = [fingerprint(salt, item) if isinstance(item, RawLine) else None for _, item in chunk]
+    seen = _seen(store, [mark for mark in marks if mark is not None])
+    unseen = []
+    for (line_no, item), mark in zip(chunk, marks, strict=True):
+        if mark is not None and mark in seen:  # this exact event is stored: no parsing, no judging
+            stats.duplicates += 1
+        else:
+            unseen.append((line_no, item, mark))
+    return unseen
+
+
+def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: bytes) -> None:
+    """Lines `first`… through the engine; its suspect lines (and the whole block if the engine cannot read it)
+    through the per-record path, in line order."""
+    import duckdb
+
+    try:
+        result = bulk.block(first, block, run.source, run.ingested_at)
+    except (duckdb.Error, OSError):
+        items = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
+                 for n, line in enumerate(block, first) if line.strip()]
+        run.stats.read += len(items)
+        run.python_chunk(_unseen(run.store, salt, items, run.stats))
+        return
+    run.stats.read += result.read
+    run.stats.inserted += result.inserted
+    run.stats.updated += result.updated
+    run.stats.duplicates += result.duplicates
+    suspects: list[tuple[int, Any, int | None]] = []
+    for line_no, mark, line in result.suspects:
+        if not line.strip():  # blank to Python (e.g. only Unicode separators): not a record
+            run.stats.read -= 1
+            continue
+        suspects.append((line_no, RawLine(line + "\n"), mark or None))  # as read by lines: the error columns match
+    run.python_chunk(suspects)
+
+
+def _is_csv(path: str, fmt: str) -> bool:
+    return fmt == "csv" or (fmt == "auto" and path != "-" and Path(path).suffix.lower() == ".csv")
+
+
+def _byte_lines(path: str, stdin: IO[str] | None) -> Iterator[bytes]:
+    """Every line, with its line break, as bytes."""
+    if path == "-":
+        handle: Any = stdin if stdin is not None else sys.stdin
+        raw = getattr(handle, "buffer", None)
+        yield from raw if raw is not None else (line.encode("utf-8", "surrogatepass") for line in handle)
+        return
+    with Path(path).open("rb") as file:
+        yield from file
 
 
 class RawLine(str):
@@ -90,8 +179,8 @@ def _seen(store: CallStore, marks: list[int]) -> set[int]:
     return seen_events(marks) if seen_events is not None and marks else set()
 
 
-def _chunks(items: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    chunk: list[tuple[int, Any]] = []
+def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:

@@ -114,7 +114,7 @@ def _key_path(key: str) -> str:
 
 
 def _empty(value: str) -> str:
-    return (f"(json_type({value}) = 'NULL' OR (json_type({value}) = 'VARCHAR' AND {value} ->> '$' = '') "
+    return (f"(json_type({value}) = 'NULL' OR (json_type({value}) = 'VARCHAR' AND ({value} ->> '$') = '') "
             f"OR (json_type({value}) IN ('ARRAY', 'OBJECT') AND json_array_length({value}) = 0 "
             f"AND {value}::VARCHAR IN ('[]', '{{}}')))")
 
@@ -124,7 +124,7 @@ def _equals(value: str, wanted: Any) -> str | None:
     if wanted is None:
         return f"json_type({value}) = 'NULL'"
     if isinstance(wanted, str):
-        return f"(json_type({value}) = 'VARCHAR' AND {value} ->> '$' = {_text(wanted)})"
+        return f"(json_type({value}) = 'VARCHAR' AND ({value} ->> '$') = {_text(wanted)})"
     if isinstance(wanted, (bool, int, float)):
         number = float(wanted)
         if not math.isfinite(number) or abs(number) >= MAX_EXACT or (isinstance(wanted, int) and abs(wanted) >= MAX_EXACT):

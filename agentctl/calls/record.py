@@ -171,12 +171,19 @@ def _tool_row(seq: int, tool: Any, ctx: IngestContext) -> dict[str, Any]:
         contract_ok, reasons, judged_by, tool_name = verdict.ok, "; ".join(verdict.reasons), rule.version, rule.name
     digest = tool.get("response_digest")
     if digest is None and "response" in tool:
-        digest = "sha256:" + hashlib.sha256(json.dumps(tool["response"], sort_keys=True).encode()).hexdigest()
+        digest = response_digest(tool["response"])
     return {"seq": seq, "tool": tool_name, "contract_version": _optional_string(tool, "contract_version", where),
             "judged_by": judged_by, "http_status": status, "http_ok": http_ok, "contract_ok": contract_ok,
             "latency_ms": None if latency is None else float(latency), "reasons": reasons or None,
             "arguments": None if arguments is None else json.dumps(arguments, separators=(",", ":")),
             "response_digest": digest, "error": _optional_string(tool, "error", where)}
+
+
+def response_digest(response: Any) -> str:
+    """`sha256:` + SHA-256 of the response as minified JSON, keys in the order received — what the engine computes
+    on the set-based path (`sha256(json(response))` in DuckDB), so both paths give one digest for one response."""
+    text = json.dumps(response, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _business(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 SMS_TOOL = "sms-gateway"
 LOOKUP_TOOL = "driver-lookup"
@@ -104,7 +105,7 @@ class Profile:
 def simulate_calls(*, agent: str = "install-reminder", env: str = "production", versions: dict[int, float] | None = None,
                    start: dt.date | str = "2026-03-01", days: int = 1, calls_per_day: int = 1000, seed: int = 0,
                    faults: list[Fault] | tuple[Fault, ...] = (), profile: Profile | None = None,
-                   rollout: Sequence[tuple[int, dict[int, float]]] = ()) -> Iterator[dict]:
+                   rollout: Sequence[tuple[int, dict[int, float]]] = ()) -> Iterator[dict[str, Any]]:
     """Yield `days × calls_per_day` call records (dicts in the call-record schema), in time order.
 
     `rollout` changes the version shares over time: `[(0, {1: 1.0}), (35, {1: 0.9, 2: 0.1}), …]`
@@ -195,17 +196,17 @@ class QuarterStory:
         return Profile(weekly_volume=WEEKLY_VOLUME)
 
     def calls(self, *, agent: str = "install-reminder", env: str = "production", calls_per_day: int = 1000,
-              seed: int = 0) -> Iterator[dict]:
+              seed: int = 0) -> Iterator[dict[str, Any]]:
         return simulate_calls(agent=agent, env=env, start=self.start, days=self.days, calls_per_day=calls_per_day,
                               seed=seed, faults=self.faults, rollout=self.rollout, profile=self.profile)
 
 
 def _call(rng: random.Random, prof: Profile, faults: list[Fault], agent: str, env: str, version: int,
-          started: dt.datetime, day: int, call_id: str, caller: str) -> dict:
+          started: dt.datetime, day: int, call_id: str, caller: str) -> dict[str, Any]:
     degrade = {k: sum(f.delta for f in faults if isinstance(f, StableDegradation) and f.kind == k)
                for k in ("escalation", "error", "conversion")}
     slow = next((f for f in faults if isinstance(f, SlowTranscriber) and rng.random() < f.share), None)
-    tools: list[dict] = []
+    tools: list[dict[str, Any]] = []
     answered = rng.random() < prof.answer_rate
     escalated = False
     install = False
@@ -257,7 +258,7 @@ def _installed(rng: random.Random, prof: Profile, faults: list[Fault], day: int,
     return sms_ok and rng.random() < per_link
 
 
-def _tool(rng: random.Random, tool: str, version: str, status: int, body: dict, latency_ms: float) -> dict:
+def _tool(rng: random.Random, tool: str, version: str, status: int, body: dict[str, Any], latency_ms: float) -> dict[str, Any]:
     return {"tool": tool, "contract_version": version, "http_status": status,
             "latency_ms": round(rng.uniform(0.5, 1.5) * latency_ms, 1),
             "response": body if status < 500 else {"error": "service unavailable"}}
@@ -294,3 +295,133 @@ def parse_fault(spec: str) -> Fault:
     except (IndexError, ValueError):
         pass
     raise ValueError(f"cannot read fault '{spec}'")
+
+
+def simulate_lines(*, agent: str = "install-reminder", env: str = "production", versions: dict[int, float] | None = None,
+                   start: dt.date | str = "2026-03-01", days: int = 1, calls_per_day: int = 1000, seed: int = 0,
+                   faults: list[Fault] | tuple[Fault, ...] = (), profile: Profile | None = None,
+                   rollout: Sequence[tuple[int, dict[int, float]]] = ()) -> Iterator[str]:
+    """The records of `simulate_calls` as JSONL lines (no newline), drawn a day at a time with numpy.
+
+    Same arguments, distributions and fault semantics as `simulate_calls` (answer, error, agreement,
+    escalation and install rates; log-normal turn latencies; silent tool failures, slow transcribers,
+    conversion drift, degradations and lifts by day and version), same call ids and times layout; the draws
+    differ, so a seed gives other (equally deterministic) records. A million records take seconds, which is
+    what `agentctl simulate` and the benchmarks need; tests and the library keep `simulate_calls`.
+    """
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    prof = profile or Profile()
+    schedule = sorted(rollout) or [(0, versions or {1: 1.0})]
+    first_day = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    callers = max(10, calls_per_day * days // 2)
+    head = '{"call_id":' + json.dumps(f"{agent}-{env}-s{seed}-d")[:-1]  # the day and index follow
+    fixed = f',"agent":{json.dumps(agent)},"bundle_version":'
+    env_text = f',"environment":{json.dumps(env)}'
+    for day in range(days):
+        shares = next((s for d, s in reversed(schedule) if d <= day), schedule[0][1])
+        date = first_day + dt.timedelta(days=day)
+        count = round(calls_per_day * prof.weekly_volume[date.weekday()]) if prof.weekly_volume else calls_per_day
+        if count <= 0:
+            continue
+        yield from _day_lines(rng, prof, faults, shares, date, day, count, callers, (head, fixed, env_text))
+
+
+def _day_lines(rng: Any, prof: Profile, faults: Sequence[Fault], shares: dict[int, float], date: dt.date, day: int,
+               count: int, callers: int, text: tuple[str, str, str]) -> Iterator[str]:
+    import numpy as np
+
+    head, fixed, env_text = text
+    spacing = 36_000 / count
+    offsets = (np.arange(count) + rng.random(count)) * spacing  # seconds after 13:00 UTC
+    version_list = list(shares)
+    weights = np.array(list(shares.values()), dtype=float)
+    pick = rng.choice(len(version_list), size=count, p=weights / weights.sum())
+    version = np.array(version_list)[pick]
+    active = [[f for f in faults if f.active(day, v)] for v in version_list]
+
+    def per_version(value: Callable[[list[Fault]], float]) -> Any:
+        """Each call's value of `value(faults active for its version)`."""
+        return np.array([value(fs) for fs in active], dtype=float)[pick]
+
+    def degradation(kind: str) -> Callable[[list[Fault]], float]:
+        return lambda fs: sum(f.delta for f in fs if isinstance(f, StableDegradation) and f.kind == kind)
+
+    degrade = {k: per_version(degradation(k)) for k in ("escalation", "error", "conversion")}
+    slow_share = per_version(lambda fs: next((f.share for f in fs if isinstance(f, SlowTranscriber)), 0.0))
+    slow_factor = per_version(lambda fs: next((f.factor for f in fs if isinstance(f, SlowTranscriber)), 1.0))
+    slow_drop = per_version(lambda fs: next((f.confidence_drop for f in fs if isinstance(f, SlowTranscriber)), 0.0))
+    silent_share = per_version(lambda fs: 1 - float(np.prod([1 - f.share for f in fs if isinstance(f, SilentToolFailure)
+                                                             and f.tool == SMS_TOOL])))
+    drift = next((f for f in faults if isinstance(f, ConversionDrift) and f.field == "install_completed"), None)
+    target = (drift.rate(day) if drift else None) or prof.install_rate
+    lift = per_version(lambda fs: sum(f.lift for f in fs if isinstance(f, ConversionLift)))
+    per_link = (target - (degrade["conversion"] - lift)) / (prof.answer_rate * (1 - prof.error_rate) * prof.agree_rate)
+
+    slow = rng.random(count) < slow_share
+    answered = rng.random(count) < prof.answer_rate
+    voicemail = rng.random(count) < prof.voicemail_share
+    duration = np.where(answered, rng.uniform(50, 240, count), rng.uniform(15, 40, count))
+    turns = np.where(answered, rng.integers(4, 13, count), 1)
+    error = answered & (rng.random(count) < prof.error_rate + degrade["error"])
+    completed = answered & ~error
+    agreed = completed & (rng.random(count) < prof.agree_rate)
+    silent = agreed & (rng.random(count) < silent_share)
+    sms_status = np.where(silent | (rng.random(count) > 0.002), 200, 503)
+    sms_ok = agreed & ~silent & (sms_status == 200)
+    escalated = completed & (rng.random(count) < prof.escalation_rate + degrade["escalation"])
+    install = sms_ok & (rng.random(count) < per_link)
+    extra = {name: rng.random(count) < rate for name, rate in prof.extra_business.items()}
+    factor = np.where(slow, slow_factor, 1.0)
+    latencies = np.round(rng.lognormal(0, 0.3, int(turns.sum())) * prof.latency_median_ms
+                         * np.repeat(factor, turns), 1).tolist()
+    confidence = np.round(np.clip(rng.normal(prof.confidence_mean - np.where(slow, slow_drop, 0.0), 0.03), 0, 1), 4).tolist()
+    caller = rng.integers(0, callers, count).tolist()
+    tool_latency = np.round(rng.uniform(0.5, 1.5, (count, 3)) * np.array([120.0, 300.0, 200.0]), 1).tolist()
+    message = rng.integers(0, 2**40, count).tolist()
+    handoff = rng.integers(0, 10**6, count).tolist()
+    queue = rng.integers(0, 5, count).tolist()
+    base = np.datetime64(f"{date.isoformat()}T13:00:00", "s")
+    started_s = np.floor(offsets)
+    starts = np.datetime_as_string(base + started_s.astype("timedelta64[s]"), unit="s").tolist()
+    ends = np.datetime_as_string(base + np.floor(offsets + duration).astype("timedelta64[s]"), unit="s").tolist()
+    cost = np.round(duration * 0.0015, 4).tolist()
+    turn_end = np.cumsum(turns).tolist()
+    flags = zip(answered.tolist(), voicemail.tolist(), error.tolist(), agreed.tolist(), silent.tolist(),
+                sms_status.tolist(), escalated.tolist(), install.tolist(), version.tolist(), strict=True)
+    extras = [(name, values.tolist()) for name, values in extra.items()]
+    previous = 0
+    for i, (answer, vm, err, agree, quiet, status, esc, installed, v) in enumerate(flags):
+        if not answer:
+            outcome = "voicemail" if vm else "no_answer"
+        else:
+            outcome = "error" if err else ("escalated" if esc else "completed")
+        drv = f"drv_{caller[i]:07d}"
+        tools = []
+        if answer:
+            tools.append(f'{{"tool":"{LOOKUP_TOOL}","contract_version":"1.2.0","http_status":200,"latency_ms":'
+                         f'{tool_latency[i][0]!r},"response":{{"driver_id":"{drv}","phone_number":"+15555550100",'
+                         '"platform":"android","app_installed":false}}')
+            if agree:
+                body = ('{"status":"failed","error":"sender_id is required"}' if quiet else
+                        f'{{"message_id":"msg_{message[i]:010x}","status":"queued"}}') if status < 500 \
+                    else '{"error":"service unavailable"}'
+                tools.append(f'{{"tool":"{SMS_TOOL}","contract_version":"2.0.0","http_status":{status},'
+                             f'"latency_ms":{tool_latency[i][1]!r},"response":{body}}}')
+            if esc and not err:
+                tools.append(f'{{"tool":"{ESCALATE_TOOL}","contract_version":"1.0.0","http_status":201,"latency_ms":'
+                             f'{tool_latency[i][2]!r},"response":{{"handoff_id":"ho_{handoff[i]}",'
+                             f'"queue_position":{queue[i]}}}}}')
+        business = f'"install_completed":{"true" if installed else "false"}' + "".join(
+            f',"{name}":{"true" if values[i] else "false"}' for name, values in extras)
+        lat = ",".join(map(repr, latencies[previous:turn_end[i]]))
+        previous = turn_end[i]
+        reason = "customer-ended-call" if answer else outcome.replace("_", "-")
+        yield (f'{head}{day:04d}-{i:07d}"{fixed}{v}{env_text},"caller_key":"{drv}","started_at":"{starts[i]}+00:00",'
+               f'"ended_at":"{ends[i]}+00:00","outcome":"{outcome}","ended_reason":"{reason}",'
+               f'"escalated":{"true" if outcome == "escalated" else "false"},"turn_latencies_ms":[{lat}],'
+               f'"transcription_confidence":{confidence[i]!r},"cost_usd":{cost[i]!r},"business":{{{business}}},'
+               f'"tool_calls":[{",".join(tools)}]}}')

@@ -134,44 +134,73 @@ class DuckDBCallStore:
         types = {**{n: t for n, t in CALL_COLUMNS}, **self._business, **{f"tool.{n}": t for n, t in TOOL_COLUMNS}}
         con = self.con
         _stage(con, "batch_calls", calls, {n: types[n] for n in calls})
-        merged_cols = [n for n in fixed if n not in ("call_id", "tool_call_count")] + [f'"{n}"' for n in self._business]
-        pick = ", ".join(f"COALESCE(b.{n}, c.{n}) AS {n}" for n in merged_cols)
-        changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
-        con.begin()
+        if tool_rows:
+            _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
         try:
-            # joined on call_id alone: a later event may move a call to another day (a corrected started_at)
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE batch_merged AS SELECT b.call_id, c.call_id IS NOT NULL AS existed, "
-                "b.tool_call_count > 0 AS has_tools, "
-                "CASE WHEN b.tool_call_count = 0 AND c.call_id IS NOT NULL THEN c.tool_call_count "
-                f"ELSE b.tool_call_count END AS tool_call_count, {pick}, "
-                f"c.call_id IS NULL OR b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
-                f"OR {changed} AS changed "
-                "FROM batch_calls b LEFT JOIN calls c ON c.call_id = b.call_id")
-            new, changed_existing, unchanged = con.execute(
-                "SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed), "
-                "count(*) FILTER (WHERE existed AND NOT changed) FROM batch_merged").fetchall()[0]
-            if changed_existing:
-                con.execute("DELETE FROM calls WHERE call_id IN (SELECT call_id FROM batch_merged WHERE existed AND changed)")
-                con.execute("DELETE FROM tool_calls WHERE call_id IN "
-                            "(SELECT call_id FROM batch_merged WHERE existed AND changed AND has_tools)")
-            names = ["call_id", "tool_call_count", *merged_cols]
-            columns = ", ".join(names)
-            con.execute(f"INSERT INTO calls ({columns}, source, ingested_at) SELECT {columns}, ?, ? "
-                        "FROM batch_merged WHERE changed", [source, ingested_at])
-            if tool_rows:
-                _stage(con, "batch_tools", tools, {n: types[f"tool.{n}"] for n in tools})
-                con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN "
-                            "(SELECT call_id FROM batch_merged WHERE changed AND (NOT existed OR has_tools))")
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+            result = self.merge_staged(bool(tool_rows), source, ingested_at)
         finally:
             _unstage(con, "batch_calls")
             if tool_rows:
                 _unstage(con, "batch_tools")
-        return BatchResult(int(new), duplicates + int(unchanged), updated + int(changed_existing))
+        return BatchResult(result.inserted, duplicates + result.duplicates, updated + result.updated)
+
+    def merge_staged(self, has_tools: bool, source: str, ingested_at: Any) -> BatchResult:
+        """Upsert the staged tables `batch_calls` (one row per call id, every call and business column but
+        source/ingested_at) and `batch_tools` (rows of tool_calls) in one transaction, with merge_rows' semantics:
+        what a later event states wins, what it leaves out is kept, its tool calls replace the stored ones only
+        when it has some."""
+        con = self.con
+        fixed = [n for n, _ in CALL_COLUMNS if n not in ("source", "ingested_at")]
+        merged_cols = [n for n in fixed if n not in ("call_id", "tool_call_count")] + [f'"{n}"' for n in self._business]
+        pick = ", ".join(f"COALESCE(b.{n}, c.{n}) AS {n}" for n in merged_cols)
+        changed = " OR ".join(f"COALESCE(b.{n}, c.{n}) IS DISTINCT FROM c.{n}" for n in merged_cols)
+        names = ["call_id", "tool_call_count", *merged_cols]
+        columns = ", ".join(names)
+        con.begin()
+        try:
+            # calls new to the store go straight in (an anti-join); only the stored ones are merged.
+            # Joined on call_id alone: a later event may move a call to another day (a corrected started_at)
+            con.execute("CREATE OR REPLACE TEMP TABLE batch_existing AS SELECT call_id FROM calls "
+                        "WHERE call_id IN (SELECT call_id FROM batch_calls)")
+            new = con.execute(f"INSERT INTO calls ({columns}, source, ingested_at) SELECT {columns}, ?, ? "
+                              "FROM batch_calls WHERE call_id NOT IN (SELECT call_id FROM batch_existing)",
+                              [source, ingested_at]).fetchall()[0][0]
+            if has_tools:
+                con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools "
+                            "WHERE call_id NOT IN (SELECT call_id FROM batch_existing)")
+            changed_existing = unchanged = 0
+            if con.execute("SELECT count(*) FROM batch_existing").fetchall()[0][0]:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE batch_merged AS SELECT b.call_id, b.tool_call_count > 0 AS has_tools, "
+                    "CASE WHEN b.tool_call_count = 0 THEN c.tool_call_count ELSE b.tool_call_count END AS tool_call_count, "
+                    f"{pick}, b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
+                    f"OR {changed} AS changed "
+                    "FROM batch_calls b JOIN calls c ON c.call_id = b.call_id")
+                changed_existing, unchanged = con.execute(
+                    "SELECT count(*) FILTER (WHERE changed), count(*) FILTER (WHERE NOT changed) FROM batch_merged"
+                ).fetchall()[0]
+                if changed_existing:
+                    con.execute("DELETE FROM calls WHERE call_id IN (SELECT call_id FROM batch_merged WHERE changed)")
+                    con.execute("DELETE FROM tool_calls WHERE call_id IN "
+                                "(SELECT call_id FROM batch_merged WHERE changed AND has_tools)")
+                    con.execute(f"INSERT INTO calls ({columns}, source, ingested_at) SELECT {columns}, ?, ? "
+                                "FROM batch_merged WHERE changed", [source, ingested_at])
+                    if has_tools:
+                        con.execute("INSERT INTO tool_calls SELECT * FROM batch_tools WHERE call_id IN "
+                                    "(SELECT call_id FROM batch_merged WHERE changed AND has_tools)")
+                con.execute("DROP TABLE batch_merged")
+            con.execute("DROP TABLE batch_existing")
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return BatchResult(int(new), int(unchanged), int(changed_existing))
+
+    def bulk_ingest(self, ctx: Any, salt: str) -> Any:
+        """The set-based JSONL path for this store (see calls.bulk)."""
+        from agentctl.calls.bulk import BulkIngest
+
+        return BulkIngest(self, ctx, salt)
 
     def seen_events(self, fingerprints: list[int]) -> set[int]:
         """Which of these event fingerprints (see calls.ingest.fingerprint) are stored already: one semi-join."""

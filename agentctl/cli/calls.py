@@ -31,7 +31,7 @@ def calls() -> None:
 @click.option("--agent", default=None, help="Agent for platform payloads whose metadata does not name one.")
 @click.option("--env", "env", default=None, help="Environment for platform payloads whose metadata does not name one.")
 @click.option("--version", "version", type=int, default=None, help="Bundle version for platform payloads without one.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Records per store transaction (default 20000).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Lines per store transaction (default 50000 for JSONL records, 20000 otherwise).")
 @click.option("--memory-limit", default="512MB", show_default=True, help="Cap on the store's memory while ingesting.")
 @repo_option
 @json_option
@@ -56,6 +56,8 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         report = ingest_calls(root_from(repo), list(files), fmt=fmt, rejects_path=rejects, defaults=defaults,
                               batch_size=batch_size, memory_limit=memory_limit, progress=progress)
+    for note in report.notes:
+        click.echo(note, err=True)
     if as_json:
         emit_json(report.to_dict())
         return 1 if report.rejected else 0

@@ -26,6 +26,7 @@ class IngestReport:
     rejects_file: str | None
     reject_reasons: dict[str, int]
     first_rejects: list[dict[str, Any]]
+    notes: list[str]  # e.g. the contracts judged in Python because their criteria do not compile to SQL
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -43,7 +44,8 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     number and reason. An upsert by call_id: a later event of a stored call (Retell's call_analyzed
     after call_ended) merges into it; re-ingesting the same records changes nothing.
     """
-    from agentctl.calls.ingest import DEFAULT_BATCH, FORMATS, ingest_files
+    from agentctl.calls.ingest import FORMATS, ingest_files
+    from agentctl.calls.judge_sql import fallback_note
     from agentctl.calls.record import IngestContext
     from agentctl.calls.store import open_store
     from agentctl.model.layout import STATE_DIR
@@ -66,7 +68,7 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
     try:
         with rejects_path.open("a", encoding="utf-8") as rejects:
             stats = ingest_files(paths, store, ctx, fmt=fmt, rejects=rejects, defaults=defaults,
-                                 batch_size=batch_size or DEFAULT_BATCH, ingested_at=now.replace(tzinfo=None),
+                                 batch_size=batch_size, ingested_at=now.replace(tzinfo=None),
                                  stdin=stdin, progress=progress)
     finally:
         store.close()
@@ -74,4 +76,4 @@ def ingest_calls(root: Path, paths: list[str], *, fmt: str = "auto", rejects_pat
         rejects_path.unlink()
     return IngestReport(str(store.path), list(paths), stats.read, stats.inserted, stats.duplicates, stats.rejected,
                         stats.updated, str(rejects_path) if stats.rejected else None, dict(stats.reasons.most_common()),
-                        stats.first_rejects)
+                        stats.first_rejects, [fallback_note(sorted(stats.judged_in_python))] if stats.judged_in_python else [])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -28,7 +27,7 @@ def simulate_to(out: IO[str], out_name: str, *, agent: str, env: str, versions: 
     the flat version mix; `faults` are added to the story's own.
     """
     from agentctl import clock
-    from agentctl.calls.simulate import QuarterStory, parse_fault, simulate_calls
+    from agentctl.calls.simulate import QuarterStory, parse_fault, simulate_lines
 
     if story not in (None, "quarter"):
         raise BadInputError(f"unknown story '{story}'", "use --story quarter")
@@ -53,13 +52,13 @@ def simulate_to(out: IO[str], out_name: str, *, agent: str, env: str, versions: 
             quarter = QuarterStory.build(first, days)
         except ValueError as exc:
             raise BadInputError(str(exc), "leave --days out (91)") from None
-        records = simulate_calls(agent=agent, env=env, start=first, days=days, calls_per_day=calls_per_day, seed=seed,
-                                 faults=[*quarter.faults, *parsed], rollout=quarter.rollout, profile=quarter.profile)
+        lines = simulate_lines(agent=agent, env=env, start=first, days=days, calls_per_day=calls_per_day, seed=seed,
+                               faults=[*quarter.faults, *parsed], rollout=quarter.rollout, profile=quarter.profile)
     else:
-        records = simulate_calls(agent=agent, env=env, versions=versions, start=first, days=days,
-                                 calls_per_day=calls_per_day, seed=seed, faults=parsed)
+        lines = simulate_lines(agent=agent, env=env, versions=versions, start=first, days=days,
+                               calls_per_day=calls_per_day, seed=seed, faults=parsed)
     count = 0
-    for record in records:
-        out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    for line in lines:  # drawn a day at a time with numpy: a million records in seconds
+        out.write(line + "\n")
         count += 1
     return SimulateReport(count, out_name)

@@ -105,3 +105,33 @@ def test_fault_day_range_syntax_and_story_cli(tmp_path, cli) -> None:
     assert {r["bundle_version"] for r in records} == {1, 2, 3, 4}
     short = cli("simulate", "--story", "quarter", "--days", "30")
     assert short.exit_code == 2 and "a quarter story needs at least" in short.stderr
+
+
+def test_the_numpy_generator_is_seeded_and_draws_from_the_same_distributions() -> None:
+    from agentctl.calls.simulate import simulate_lines
+
+    args = {"days": 2, "calls_per_day": 3000, "versions": {1: 0.8, 2: 0.2},
+            "faults": [SilentToolFailure(share=0.3, versions=frozenset({2}), start_day=1)]}
+    lines = list(simulate_lines(seed=5, **args))
+    assert lines == list(simulate_lines(seed=5, **args)) and lines != list(simulate_lines(seed=6, **args))
+    fast = [json.loads(line) for line in lines]
+    reference = list(simulate_calls(seed=5, **args))
+    assert [r["call_id"] for r in fast] == [r["call_id"] for r in reference]
+    assert [list(r) for r in fast[:50]] == [list(r) for r in reference[:50]]  # same fields, same order
+
+    def rates(records: list[dict]) -> dict[str, float]:
+        sms = sms_calls(records)
+        return {"silent": sum(t["http_status"] == 200 and "message_id" not in t["response"] for t in sms) / len(sms),
+                "completed": sum(r["outcome"] == "completed" for r in records) / len(records),
+                "escalated": sum(r["escalated"] for r in records) / len(records),
+                "installs": sum(r["business"]["install_completed"] for r in records) / len(records),
+                "v2": sum(r["bundle_version"] == 2 for r in records) / len(records),
+                "latency": sum(sum(r["turn_latencies_ms"]) for r in records) / sum(len(r["turn_latencies_ms"]) for r in records) / 1000}
+
+    got, want = rates(fast), rates(reference)
+    assert all(abs(got[k] - want[k]) < 0.025 for k in want), (got, want)
+    silent_days = {r["call_id"].split("-d")[1][:4] for r in fast for t in sms_calls([r])
+                   if t["http_status"] == 200 and "message_id" not in t["response"]}
+    assert silent_days == {"0001"}  # the fault starts on day 1
+    assert all(r["bundle_version"] == 2 for r in fast for t in sms_calls([r])
+               if t["http_status"] == 200 and "message_id" not in t["response"])

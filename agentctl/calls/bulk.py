@@ -1,0 +1,397 @@
+"""Set-based ingest of JSONL call records: DuckDB parses, checks, judges and merges a block of lines at once.
+
+A block of lines is written, each with its line number, to a scratch file that DuckDB reads
+with `read_csv` (one VARCHAR column, no quoting), parses with `json_transform` against the
+record's explicit structure and checks with one SQL predicate that mirrors `record.normalize`.
+Lines that pass go to the store in one upsert (`DuckDBCallStore.merge_staged`); the rest — bad
+lines, platform payloads, and the rare lines whose order matters (several events of one call in
+the block, a business field whose type varies) — go through the per-record Python path, which
+gives the exact reject reasons with their line numbers. So a bad line never costs the good
+lines around it, and what lands in the store is what the Python path would have stored.
+
+Tool calls are judged by their contracts in SQL (`judge_sql.compile_success`); the Python
+judge writes the reasons of the failed ones and judges contracts whose criteria do not compile.
+The response digest is `sha256:` + SHA-256 of the response as minified JSON, computed by the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.calls.judge_sql import compile_success
+from agentctl.calls.record import (
+    BUSINESS_NAME,
+    KNOWN_KEYS,
+    MAX_INT,
+    OUTCOMES,
+    REQUIRED,
+    RESERVED_COLUMNS,
+    TOOL_KEYS,
+    UTC,
+    IngestContext,
+)
+from agentctl.contracts.success import judge_response
+
+BAD = re.compile(rb"[\x00\x01\r]")  # CR may end a line, the others are never in valid JSON; all would break rows
+TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?"
+      r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
+NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
+MAX_TOOLS = 16  # tool calls of one record the SQL path reads (json_keys per element); more go through Python
+SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
+TABLES = ("ing_p", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+VIEWS = ("batch_calls", "batch_tools")
+
+
+@dataclass
+class BlockResult:
+    """What the engine did with one block; `suspects` are (line number, fingerprint, line) for the Python path."""
+
+    read: int = 0  # lines not blank
+    duplicates: int = 0  # events already stored (fingerprint), or merged without changing anything
+    inserted: int = 0
+    updated: int = 0
+    suspects: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _list(values: Any) -> str:
+    return "[" + ", ".join(_text(str(v)) for v in sorted(values)) + "]::VARCHAR[]"
+
+
+def _absent_or_null(value: str) -> str:
+    # json_transform turns a JSON null into SQL NULL: NULL means absent or null (both allowed where this is used)
+    return f"({value} IS NULL)"
+
+
+def _keys(joined: str, count: str, known: frozenset[str]) -> str:
+    """SQL: an object's keys — `joined` = ',' + keys joined by ',' + ',', `count` = how many — are names in
+    `known`, each once. (A repeated key is read differently by Python, where the last wins, and DuckDB, where
+    the first wins, so it takes the Python path; so does a key holding a comma.)"""
+    present = " + ".join(f"contains({joined}, {_text(',' + name + ',')})::INTEGER" for name in sorted(known))
+    commas = f"(length({joined}) - length(replace({joined}, ',', '')))"
+    return f"{count} = {present} AND {commas} = {count} + 1"
+
+
+def _has(joined: str, key: str) -> str:
+    return f"contains({joined}, {_text(',' + key + ',')})"
+
+
+def _num(value: str) -> str:
+    return f"json_type({value}) IN ('UBIGINT', 'BIGINT', 'DOUBLE')"
+
+
+def _optional(value: str, check: str) -> str:
+    return f"({_absent_or_null(value)} OR coalesce({check}, FALSE))"
+
+
+def _timestamp(value: str) -> str:
+    """The UTC instant of an ISO 8601 text (NULL when it is not one the SQL path reads exactly)."""
+    text = f"({value} ->> '$')"
+    offset = f"right({text}, 6)"
+    minutes = (f"(CASE WHEN regexp_matches({text}, '[+-][0-9]{{2}}:[0-9]{{2}}$') THEN "
+               f"(CASE WHEN left({offset}, 1) = '-' THEN -1 ELSE 1 END) * "
+               f"(try_cast(substr({offset}, 2, 2) AS INTEGER) * 60 + try_cast(substr({offset}, 5, 2) AS INTEGER)) ELSE 0 END)")
+    local = f"try_cast(regexp_replace({text}, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$', '') AS TIMESTAMP)"
+    return (f"(CASE WHEN json_type({value}) = 'VARCHAR' AND regexp_full_match({text}, {_text(TS)}) THEN "
+            f"{local} - to_minutes({minutes}) END)")
+
+
+def _structure() -> str:
+    top = {key: "JSON" for key in sorted(KNOWN_KEYS) if key != "tool_calls"}
+    tool = ", ".join(f'"{key}": "JSON"' for key in sorted(TOOL_KEYS))
+    fields = ", ".join(f'"{key}": "{kind}"' for key, kind in top.items())
+    return "{" + fields + ', "tool_calls": [{' + tool + "}]}"
+
+
+class BulkIngest:
+    """Runs blocks of JSONL lines through the engine for one DuckDB call store."""
+
+    def __init__(self, store: Any, ctx: IngestContext, salt: str) -> None:
+        self.store, self.con, self.ctx, self.salt = store, store.con, ctx, salt
+        rules: dict[int, Any] = {}
+        self.rule_rows: list[tuple[str, str, str, int]] = []
+        for name, rule in ctx.contracts.items():
+            index = next((i for i, known in rules.items() if known is rule), len(rules))
+            rules[index] = rule
+            self.rule_rows.append((name, rule.name, rule.version, index))
+        self.rules = rules
+        self.full = {i: compile_success(r.success, status="status", body="body") for i, r in rules.items()}
+        self.status_free = {i: compile_success({k: v for k, v in r.success.items() if k != "status"}, status="200",
+                                               body="body") for i, r in rules.items()}
+        self.python_judged = sorted({rules[i].name for i in rules if self.full[i] is None or self.status_free[i] is None})
+        tz = ctx.timezone
+        self.tz = None if tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC") else getattr(tz, "key", None)
+        self.usable = tz is UTC or self.tz is not None
+
+    # -- one block -------------------------------------------------------------------------------------------
+
+    def block(self, first: int, lines: list[bytes], source: str, ingested_at: Any) -> BlockResult:
+        """Store the good lines of `lines` (numbered from `first`, each with its line break); raise duckdb.Error
+        when the engine cannot read the block at all (the caller then takes the Python path for it)."""
+        result = BlockResult()
+        odd: list[tuple[int, bytes]] = []
+        data = b"".join(lines)
+        if BAD.search(data) is None:  # the usual case: every line as it is, numbered, in one go
+            numbered = b"".join(map(b"%d\x01%s".__mod__, enumerate(lines, first)))
+            written = len(lines)
+        else:  # lines holding CR, NUL or \x01 go to the Python path one by one
+            keep = []
+            for number, line in enumerate(lines, first):
+                text = line.rstrip(b"\n").rstrip(b"\r")
+                if BAD.search(text) is not None:
+                    odd.append((number, text))
+                else:
+                    keep.append(b"%d\x01%s\n" % (number, text))
+            numbered, written = b"".join(keep), len(keep)
+        if numbered and not numbered.endswith(b"\n"):
+            numbered += b"\n"
+        handle, scratch = tempfile.mkstemp(suffix=".lines")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(numbered)
+            del data, numbered
+            self._drop()
+            source_sql = (f"read_csv({_text(scratch)}, columns = {{'n': 'BIGINT', 'line': 'VARCHAR'}}, delim = '\x01', "
+                          "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 67108864)")
+            suspects = self._check(source_sql)
+            got, blank, seen = self.con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
+            if got != written:
+                raise _block_error(f"read {got} of {written} lines")
+            result.read = int(got - blank) + sum(1 for _, line in odd if line.strip())
+            result.duplicates = int(seen)
+            lines_of = {}
+            if suspects:
+                lines_of = dict(self.con.execute(f"SELECT n, line FROM {source_sql} WHERE n IN "
+                                                 "(SELECT n FROM ing_c WHERE NOT good)").fetchall())
+        finally:
+            os.unlink(scratch)
+        if self.con.execute("SELECT count(*) FROM ing_c WHERE good").fetchall()[0][0]:
+            self._judge()
+            self._stage()
+            merged = self.store.merge_staged(True, source, ingested_at)
+            result.inserted, result.updated = merged.inserted, merged.updated
+            result.duplicates += merged.duplicates
+            self.con.execute("INSERT INTO ingested_events SELECT fp FROM ing_c WHERE good")
+        result.suspects = sorted([(n, fp, str(lines_of[n])) for n, fp in suspects]
+                                 + [(n, 0, line.decode("utf-8", "replace")) for n, line in odd if line.strip()])
+        self._drop()
+        return result
+
+    def _drop(self) -> None:
+        for name in VIEWS:
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        for name in TABLES:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _check(self, source_sql: str) -> list[tuple[int, int]]:
+        """Build ing_p (parsed lines), ing_c (per call: `good` and the computed columns), ing_t (tool calls) and
+        ing_b (business fields); return the lines that are not good."""
+        ctx = self.ctx
+        day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
+        checks = [
+            "valid", "object", _keys("ks", "nk", KNOWN_KEYS), *(_has("ks", key) for key in REQUIRED),
+            "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
+            f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
+            f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
+            f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
+            "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
+            f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
+            f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
+            _optional("r.turn_latencies_ms",
+                      f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
+                      "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
+            _optional("r.transcription_confidence",
+                      f"{_num('r.transcription_confidence')} AND try_cast(r.transcription_confidence AS DOUBLE) BETWEEN 0 AND 1"),
+            _optional("r.cost_usd",
+                      f"{_num('r.cost_usd')} AND try_cast(r.cost_usd AS DOUBLE) >= 0 AND try_cast(r.cost_usd AS DOUBLE) < 1e308"),
+            *(_optional(f"r.{key}", f"json_type(r.{key}) = 'VARCHAR'")
+              for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
+            _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
+            _optional("r.business", "json_type(r.business) = 'OBJECT'"),
+            f"NOT {_has('ks', 'tool_calls')} OR (r.tool_calls IS NOT NULL AND len(r.tool_calls) <= {MAX_TOOLS})",
+        ]
+        good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
+        escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
+        tool_paths = "[" + ", ".join(f"'$.tool_calls[{i}]'" for i in range(MAX_TOOLS)) + "]"
+        # parsed once and kept: the engine would otherwise parse again for every reference to r
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, starts_with(ltrim(line, ' ' || chr(9)), '{{') AS object, "
+            f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
+            "CASE WHEN valid THEN json_keys(line) END AS k, "
+            f"CASE WHEN valid THEN json_keys(line, {tool_paths}) END AS tk "
+            "FROM (SELECT *, NOT seen AND NOT blank AND json_valid(line) AS valid FROM (SELECT *, "
+            "NOT blank AND fp IN (SELECT fingerprint FROM ingested_events) AS seen FROM (SELECT n, line, "
+            "trim(coalesce(line, ''), ' ' || chr(9) || chr(11) || chr(12)) = '' AS blank, "
+            f"(hash({_text(self.salt)} || line) >> 1)::BIGINT AS fp FROM {source_sql})))")
+        # ing_c holds no copy of r: later steps join ing_p by line number
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
+            f"CASE WHEN good THEN {day} END AS day FROM ("
+            f"SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
+            f"CASE WHEN valid THEN {_timestamp('r.started_at')} END AS started, "
+            f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated, "
+            "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen AND NOT blank))")
+        self._tools()
+        self._business()
+        # several events of one call in a block merge in line order: the Python path keeps that order
+        self.con.execute(
+            "CREATE TEMP TABLE ing_bad AS SELECT n FROM ing_t WHERE NOT good "
+            "UNION SELECT n FROM ing_b WHERE NOT good "
+            "UNION SELECT n FROM ing_c WHERE call_id IN "
+            "(SELECT call_id FROM ing_c WHERE call_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1)")
+        self.con.execute("UPDATE ing_c SET good = FALSE WHERE good AND n IN (SELECT n FROM ing_bad)")
+        rows = self.con.execute("SELECT n, fp FROM ing_c WHERE NOT good").fetchall()
+        return [(int(n), int(fp)) for n, fp in rows]
+
+    def _tools(self) -> None:
+        checks = [
+            _keys("tks", "len(tkeys)", TOOL_KEYS - {"response_digest"}),
+            "json_type(tc.tool) = 'VARCHAR' AND (tc.tool ->> '$') <> ''",
+            _optional("tc.http_status",
+                      "json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') AND try_cast(tc.http_status AS HUGEINT) BETWEEN 100 AND 599"),
+            _optional("tc.latency_ms",
+                      f"{_num('tc.latency_ms')} AND try_cast(tc.latency_ms AS DOUBLE) >= 0 AND try_cast(tc.latency_ms AS DOUBLE) < 1e308"),
+            _optional("tc.response_fields", "json_type(tc.response_fields) = 'OBJECT'"),
+            _optional("tc.arguments",
+                      "json_type(tc.arguments) = 'OBJECT' AND regexp_full_match(tc.arguments::VARCHAR, '[\\x00-\\x7F]*')"),
+            _optional("tc.contract_version", "json_type(tc.contract_version) = 'VARCHAR'"),
+            _optional("tc.error", "json_type(tc.error) = 'VARCHAR'"),
+        ]
+        good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
+        rules = ("(SELECT * FROM (VALUES " + ", ".join(
+            f"({_text(n)}, {_text(c)}, {_text(v)}, {i})" for n, c, v, i in self.rule_rows)
+            + ") AS v(name, contract, version, rule))" if self.rule_rows else
+            "(SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS contract, NULL::VARCHAR AS version, NULL::INTEGER AS rule "
+            "WHERE FALSE)")
+        def by_rule(compiled: dict[int, str | None]) -> str:
+            cases = " ".join(f"WHEN {i} THEN {sql}" for i, sql in compiled.items() if sql is not None)
+            return f"CASE rule {cases} END" if cases else "NULL::BOOLEAN"
+
+        mode = ("CASE WHEN rule IS NULL THEN 'none' "
+                "WHEN NOT (has_response OR has_fields) AND status BETWEEN 200 AND 299 THEN 'unjudged' "
+                "WHEN status IS NULL AND coalesce(tc.error ->> '$', '') <> '' THEN 'error' "
+                "WHEN without_status THEN 'status_free' ELSE 'full' END")
+        # contract_ok by the compiled criteria; _judge adds the reasons of failures (and the uncompiled contracts)
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_t AS SELECT *, CASE mode WHEN 'error' THEN FALSE "
+            f"WHEN 'status_free' THEN {by_rule(self.status_free)} WHEN 'full' THEN {by_rule(self.full)} END AS contract_ok, "
+            "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
+            f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode FROM ("
+            "SELECT t.*, rules.contract, rules.version, rules.rule, "
+            "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
+            "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error ->> '$', '') = '' AS without_status "
+            f"FROM (SELECT *, {good} AS good, "
+            "CASE WHEN json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') THEN try_cast(tc.http_status AS INTEGER) END AS status, "
+            f"{_has('tks', 'response')} AS has_response, "
+            "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, (tc.tool ->> '$') AS name "
+            "FROM (SELECT n, tc, tkeys, ',' || array_to_string(tkeys, ',') || ',' AS tks, seq FROM ("
+            "SELECT n, tc, tk[i] AS tkeys, i - 1 AS seq FROM (SELECT n, tk, unnest(r.tool_calls) AS tc, "
+            "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
+            "WHERE n IN (SELECT n FROM ing_c WHERE good) AND len(r.tool_calls) > 0)))) t "
+            f"LEFT JOIN {rules} rules ON rules.name = t.name))")
+
+    def _business(self) -> None:
+        self.con.execute(
+            "CREATE TEMP TABLE ing_b AS SELECT n, key, kind, "
+            f"regexp_full_match(key, {_text(BUSINESS_NAME.pattern)}) AND NOT list_contains({_list(RESERVED_COLUMNS)}, key) "
+            "AND kind IN ('NULL', 'VARCHAR', 'BOOLEAN', 'UBIGINT', 'BIGINT', 'DOUBLE') "
+            "AND (kind <> 'DOUBLE' OR abs(try_cast(value AS DOUBLE)) < 1e308) AND repeats = 1 AS good "
+            "FROM (SELECT *, json_type(value) AS kind, count(*) OVER (PARTITION BY n, key) AS repeats FROM ("
+            "SELECT n, key, CASE WHEN regexp_full_match(key, '[a-z0-9_]+') THEN json_extract(b, '$.' || key) END AS value "
+            "FROM (SELECT n, r.business AS b, unnest(json_keys(r.business)) AS key FROM ing_p "
+            "WHERE json_type(r.business) = 'OBJECT')))")
+        known = self.store.business_columns()
+        kinds: dict[str, set[str]] = {}
+        for key, kind in self.con.execute(f"SELECT DISTINCT key, kind FROM ing_b WHERE list_contains({_list(SQL_KIND)}, kind)").fetchall():
+            kinds.setdefault(key, set()).add(SQL_KIND[kind])
+        # a business field whose type varies in the block, or differs from the stored column: the Python path
+        # decides in line order which value comes first and which is rejected
+        mixed = [key for key, found in kinds.items() if len(found) > 1 or (key in known and {known[key]} != found)]
+        if mixed:
+            self.con.execute(f"UPDATE ing_b SET good = FALSE WHERE list_contains({_list(mixed)}, key)")
+        self.kinds = {key: next(iter(found)) for key, found in kinds.items() if key not in mixed}
+
+    def _judge(self) -> None:
+        """contract_ok and reasons of every tool call: SQL for compiled criteria; Python for reasons of failures
+        and for contracts whose criteria do not compile."""
+        pending = self.con.execute(
+            "SELECT n, seq, mode, rule, status, body FROM ing_t WHERE mode IN ('full', 'status_free') "
+            "AND coalesce(contract_ok, FALSE) = FALSE AND n IN (SELECT n FROM ing_c WHERE good)").fetchall()
+        if not pending:
+            return
+        import json
+
+        ns, seqs, oks, reasons = [], [], [], []
+        for n, seq, how, rule, status, body in pending:
+            success = self.rules[rule].success
+            if how == "status_free":
+                success, status = {k: v for k, v in success.items() if k != "status"}, 200
+            verdict = judge_response(success, status, None if body is None else json.loads(body))
+            ns.append(n)
+            seqs.append(seq)
+            oks.append(verdict.ok)
+            reasons.append("; ".join(verdict.reasons) or None)
+        self.con.execute("CREATE TEMP TABLE ing_verdicts AS SELECT unnest(?::BIGINT[]) AS n, unnest(?::BIGINT[]) AS seq, "
+                         "unnest(?::BOOLEAN[]) AS ok, unnest(?::VARCHAR[]) AS reasons", [ns, seqs, oks, reasons])
+        self.con.execute("UPDATE ing_t SET contract_ok = v.ok, reasons = v.reasons FROM ing_verdicts v "
+                         "WHERE ing_t.n = v.n AND ing_t.seq = v.seq")
+        self.con.execute("DROP TABLE ing_verdicts")
+
+    def _stage(self) -> None:
+        """batch_calls and batch_tools, shaped like DuckDBCallStore's staged rows, from the good lines."""
+        present = {key for (key,) in self.con.execute(
+            "SELECT DISTINCT key FROM ing_b WHERE kind <> 'NULL' AND n IN (SELECT n FROM ing_c WHERE good)").fetchall()}
+        known = self.store.business_columns()
+        for name in sorted(present):
+            if name not in known:
+                self.store.add_business_column(name, self.kinds[name])
+        business = []
+        for name, kind in self.store.business_columns().items():
+            if name not in present:
+                business.append(f'NULL::{kind} AS "{name}"')
+                continue
+            value = (f"json_extract_string(r.business, '$.{name}')" if kind == "VARCHAR"
+                     else f"try_cast(json_extract(r.business, '$.{name}') AS {kind})")
+            business.append(f"CASE WHEN json_type(r.business) = 'OBJECT' THEN {value} END AS \"{name}\"")
+        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
+               "ELSE r.platform_agent_version::VARCHAR END")
+        self.con.execute(
+            "CREATE TEMP VIEW batch_calls AS SELECT call_id, (r.agent ->> '$') AS agent, "
+            "try_cast(r.bundle_version AS INTEGER) AS bundle_version, (r.environment ->> '$') AS environment, "
+            "(r.caller_key ->> '$') AS caller_key, started AS started_at, ended AS ended_at, day, "
+            "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, (r.outcome ->> '$') AS outcome, "
+            "(r.ended_reason ->> '$') AS ended_reason, escalated, (r.outcome ->> '$') = 'error' AS is_error, "
+            "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]') AS turn_latencies_ms, "
+            "try_cast(r.transcription_confidence AS DOUBLE) AS transcription_confidence, "
+            "try_cast(r.cost_usd AS DOUBLE) AS cost_usd, coalesce(len(r.tool_calls), 0)::INTEGER AS tool_call_count, "
+            "(r.transcript ->> '$') AS transcript, (r.recording_url ->> '$') AS recording_url, "
+            f"{pav} AS platform_agent_version{''.join(', ' + b for b in business)} "
+            "FROM ing_p JOIN ing_c USING (n) WHERE good")
+        self.con.execute(
+            "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
+            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (t.tc.contract_version ->> '$') AS contract_version, "
+            "t.version AS judged_by, t.status AS http_status, "
+            "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
+            "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
+            "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN json(t.tc.arguments) END AS arguments, "
+            "CASE WHEN t.has_response THEN 'sha256:' || sha256(json(coalesce(t.tc.response, 'null'))) END AS response_digest, "
+            "(t.tc.error ->> '$') AS error "
+            "FROM ing_t t "
+            "JOIN (SELECT c.n, b.call_id, b.agent, b.environment, b.bundle_version, b.day FROM batch_calls b "
+            "JOIN ing_c c ON c.call_id = b.call_id WHERE c.good) c ON c.n = t.n")
+
+
+def _block_error(reason: str) -> Exception:
+    import duckdb
+
+    return duckdb.Error(f"the engine could not read this block ({reason})")
+
