@@ -15,14 +15,14 @@ from typing import Any
 
 def canary_traffic(*, agent: str, env: str, salt: str, stable: int, canary: int | None, weight: int,
                    start: dt.datetime, end: dt.datetime, calls: int, seed: int,
-                   faults: Sequence[Any] = (), profile: Any = None) -> list[dict]:
+                   faults: Sequence[Any] = (), profile: Any = None) -> list[dict[str, Any]]:
     """About `calls` call records spread evenly over [start, end), routed by caller to stable or canary."""
     from agentctl.calls.simulate import simulate_calls
     from agentctl.deploy.routing import bucket, on_canary
 
     arms = [(stable, False)] + ([(canary, True)] if canary is not None and weight > 0 else [])
     span = (end - start) / max(calls, 1)
-    out: list[tuple[int, dict]] = []
+    out: list[tuple[int, dict[str, Any]]] = []
     for index, (version, is_canary) in enumerate(arms):
         stream = simulate_calls(agent=agent, env=env, versions={version: 1.0}, start=start.date(), days=1,
                                 calls_per_day=calls, seed=seed * 2 + index, faults=list(faults), profile=profile)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,7 +41,7 @@ def serve(host: str, port: int, envs: tuple[str, ...], workers: int, unsigned: t
     from agentctl.repo import ConfigRepo
     from agentctl.serve.service import serve as run
 
-    def announce(settings: dict) -> None:
+    def announce(settings: dict[str, Any]) -> None:
         for platform in settings["unsigned"]:
             click.secho(f"WARNING: accepting UNSIGNED {platform} requests (--allow-unsigned {platform}); "
                         "anyone who can reach this port can write call records. Never do this in production.",
