@@ -20,7 +20,7 @@ SETTINGS_ENV = "AGENTCTL_SERVE_OPTIONS"  # how worker processes learn the comman
 def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: list[str] | None = None) -> Any:
     """The Service (routing + ingest) for `repo`, with its state loaded once; raises BadInputError on bad settings."""
     from agentctl.calls.record import IngestContext
-    from agentctl.calls.store import DuckDBCallStore, store_path
+    from agentctl.calls.store import open_store
     from agentctl.serve.app import Service
     from agentctl.serve.live import LiveState
     from agentctl.serve.metrics import ServeMetrics
@@ -32,9 +32,10 @@ def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: l
     live = LiveState(repo, settings.environments, settings.poll_interval_s)
     live.refresh()
     metrics = ServeMetrics()
-    path = store_path(repo.root, repo.config.data)
-    DuckDBCallStore(path).close()  # create the store (and its tables) before the first call
-    writer = CallWriter(lambda: DuckDBCallStore(path), retry_s=settings.store_retry_s, on_stored=metrics.stored)
+    root, config = repo.root, repo.config.data
+    # create the store (DuckDB file, or the PostgreSQL tables that replicas share) before the first call
+    open_store(root, config).close()
+    writer = CallWriter(lambda: open_store(root, config), retry_s=settings.store_retry_s, on_stored=metrics.stored)
     return Service(repo, settings, live, writer, metrics, ctx)
 
 
