@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,15 @@ class PostgresCallStore:
                  dsn_env: str = DEFAULT_DSN_ENV) -> None:
         self.path = describe(dsn, schema)  # what ingest and `calls migrate` print: never the password
         self.schema = schema
+        self._key = (os.getpid(), dsn, schema, read_only)
+        idle = _take_idle(self._key)
+        if idle is not None:  # a connection this process opened, migrated and closed a moment ago
+            self.conn, self.version, self.applied = idle[0], idle[1], []
+            try:
+                self._business = self._load_business()
+                return
+            except Exception:  # noqa: BLE001 - it went stale: open a fresh one below
+                idle[0].close()
         self.conn = connect(dsn, schema, dsn_env)
         try:
             from agentctl.calls.migrations import LATEST, apply_migrations, current_version
@@ -151,13 +161,54 @@ class PostgresCallStore:
         return self.conn.execute(placeholders(sql), list(params)).fetchall()
 
     def close(self) -> None:
-        self.conn.close()
+        """Give the connection back: kept idle for the next open in this process (serve's writer opens the
+        store for every group commit), closed when enough are idle or it is not clean."""
+        conn = self.conn
+        if conn.closed:
+            return
+        from psycopg import pq
+
+        evicted = []
+        if conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            with _IDLE_LOCK:
+                _IDLE.append((self._key, conn, self.version))
+                while len(_IDLE) > MAX_IDLE:
+                    evicted.append(_IDLE.pop(0)[1])
+        else:
+            evicted.append(conn)
+        for old in evicted:
+            old.close()
 
     def __enter__(self) -> PostgresCallStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+MAX_IDLE = 4  # connections kept open for reuse, in all of this process
+_IDLE: list[tuple[tuple[Any, ...], Any, int]] = []  # (key, connection, schema version), oldest first
+_IDLE_LOCK = threading.Lock()
+
+
+def _take_idle(key: tuple[Any, ...]) -> tuple[Any, int] | None:
+    with _IDLE_LOCK:
+        for i in range(len(_IDLE) - 1, -1, -1):
+            if _IDLE[i][0] == key:
+                _, conn, version = _IDLE.pop(i)
+                if not conn.closed and not conn.broken:
+                    return conn, version
+                conn.close()
+    return None
+
+
+def close_idle() -> None:
+    """Close the connections kept for reuse."""
+    with _IDLE_LOCK:
+        conns = [conn for _, conn, _ in _IDLE]
+        _IDLE.clear()
+    for conn in conns:
+        conn.close()
 
 
 def open_postgres(source: dict[str, Any], *, read_only: bool = False, migrate: bool = True) -> PostgresCallStore:
@@ -206,11 +257,10 @@ def connect(dsn: str, schema: str | None = None, dsn_env: str = DEFAULT_DSN_ENV)
                             f"check that the server is up and that ${dsn_env} names it") from None
     try:
         conn.adapters.register_loader("numeric", FloatLoader)  # avg() of 0/1 is numeric: read it as DuckDB's DOUBLE
-        conn.execute("SET TimeZone = 'UTC'")
-        conn.execute("SET DateStyle = 'ISO, YMD'")
+        conn.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'")
         if schema:
             name = _ident(schema)
-            if conn.execute("SELECT to_regnamespace(%s) IS NULL", [name]).fetchone()[0]:
+            if conn.execute("SELECT to_regnamespace(%s) IS NOT NULL", [name]).fetchone() != (True,):
                 with conn.transaction():  # replicas starting at once: one creates it
                     conn.execute("SELECT pg_advisory_xact_lock(hashtext('agentctl.schema'))")
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')

@@ -45,8 +45,11 @@ def pg_schema(pg_dsn: str) -> Iterator[str]:
     """A fresh schema of the test database for one test, dropped afterwards."""
     import psycopg
 
+    from agentctl.calls.pgstore import close_idle
+
     name = f"t_{uuid.uuid4().hex[:16]}"
     yield name
+    close_idle()
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 

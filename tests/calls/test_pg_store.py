@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from agentctl.calls import migrations
-from agentctl.calls.pgstore import PostgresCallStore, describe, placeholders
+from agentctl.calls.pgstore import PostgresCallStore, close_idle, describe, placeholders
 from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS
 from agentctl.errors import BadInputError
 from tests.calls.conftest import use_postgres
@@ -57,6 +57,7 @@ def test_replicas_starting_at_once_migrate_exactly_once(pg_dsn: str, pg_schema: 
 def test_a_new_migration_is_applied_once_and_a_newer_store_is_refused(pg_dsn: str, pg_schema: str,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     PostgresCallStore(pg_dsn, schema=pg_schema).close()
+    close_idle()  # a kept connection is known to be migrated: open a new one
     extra = migrations.Migration(migrations.LATEST + 1, "a later column", ("ALTER TABLE calls ADD COLUMN later text",))
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
     monkeypatch.setattr(migrations, "LATEST", extra.version)
@@ -65,6 +66,7 @@ def test_a_new_migration_is_applied_once_and_a_newer_store_is_refused(pg_dsn: st
         assert [m.version for m in store.applied] == [extra.version]
         assert store.business_columns() == {"later": "VARCHAR"}
     monkeypatch.undo()
+    close_idle()
     with pytest.raises(BadInputError, match=f"schema version {extra.version}, newer than this agentctl knows"):
         PostgresCallStore(pg_dsn, schema=pg_schema)
 
