@@ -91,6 +91,7 @@ def main() -> None:
     if not dsn:
         server = pg_server.start()
         dsn = server.dsn
+    os.environ["AGENTCTL_PG_DSN"] = dsn  # `check daily` runs in this process
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     tmp = tempfile.TemporaryDirectory() if args.workdir is None else None
     work = Path(tmp.name) if tmp is not None else args.workdir
@@ -136,8 +137,8 @@ def run(args: Any, dsn: str, schema: str, work: Path, init_repo: Any, point_at_p
     calls_csv, tools_csv = work / "floor-calls.csv", work / "floor-tools.csv"
     con = duckdb.connect(str(duck_repo / ".agentctl" / "calls.duckdb"), read_only=True)
     con.execute(f"COPY (SELECT * REPLACE ('{{' || array_to_string(turn_latencies_ms, ',') || '}}' AS turn_latencies_ms) "
-                f"FROM calls) TO '{calls_csv}' (FORMAT csv)")
-    con.execute(f"COPY tool_calls TO '{tools_csv}' (FORMAT csv)")
+                f"FROM calls) TO '{calls_csv}' (FORMAT csv, HEADER false)")
+    con.execute(f"COPY tool_calls TO '{tools_csv}' (FORMAT csv, HEADER false)")
     con.close()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
