@@ -158,7 +158,8 @@ class PostgresCallStore:
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.conn.execute(placeholders(sql), list(params)).fetchall()
+        rows: list[tuple[Any, ...]] = self.conn.execute(placeholders(sql), list(params)).fetchall()
+        return rows
 
     def close(self) -> None:
         """Give the connection back: kept idle for the next open in this process (serve's writer opens the

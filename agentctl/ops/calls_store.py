@@ -63,11 +63,11 @@ def migrate_store(root: Path) -> MigrateReport:
         with open_postgres(source) as store:
             return MigrateReport("postgres", str(store.path), store.version,
                                  [{"version": m.version, "name": m.name} for m in store.applied])
-    store = open_store(root, config)
+    duck = open_store(root, config)
     try:
-        return MigrateReport("duckdb", str(store.path), SCHEMA_VERSION)
+        return MigrateReport("duckdb", str(duck.path), SCHEMA_VERSION)
     finally:
-        store.close()
+        duck.close()
 
 
 def export_store(root: Path, *, to: str, source: str | None = None, dsn_env: str | None = None,
