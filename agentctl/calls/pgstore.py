@@ -51,6 +51,7 @@ class PostgresCallStore:
         self.path = describe(dsn, schema)  # what ingest and `calls migrate` print: never the password
         self.schema = schema
         self._key = (os.getpid(), dsn, schema, read_only)
+        self._closed = False
         idle = _take_idle(self._key)
         if idle is not None:  # a connection this process opened, migrated and closed a moment ago
             self.conn, self.version, self.applied = idle[0], idle[1], []
@@ -165,8 +166,9 @@ class PostgresCallStore:
         """Give the connection back: kept idle for the next open in this process (serve's writer opens the
         store for every group commit), closed when enough are idle or it is not clean."""
         conn = self.conn
-        if conn.closed:
+        if conn.closed or self._closed:
             return
+        self._closed = True  # closing twice must not hand the connection out twice
         from psycopg import pq
 
         evicted = []

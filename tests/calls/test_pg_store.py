@@ -109,3 +109,13 @@ def test_a_read_only_store_refuses_writes(pg_dsn: str, pg_schema: str) -> None:
     with PostgresCallStore(pg_dsn, schema=pg_schema, read_only=True) as store, \
             pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         store.query("INSERT INTO store_meta VALUES ('x', 'y')")
+
+
+def test_a_store_closed_twice_hands_its_connection_out_once(pg_dsn: str, pg_schema: str) -> None:
+    store = PostgresCallStore(pg_dsn, schema=pg_schema)
+    store.close()
+    store.close()
+    first, second = PostgresCallStore(pg_dsn, schema=pg_schema), PostgresCallStore(pg_dsn, schema=pg_schema)
+    assert first.conn is not second.conn
+    first.close()
+    second.close()
