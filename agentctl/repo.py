@@ -34,7 +34,7 @@ from agentctl.store.results import RESULTS_REF
 from agentctl.validation import load_checks
 
 if TYPE_CHECKING:
-    from agentctl.calls.store import DuckDBCallStore
+    from agentctl.calls.store import CallStore
     from agentctl.deploy.context import Context
     from agentctl.identity import Actor
     from agentctl.model.artifacts import Config, Workspace
@@ -49,7 +49,7 @@ class ConfigRepo:
         self._now = now
         self._configs_at: dict[str, Config] = {}
         self._contexts: dict[tuple[bool, Actor], Context] = {}
-        self._calls: dict[bool, DuckDBCallStore] = {}
+        self._calls: dict[bool, CallStore] = {}
 
     @classmethod
     def discover(cls, repo: str | Path | None = None) -> ConfigRepo:
@@ -143,8 +143,8 @@ class ConfigRepo:
         """The test-results ref store (refs/agentctl/results)."""
         return RefStore(self.root, RESULTS_REF)
 
-    def calls(self, *, read_only: bool = True, memory_limit: str | None = None) -> DuckDBCallStore:
-        """The call store named by `metrics_source`, opened on first use (close with `close()`)."""
+    def calls(self, *, read_only: bool = True, memory_limit: str | None = None) -> CallStore:
+        """The call store named by `metrics_source` (DuckDB or PostgreSQL), opened on first use (close with `close()`)."""
         if read_only not in self._calls:
             self._calls[read_only] = open_store(self.root, self.config.data, read_only=read_only,
                                                 memory_limit=memory_limit)

@@ -9,6 +9,14 @@ variance where one is defined, which the trend test in daily.py needs:
 - kind "rate": a share of 0/1 outcomes — variance p(1-p);
 - kind "mean": an average — variance from var_samp;
 - kind "value": anything else (percentiles, custom SQL) — the trend test uses day-to-day spread.
+
+One dialect layer serves both stores. Metric expressions are written once, in DuckDB SQL (as users
+write `sql:` metrics); `render(sql, dialect)` rewrites the few functions PostgreSQL spells otherwise
+(quantile_cont → percentile_cont … WITHIN GROUP, len → cardinality, list_avg → a subquery over
+unnest). The store's `dialect` attribute (`dialect_of(store)`) picks the variant. Percentiles over
+the per-call latency lists are written `quantile_cont(unnest(turn_latencies_ms), q)`: the builder
+reads them from one `unnest` of the lists (agentctl.calls.judge_sql.latency_p95_sql) joined to the
+main scan, so no list of every sample of a group is ever built.
 """
 
 from __future__ import annotations
@@ -21,13 +29,17 @@ from typing import Any
 
 RATE, MEAN, VALUE = "rate", "mean", "value"
 MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+PG_MISSING_COLUMN = re.compile(r'column "(?:[^"]+\.)?([^"]+)" does not exist')
+DUCKDB, POSTGRES = "duckdb", "postgres"
+# an aggregate over the elements of a list column: read from one unnest of the lists (see aggregate_query)
+UNNESTED = re.compile(r"^(\w+)\(unnest\((\w+)\)(\s*,[^()]*)?\)$")
 
 
 def explain_failure(exc: BaseException) -> str:
     """What to tell a user when the store cannot compute a metric — never a raw database message for
     the common case of a business field no ingested call has carried yet."""
     text = str(exc)
-    missing = MISSING_COLUMN.search(text)
+    missing = MISSING_COLUMN.search(text) or PG_MISSING_COLUMN.search(text)
     if missing:
         return f"no stored call has the field '{missing[1]}' yet (it appears once calls carrying it are ingested)"
     return text.splitlines()[0] if text else type(exc).__name__
@@ -38,7 +50,7 @@ def _rate(condition: str) -> str:
 
 
 def _p(q: float) -> str:
-    return f"list_aggregate(flatten(list(turn_latencies_ms) FILTER (WHERE turn_latencies_ms IS NOT NULL)), 'quantile_cont', {q})"
+    return f"quantile_cont(unnest(turn_latencies_ms), {q})"
 
 
 @dataclass(frozen=True)
@@ -197,9 +209,9 @@ def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequenc
     if agents:
         conditions.append(f"agent IN ({', '.join('?' for _ in agents)})")
         params += list(agents)
-    sql = aggregate_sql(table, metrics, keys=keys, where=" AND ".join(conditions), business=business,
-                        order=True)
-    rows = store.query(sql, params)
+    sql, query_params = aggregate_query(table, metrics, keys=keys, where=" AND ".join(conditions), params=params,
+                                        business=business, order=True, dialect=dialect_of(store))
+    rows = store.query(sql, query_params)
     out = []
     width = len(keys)
     for row in rows:
@@ -214,26 +226,192 @@ def _run(store: Any, table: str, metrics: list[MetricDef], environments: Sequenc
 
 
 def aggregate_sql(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[str], where: str,
-                  business: set[str] | None = None, order: bool = False) -> str:
-    """The one metric query: for each metric its value, n and per-observation variance (columns v_i,
-    n_i, s_i after `keys`), every metric of `table` in one scan, grouped by `keys`.
+                  business: set[str] | None = None, order: bool = False, dialect: str = DUCKDB) -> str:
+    """The one metric query (see aggregate_query) for a `where` without parameters."""
+    return aggregate_query(table, metrics, keys=keys, where=where, business=business, order=order,
+                           dialect=dialect)[0]
+
+
+def aggregate_query(table: str, metrics: Sequence[MetricDef], *, keys: Sequence[str], where: str,
+                    params: Sequence[Any] = (), business: set[str] | None = None, order: bool = False,
+                    dialect: str = DUCKDB) -> tuple[str, list[Any]]:
+    """The one metric query and its parameters: for each metric its value, n and per-observation variance
+    (columns v_i, n_i, s_i after `keys`), every metric of `table` in one scan, grouped by `keys`, in the
+    SQL of `dialect` ("duckdb" or "postgres").
 
     Used by `metrics`, daily checks and the canary arms alike. A conversion metric whose business
-    field has never been recorded reads as no data (NULL), never as a DuckDB binder error; pass
-    `business` (the store's business columns) to get that.
+    field has never been recorded reads as no data (NULL), never as a binder error; pass
+    `business` (the store's business columns) to get that. `params` are those of `where`'s `?`s; a
+    percentile over a list column reads the window a second time (one unnest of the lists), so
+    the returned parameters repeat them.
     """
     selects = []
+    lists: dict[str, dict[int, tuple[str, str]]] = {}  # list column → {metric index: (aggregate, filter)}
     for i, m in enumerate(metrics):
         expr = m.value_sql
         n_expr = m.n_sql
         if business is not None and m.table == "calls" and _missing_business(expr, business):
             expr = n_expr = "NULL"  # the field has never been recorded: no data, not an error
-        filt = f" FILTER (WHERE {m.where})" if m.where else ""
-        variance = f"{m.var_sql}{filt}" if m.var_sql else "NULL"
-        selects += [f"{expr}{filt} AS v{i}", f"{n_expr}{filt} AS n{i}", f"{variance} AS s{i}"]
+        filt = f" FILTER (WHERE {render(m.where, dialect)})" if m.where else ""
+        variance = f"{render(m.var_sql, dialect)}{filt}" if m.var_sql else "NULL"
+        unnested = UNNESTED.match(expr.strip())
+        if unnested:  # its value comes from the unnest subquery below
+            function, column, rest = unnested.groups()
+            lists.setdefault(column, {})[i] = (f"{function}(latency{rest or ''})", m.where)
+        value = "NULL" if unnested else f"{render(expr, dialect)}{filt}"
+        selects += [f"{value} AS v{i}", f"{render(n_expr, dialect)}{filt} AS n{i}", f"{variance} AS s{i}"]
     group = ", ".join(keys)
     sql = f"SELECT {group}, {', '.join(selects)} FROM {table} WHERE {where} GROUP BY {group}"
-    return sql + (f" ORDER BY {group}" if order else "")
+    if not lists:
+        return sql + (f" ORDER BY {group}" if order else ""), list(params)
+    from agentctl.calls.judge_sql import latency_p95_sql
+
+    picks = {i: f"m.v{i}" for i in range(len(metrics))}
+    joins = []
+    for j, (column, wanted) in enumerate(lists.items()):
+        aggregates, carried = {}, {}
+        for i, (aggregate, row_filter) in wanted.items():
+            if row_filter:
+                carried[f"f{i}"] = row_filter
+            aggregates[f"u{i}"] = aggregate + (f" FILTER (WHERE f{i})" if row_filter else "")
+            picks[i] = f"l{j}.u{i}"
+        samples = render(latency_p95_sql(table, tuple(keys), where, column=column, aggregates=aggregates,
+                                         carried=carried), dialect)
+        on = " AND ".join(f"l{j}.{k} = m.{k}" for k in keys)
+        joins.append(f" LEFT JOIN ({samples}) AS l{j} ON {on}")
+    columns = [f"m.{k}" for k in keys] + [c for i in range(len(metrics)) for c in (f"{picks[i]} AS v{i}", f"m.n{i}",
+                                                                                  f"m.s{i}")]
+    outer = f"SELECT {', '.join(columns)} FROM ({sql}) AS m{''.join(joins)}"
+    ordering = f" ORDER BY {', '.join(f'm.{k}' for k in keys)}" if order else ""
+    return outer + ordering, list(params) * (1 + len(lists))
+
+
+def dialect_of(store: Any) -> str:
+    """The SQL a store speaks: its `dialect` attribute ("postgres"), else DuckDB's."""
+    return str(getattr(store, "dialect", DUCKDB))
+
+
+def render(sql: str, dialect: str = DUCKDB) -> str:
+    """`sql` (DuckDB SQL) in `dialect`: on PostgreSQL, the DuckDB functions it lacks become their equivalents."""
+    if dialect == DUCKDB or not sql:
+        return sql
+    if dialect != POSTGRES:
+        raise ValueError(f"unknown SQL dialect '{dialect}'")
+    return _rewrite(sql, _POSTGRES_RULES)
+
+
+def _ordered(function: str, default_q: str | None = None) -> Any:
+    def rule(args: list[str]) -> str | None:
+        if len(args) == 2:
+            value, q = args
+        elif len(args) == 1 and default_q is not None:
+            value, q = args[0], default_q
+        else:
+            return None
+        return f"{function}({q}) WITHIN GROUP (ORDER BY {value})"
+    return rule
+
+
+def _over_elements(aggregate: str) -> Any:
+    return lambda args: f"(SELECT {aggregate}(e) FROM unnest({args[0]}) AS e)" if len(args) == 1 else None
+
+
+_POSTGRES_RULES: dict[str, Any] = {
+    "quantile_cont": _ordered("percentile_cont"),
+    "quantile_disc": _ordered("percentile_disc"),
+    "quantile": _ordered("percentile_disc"),
+    "median": _ordered("percentile_cont", "0.5"),
+    "len": lambda args: f"cardinality({args[0]})" if len(args) == 1 else None,
+    "array_length": lambda args: f"cardinality({args[0]})" if len(args) == 1 else None,
+    "list_avg": _over_elements("avg"),
+    "list_sum": _over_elements("sum"),
+    "list_min": _over_elements("min"),
+    "list_max": _over_elements("max"),
+}
+
+
+def _rewrite(sql: str, rules: dict[str, Any]) -> str:
+    """Replace calls of the functions in `rules` (outside quoted text), innermost arguments first."""
+    out: list[str] = []
+    i, size = 0, len(sql)
+    while i < size:
+        ch = sql[i]
+        if ch in ("'", '"'):
+            end = _quote_end(sql, i)
+            out.append(sql[i:end])
+            i = end
+            continue
+        if ch.isalpha() or ch == "_":
+            j = i
+            while j < size and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            word = sql[i:j]
+            k = j
+            while k < size and sql[k].isspace():
+                k += 1
+            rule = rules.get(word.lower())
+            if rule is not None and k < size and sql[k] == "(" and (i == 0 or sql[i - 1] != "."):
+                close = _paren_end(sql, k)
+                if close is not None:
+                    replaced = rule([_rewrite(arg.strip(), rules) for arg in _split_args(sql[k + 1:close])])
+                    if replaced is not None:
+                        out.append(replaced)
+                        i = close + 1
+                        continue
+            out.append(word)
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _quote_end(sql: str, start: int) -> int:
+    quote, i = sql[start], start + 1
+    while i < len(sql):
+        if sql[i] == quote:
+            if i + 1 < len(sql) and sql[i + 1] == quote:  # '' inside a string
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return len(sql)
+
+
+def _paren_end(sql: str, start: int) -> int | None:
+    depth, i = 0, start
+    while i < len(sql):
+        ch = sql[i]
+        if ch in ("'", '"'):
+            i = _quote_end(sql, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _split_args(text: str) -> list[str]:
+    args, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in ("'", '"'):
+            i = _quote_end(text, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append(text[start:i])
+            start = i + 1
+        i += 1
+    args.append(text[start:])
+    return args if any(a.strip() for a in args) else []
 
 
 def _missing_business(sql: str, business: set[str]) -> bool:

@@ -47,13 +47,24 @@ def fallback_note(names: list[str]) -> str:
     return (f"judged in Python (criteria not expressible in SQL): {', '.join(sorted(names))}" if names else "")
 
 
-def latency_p95_sql(table: str = "calls", group_by: tuple[str, ...] = ("agent", "day"), where: str = "TRUE") -> str:
+def latency_p95_sql(table: str = "calls", group_by: tuple[str, ...] = ("agent", "day"), where: str = "TRUE", *,
+                    column: str = "turn_latencies_ms", aggregates: dict[str, str] | None = None,
+                    carried: dict[str, str] | None = None) -> str:
     """p95 turn latency per group with memory that does not grow with the samples per group:
     `unnest` the per-call lists, then `quantile_cont` (the same values as
-    `list_aggregate(flatten(list(turn_latencies_ms)), 'quantile_cont', 0.95)`, without building one list per group)."""
+    `list_aggregate(flatten(list(turn_latencies_ms)), 'quantile_cont', 0.95)`, without building one list per group).
+
+    The metric SQL builder (agentctl.analysis.metrics) uses it for every percentile over a list column:
+    `aggregates` {alias: aggregate over `latency`} replaces the p95, `carried` {alias: boolean SQL} are
+    row-level columns kept beside each sample (for a metric's FILTER). DuckDB SQL; the builder's dialect
+    layer rewrites `quantile_cont` for PostgreSQL.
+    """
     keys = ", ".join(group_by)
-    return (f"SELECT {keys}, quantile_cont(latency, 0.95) AS p95_turn_latency_ms FROM "
-            f"(SELECT {keys}, unnest(turn_latencies_ms) AS latency FROM {table} WHERE {where}) GROUP BY {keys}")
+    selects = ", ".join(f"{sql} AS {name}" for name, sql in (aggregates or {"p95_turn_latency_ms":
+                                                                          "quantile_cont(latency, 0.95)"}).items())
+    extra = "".join(f", ({sql}) AS {name}" for name, sql in (carried or {}).items())
+    return (f"SELECT {keys}, {selects} FROM "
+            f"(SELECT {keys}, unnest({column}) AS latency{extra} FROM {table} WHERE {where}) AS samples GROUP BY {keys}")
 
 
 def _criterion(criterion: dict[str, Any], body: str) -> str | None:

@@ -45,7 +45,11 @@ class BatchResult:
 
 
 class CallStore(Protocol):
-    """What ingest, metrics and checks need from a call store."""
+    """What ingest, metrics and checks need from a call store: DuckDBCallStore here, PostgresCallStore in
+    agentctl/calls/pgstore.py. A store may say which SQL it speaks with a `dialect` attribute ("postgres");
+    without one it is DuckDB (see agentctl.analysis.metrics.dialect_of)."""
+
+    path: Any  # where it lives, as shown to a user (a file, or a DSN without its password)
 
     def business_columns(self) -> dict[str, str]:
         """Business outcome columns and their SQL types (BOOLEAN, DOUBLE, VARCHAR)."""
@@ -57,7 +61,15 @@ class CallStore(Protocol):
         """Upsert by call_id: new calls are stored, later events merge into stored ones (see merge_rows)."""
         ...
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of `sql`, written with `?` placeholders in SQL both backends run (see docs/postgres.md)."""
+        ...
+
+    def seen_events(self, fingerprints: list[int]) -> set[int]:
+        """Which event fingerprints are stored already (ingest skips those lines unparsed)."""
+        ...
+
+    def remember_events(self, fingerprints: list[int]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -288,8 +300,14 @@ def sql_type_of(value: Any) -> str | None:
 
 
 def open_store(root: Path, config: dict[str, Any], *, read_only: bool = False,
-               memory_limit: str | None = None) -> DuckDBCallStore:
-    """The store named by `metrics_source` in agentctl.yaml; read-only opens of a missing file give an empty store."""
+               memory_limit: str | None = None) -> CallStore:
+    """The store named by `metrics_source` in agentctl.yaml: DuckDB (default; read-only opens of a missing
+    file give an empty store) or PostgreSQL (`type: postgres`, DSN from the `dsn_env` variable)."""
+    source = config.get("metrics_source") or {}
+    if isinstance(source, dict) and source.get("type") == "postgres":
+        from agentctl.calls.pgstore import open_postgres
+
+        return open_postgres(source, read_only=read_only)
     path = store_path(root, config)
     if read_only and not path.exists():
         return DuckDBCallStore(None)

@@ -1,5 +1,6 @@
 """Per-arm aggregates for the judge: one SQL query per table, grouped by bundle version, built by the
-one metric SQL builder (agentctl.analysis.metrics.aggregate_sql) that `metrics` and daily checks use.
+one metric SQL builder (agentctl.analysis.metrics.aggregate_query) that `metrics` and daily checks use, in the
+store's SQL dialect (DuckDB or PostgreSQL).
 
 The judge needs, per metric and arm, n and successes (rates) or n, sum and sum of squares (means).
 Metric definitions (agentctl.analysis.metrics) give each metric as an aggregate value expression, an
@@ -22,7 +23,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from agentctl.analysis.metrics import aggregate_sql, explain_failure
+from agentctl.analysis.metrics import aggregate_query, dialect_of, explain_failure
 from agentctl.analysis.sequential import ArmStats
 
 
@@ -105,8 +106,9 @@ def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, v
                  f"AND day BETWEEN ? AND ? AND call_id IN (SELECT call_id FROM calls WHERE {window})")
         query_params = [agent, env, *versions, first, last, *params]
     keys = ["bundle_version", *([key] if key else [])]
-    sql = aggregate_sql(table, group, keys=keys, where=where, business=set(store.business_columns()))
-    rows: list[tuple[Any, ...]] = store.query(sql, query_params)
+    sql, all_params = aggregate_query(table, group, keys=keys, where=where, params=query_params,
+                                      business=set(store.business_columns()), dialect=dialect_of(store))
+    rows: list[tuple[Any, ...]] = store.query(sql, all_params)
     return rows
 
 

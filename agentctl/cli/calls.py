@@ -71,6 +71,75 @@ def ingest(files: tuple[str, ...], fmt: str, rejects: Path | None, agent: str | 
     return 0
 
 
+@calls.command()
+@repo_option
+@json_option
+def migrate(repo: Path | None, as_json: bool) -> int:
+    """Create the call store's tables or upgrade them to this agentctl's schema.
+
+    On PostgreSQL (`metrics_source: {type: postgres}`) this applies the pending versioned
+    migrations, each in one transaction under an advisory lock, so replicas starting at once
+    are safe; writes apply them too, this runs them ahead (e.g. in a deploy step). On DuckDB
+    the file and its tables are created as on the first ingest.
+
+    \b
+    Examples:
+      agentctl calls migrate
+      AGENTCTL_PG_DSN=postgresql://agentctl@db.internal/calls agentctl calls migrate --json
+    """
+    from agentctl.ops.calls_store import migrate_store
+
+    report = migrate_store(root_from(repo))
+    if as_json:
+        emit_json(report.to_dict())
+        return 0
+    applied = ", ".join(f"{m['version']} ({m['name']})" for m in report.applied)
+    click.echo(f"{report.store}: schema version {report.version}" + (f"; applied {applied}" if applied
+                                                                        else "; up to date"))
+    return 0
+
+
+@calls.command()
+@click.option("--to", "to", type=click.Choice(["postgres", "duckdb"]), required=True, help="The store to copy into.")
+@click.option("--from", "source", type=click.Choice(["duckdb", "postgres"]), default=None,
+              help="The store to copy from (default: the one metrics_source names).")
+@click.option("--dsn-env", default=None, help="PostgreSQL side: variable holding the DSN (default: metrics_source.dsn_env "
+                                              "or AGENTCTL_PG_DSN).")
+@click.option("--schema", default=None, help="PostgreSQL side: the schema (default: metrics_source.schema, else the "
+                                             "search path).")
+@click.option("--path", default=None, help="DuckDB side: the store file (default: metrics_source.path or "
+                                           ".agentctl/calls.duckdb).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="Rows per transaction.")
+@repo_option
+@json_option
+def export(to: str, source: str | None, dsn_env: str | None, schema: str | None, path: str | None, batch_size: int,
+           repo: Path | None, as_json: bool) -> int:
+    """Copy every stored call from one call store into another (DuckDB ⇄ PostgreSQL).
+
+    Calls keep their business columns, original source and ingest time, tool calls and the
+    fingerprints of ingested events. A call already in the target is left as it is, so an
+    interrupted export finishes when run again. Switch `metrics_source` afterwards.
+
+    \b
+    Examples:
+      agentctl calls export --to postgres
+      agentctl calls export --to postgres --from duckdb --schema voice --json
+      agentctl calls export --to duckdb --from postgres --path .agentctl/calls.duckdb
+    """
+    from agentctl.ops.calls_store import export_store
+
+    report = export_store(root_from(repo), to=to, source=source, dsn_env=dsn_env, schema=schema, path=path,
+                          batch_size=batch_size)
+    if as_json:
+        emit_json(report.to_dict())
+        return 0
+    skipped = f", {report.skipped:,} already there" if report.skipped else ""
+    click.echo(f"copied {report.calls:,} calls ({report.tool_calls:,} tool calls, {report.events:,} event "
+               f"fingerprints){skipped}: {report.source} → {report.target} in {report.seconds:.1f} s")
+    return 0
+
+
 @contextlib.contextmanager
 def _progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
     """A live count of records read on a terminal's stderr; nothing when piped."""

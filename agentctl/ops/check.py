@@ -136,11 +136,11 @@ def _day_data(store: DuckDBCallStore, defs: list[MetricDef], envs: list[str], da
     marks = ", ".join("?" for _ in envs)
     # every tool call nobody could judge is reported: no contract, or no response body to judge
     unjudged = store.query("SELECT environment, agent, tool, reasons, count(*) FROM tool_calls WHERE day = ? "
-                           f"AND contract_ok IS NULL AND environment IN ({marks}) GROUP BY ALL ORDER BY ALL",
+                           f"AND contract_ok IS NULL AND environment IN ({marks}) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4, 5",
                            [day, *envs])
     gaps = store.query("SELECT environment, agent, tool, bundle_version, count(contract_ok), "
                        "count(*) FILTER (WHERE http_ok AND contract_ok = false) FROM tool_calls WHERE day = ? "
-                       f"AND environment IN ({marks}) GROUP BY ALL ORDER BY ALL", [day, *envs])
+                       f"AND environment IN ({marks}) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4, 5, 6", [day, *envs])
     return _DayData(versions, unjudged, gaps)
 
 

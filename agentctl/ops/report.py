@@ -95,7 +95,7 @@ def monthly_report(repo: ConfigRepo, *, month: str | None = None, agents: list[s
     """Write the month's business review into `out` (default reports/<month>/) and return what it found."""
     from zoneinfo import ZoneInfo
 
-    from agentctl.analysis.metrics import compile_metric
+    from agentctl.analysis.metrics import compile_metric, dialect_of, render
     from agentctl.ops.metrics import monitored_environments
     from agentctl.report import cadence
     from agentctl.report.document import Document, Heading, Paragraph, table
@@ -123,11 +123,11 @@ def monthly_report(repo: ConfigRepo, *, month: str | None = None, agents: list[s
     out_dir.mkdir(parents=True, exist_ok=True)
     store = repo.calls()
     chosen = list(agents or agents_with_calls(store, envs, window_first, last) or sorted(workspace.agents))
-    value_sql = metric.value_sql
+    value_sql = render(metric.value_sql, dialect_of(store))  # DuckDB or PostgreSQL
     try:
         store.query(f"SELECT {value_sql} FROM calls WHERE false")
     except Exception as exc:  # noqa: BLE001 - e.g. the business field was never recorded: no data, not a crash
-        value_sql = "CAST(NULL AS DOUBLE)"
+        value_sql = "CAST(NULL AS DOUBLE PRECISION)"
         report_note = f"{metric.name} cannot be computed from the stored calls ({str(exc).splitlines()[0]})"
     else:
         report_note = ""

@@ -120,7 +120,7 @@ def _calls(store: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     columns = ["call_id", "bundle_version", "outcome", "handle_time_s", "started_at"]
     # fixed columns in newer stores, business columns in older ones: whichever the calls table has
     present = {row[0] for row in store.query("SELECT column_name FROM information_schema.columns "
-                                             "WHERE table_name = 'calls'")}
+                                             "WHERE table_name = 'calls' AND table_schema = current_schema()")}
     extra = [name for name in RECORD_FIELDS if name in present]
     marks = ", ".join("?" for _ in ids)
     rows = store.query(f"SELECT {', '.join(columns + [chr(34) + e + chr(34) for e in extra])} FROM calls "

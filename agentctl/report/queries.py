@@ -1,7 +1,8 @@
 """The aggregates behind the report, as SQL the call store runs (one row per day, week or month).
 
 Each function returns plain rows; the CSV files beside the charts are exactly these rows, so a
-hand-written DuckDB query over the same store gives the same numbers.
+hand-written query over the same store gives the same numbers. The SQL runs on DuckDB and PostgreSQL
+alike; `value_sql` comes rendered for the store's dialect (agentctl.analysis.metrics.render).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def cost_sql(cost: dict[str, Any]) -> str:
 def cost_by_month(store: Any, scope: Scope, value_sql: str, cost: dict[str, Any]) -> list[MonthCost]:
     """Calls, successes and spend per calendar month (successes = Σ of the outcome expression per call)."""
     where, params = scope.where()
-    rows = store.query(f"SELECT strftime(day, '%Y-%m') AS month, count(*) AS calls, "
+    rows = store.query(f"SELECT substr(CAST(day AS VARCHAR), 1, 7) AS month, count(*) AS calls, "
                        f"{value_sql} * count(*) AS successes, {cost_sql(cost)} AS cost "
                        f"FROM calls WHERE {where} GROUP BY month ORDER BY month", params)
     return [MonthCost(month, int(calls), float(successes or 0.0), float(spend or 0.0))

@@ -153,3 +153,38 @@ def test_a_broken_variance_sql_points_at_its_line(example_repo: RepoDir) -> None
     errors = [str(d) for d in validate_repo(example_repo.path).errors]
     assert any(e.startswith(f"agentctl.yaml:{line}:") and "metric 'cost_per_minute': SQL does not work" in e
                for e in errors), errors
+
+
+def test_the_dialect_layer_rewrites_only_what_postgres_spells_otherwise() -> None:
+    from agentctl.analysis.metrics import render
+
+    sql = ("quantile_cont(latency_ms, 0.95) + median(x) + len(turn_latencies_ms) "
+           "+ ln(greatest(list_avg(turn_latencies_ms), 1)) + count(*) FILTER (WHERE tool = 'len(a)')")
+    assert render(sql, "duckdb") == sql
+    assert render(sql, "postgres") == (
+        "percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) + percentile_cont(0.5) WITHIN GROUP (ORDER BY x) "
+        "+ cardinality(turn_latencies_ms) + ln(greatest((SELECT avg(e) FROM unnest(turn_latencies_ms) AS e), 1)) "
+        "+ count(*) FILTER (WHERE tool = 'len(a)')")
+
+
+def test_turn_latency_percentiles_come_from_one_unnest_and_match_the_list_aggregate() -> None:
+    import duckdb
+
+    from agentctl.analysis.metrics import aggregate_query, compile_metric
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE calls AS SELECT 'production' AS environment, 'a' AS agent, (i % 3) AS bundle_version, "
+                "CASE WHEN i % 7 = 0 THEN NULL ELSE [i * 1.0, i * 2.0, i * 0.5] END AS turn_latencies_ms, "
+                "i % 5 = 0 AS is_error FROM range(400) t(i)")
+    metrics = [compile_metric("p50", {"builtin": "turn_latency_p50"}), compile_metric("e", {"builtin": "error_rate"}),
+               compile_metric("p95", {"builtin": "turn_latency_p95"})]
+    sql, params = aggregate_query("calls", metrics, keys=["environment", "bundle_version"],
+                                  where="environment = ?", params=["production"], order=True)
+    assert params == ["production", "production"] and sql.count("unnest(turn_latencies_ms)") == 1
+    got = con.execute(sql, params).fetchall()
+    old = con.execute("SELECT environment, bundle_version, "
+                      "list_aggregate(flatten(list(turn_latencies_ms)), 'quantile_cont', 0.5), "
+                      "sum(len(turn_latencies_ms)), avg(CASE WHEN is_error THEN 1.0 ELSE 0.0 END), "
+                      "list_aggregate(flatten(list(turn_latencies_ms)), 'quantile_cont', 0.95) "
+                      "FROM calls GROUP BY ALL ORDER BY ALL").fetchall()
+    assert [(r[0], r[1], r[2], r[3], r[5], r[8]) for r in got] == [tuple(r) for r in old]
