@@ -44,7 +44,7 @@ from agentctl.store.refstore import Author, Change, RefStore
 
 if TYPE_CHECKING:
     from agentctl.analysis.metrics import MetricDef
-    from agentctl.calls.store import DuckDBCallStore
+    from agentctl.calls.store import CallStore
     from agentctl.model.artifacts import Config
     from agentctl.repo import ConfigRepo
     from agentctl.runbooks.book import Runbook
@@ -128,7 +128,7 @@ def _check(repo: ConfigRepo, date: str | None, env: str | None, post: bool, mark
     return report
 
 
-def _day_data(store: DuckDBCallStore, defs: list[MetricDef], envs: list[str], day: dt.date) -> _DayData:
+def _day_data(store: CallStore, defs: list[MetricDef], envs: list[str], day: dt.date) -> _DayData:
     versions: dict[tuple[str, str, str], dict[int, DayPoint]] = {}
     for v in compute(store, defs, envs, day, day, by="version"):
         if v.value is not None and not v.error:
