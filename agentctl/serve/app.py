@@ -88,6 +88,9 @@ class Service:
         from agentctl.errors import NotFoundError
 
         router = self.live.routers.get(route.env)
+        if router is None and not self.live.loaded:
+            raise Refused(503, f"no trusted deployment state is loaded yet: {self.live.error or 'starting'}",
+                          "see /readyz")
         if router is None:
             raise Refused(404, f"environment '{route.env}' is not served here",
                           f"serve it: agentctl serve --env {route.env}")

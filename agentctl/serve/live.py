@@ -11,7 +11,9 @@ commit and content hash each version had when it was deployed). A state in which
 version's bundle in this clone is not the pinned one — a moved tag, a clone that lacks the
 released tags — or cannot be loaded at all is never served: the last good state keeps serving
 and /readyz says which bundle and why (on the very first load there is no good state yet, and
-those bundles answer 503).
+those bundles answer 503). The same holds for a state resting on a forged deployment record (or, under
+`policy.require_signed`, an unsigned one): it is never served, and before any trusted state is loaded
+every routed call answers 503.
 """
 
 from __future__ import annotations
@@ -67,8 +69,14 @@ class LiveState:
                 routers = {env: Router.from_snapshot(self.repo.root, env, self.repo.config.environments[env],
                                                      snapshot, self._configs) for env in self.environments}
                 problems = _prewarm(routers)
+                distrust = self._untrusted(routers)
             except Exception as exc:  # noqa: BLE001 - keep serving the last good state, say why on /readyz
                 self.error = f"cannot read deployment state at {str(head)[:12]}: {exc}"
+                return False
+            if distrust:  # a forged record (or, under require_signed, an unsigned one): never served
+                self.refused = head
+                self.error = (f"deployment state {str(head)[:12]} is not served: {distrust}"
+                              + (f"; still serving {str(self.commit)[:12]}" if self.loaded else ""))
                 return False
             if problems and self.loaded:
                 self.refused = head
@@ -80,6 +88,19 @@ class LiveState:
             self.reloads += 1
             self.error = fetch_error or ("; ".join(problems) if problems else None)
             return True
+
+    def _untrusted(self, routers: dict[str, Router]) -> str | None:
+        """Why the state on the ref cannot be trusted (see agentctl.deploy.signing), or None. Costs nothing
+        while nobody signs; signature verdicts are cached per record, so a poll re-checks only new records."""
+        from agentctl.deploy.signing import require_trusted_state
+        from agentctl.errors import AgentctlError
+
+        for env, router in routers.items():
+            try:
+                require_trusted_state(self.repo.root, self.repo.config, env, list(router.states), "serve")
+            except AgentctlError as exc:
+                return exc.message
+        return None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="agentctl-state-poller", daemon=True)

@@ -259,3 +259,28 @@ def test_a_state_whose_bundle_is_not_the_pinned_one_is_never_served(live: LiveSe
                              if router.assign(AGENT, f"+1888{i:07d}")[0] == "stable")
         assert assistant_bundle(client, stable_caller) == f"{AGENT}@v1"
         assert assistant_bundle(client, canary_caller) == f"{AGENT}@v2"
+
+
+def test_under_require_signed_a_state_of_unsigned_records_is_never_served(canary_repo: RepoDir, tmp_path: Path) -> None:
+    """policy.require_signed: the canary's records were written unsigned, so serve loads no state at all —
+    /readyz says why (503) and a call is answered 503, never routed by a state nobody can vouch for."""
+    from tests.deploy.builders import give_signing_keys, make_key
+    from tests.serve.conftest import start_server
+
+    _, public = make_key(tmp_path / "keys", "ines")
+    give_signing_keys(canary_repo, {"ines": public}, require_signed=True)
+    server = start_server(canary_repo.path)
+    try:
+        with server.client() as client:
+            ready = client.get("/readyz")
+            assert ready.status_code == 503
+            body = ready.json()
+            assert body["status"] == "not ready" and body["state_commit"] is None
+            assert body["error"].startswith(f"deployment state {str(body['refused_state'])[:12]} is not served: "
+                                            "serve refused: ")
+            assert "unsigned" in body["error"]
+            answer = client.post("/webhooks/vapi", json=vapi_assistant_request("+15550001111"), headers=VAPI)
+            assert answer.status_code == 503
+            assert answer.json()["error"].startswith("no trusted deployment state is loaded yet: deployment state ")
+    finally:
+        server.stop()
