@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentctl.calls.record import CallRows, RecordError
-from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS, BatchResult, merge_rows
+from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS, BatchResult, merge_batch
 from agentctl.errors import BadInputError
 
 DEFAULT_DSN_ENV = "AGENTCTL_PG_DSN"
@@ -223,24 +223,6 @@ def open_postgres(source: dict[str, Any], *, read_only: bool = False, migrate: b
                             f"export {env}=postgresql://USER@HOST:5432/DBNAME (the DSN stays out of the repo; "
                             "a password goes in ~/.pgpass or PGPASSWORD)")
     return PostgresCallStore(dsn, schema=source.get("schema"), read_only=read_only, migrate=migrate, dsn_env=env)
-
-
-def merge_batch(rows: Sequence[CallRows]) -> tuple[list[CallRows], int, int]:
-    """(one merged row per call in arrival order, duplicates, merges) — DuckDBCallStore.append's first step."""
-    unique: dict[str, CallRows] = {}
-    duplicates = updated = 0
-    for row in rows:
-        call_id = row.call["call_id"]
-        earlier = unique.get(call_id)
-        if earlier is None:
-            unique[call_id] = row
-            continue
-        merged = merge_rows(earlier, row)
-        if merged == earlier:
-            duplicates += 1
-        else:
-            unique[call_id], updated = merged, updated + 1
-    return list(unique.values()), duplicates, updated
 
 
 def connect(dsn: str, schema: str | None = None, dsn_env: str = DEFAULT_DSN_ENV) -> Any:

@@ -120,20 +120,7 @@ class DuckDBCallStore:
         self._business[name] = sql_type
 
     def append(self, rows: Sequence[CallRows], source: str, ingested_at: Any) -> BatchResult:
-        unique: dict[str, CallRows] = {}
-        duplicates = updated = 0
-        for row in rows:  # several events of one call in a batch merge in arrival order
-            call_id = row.call["call_id"]
-            earlier = unique.get(call_id)
-            if earlier is None:
-                unique[call_id] = row
-                continue
-            merged = merge_rows(earlier, row)
-            if merged == earlier:
-                duplicates += 1
-            else:
-                unique[call_id], updated = merged, updated + 1
-        batch = list(unique.values())
+        batch, duplicates, updated = merge_batch(rows)  # several events of one call merge in arrival order
         if not batch:
             return BatchResult(0, duplicates, updated)
         fixed = [n for n, _ in CALL_COLUMNS if n not in ("source", "ingested_at")]
@@ -282,6 +269,24 @@ def _column(values: list[Any]) -> Any:
     else:
         array[:] = values
     return array
+
+
+def merge_batch(rows: Sequence[CallRows]) -> tuple[list[CallRows], int, int]:
+    """(one merged row per call in arrival order, duplicates, merges): the first step of every store's append."""
+    unique: dict[str, CallRows] = {}
+    duplicates = updated = 0
+    for row in rows:
+        call_id = row.call["call_id"]
+        earlier = unique.get(call_id)
+        if earlier is None:
+            unique[call_id] = row
+            continue
+        merged = merge_rows(earlier, row)
+        if merged == earlier:
+            duplicates += 1
+        else:
+            unique[call_id], updated = merged, updated + 1
+    return list(unique.values()), duplicates, updated
 
 
 def merge_rows(earlier: CallRows, later: CallRows) -> CallRows:

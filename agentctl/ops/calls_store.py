@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,28 +94,20 @@ def export_store(root: Path, *, to: str, source: str | None = None, dsn_env: str
     from agentctl.calls.store import DuckDBCallStore, store_path
 
     duck_path = store_path(root, duck_config)
-    if source == "duckdb":
-        if not duck_path.exists():
-            raise BadInputError(f"no DuckDB call store at {duck_path}", "ingest calls first, or pass --path")
-        reader: Any = DuckDBCallStore(duck_path, read_only=True)
-        writer: Any = None
-        try:
-            writer = open_postgres(pg)
-            counts = _copy(reader, writer, batch_size)
-        finally:
-            reader.close()
-            if writer is not None:
-                writer.close()
-    else:
-        reader = open_postgres(pg, read_only=True)
-        writer = None
-        try:
-            writer = DuckDBCallStore(duck_path)
-            counts = _copy(reader, writer, batch_size)
-        finally:
-            reader.close()
-            if writer is not None:
-                writer.close()
+    if source == "duckdb" and not duck_path.exists():
+        raise BadInputError(f"no DuckDB call store at {duck_path}", "ingest calls first, or pass --path")
+    openers: dict[str, Callable[[bool], Any]] = {
+        "duckdb": lambda read_only: DuckDBCallStore(duck_path, read_only=read_only),
+        "postgres": lambda read_only: open_postgres(pg, read_only=read_only)}
+    reader: Any = openers[source](True)
+    writer: Any = None
+    try:
+        writer = openers[to](False)
+        counts = _copy(reader, writer, batch_size)
+    finally:
+        reader.close()
+        if writer is not None:
+            writer.close()
     return ExportReport(str(reader.path), str(writer.path), *counts, round(time.perf_counter() - started, 3))
 
 
