@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agentctl.cli.options import env_option, json_option, repo_option
 from agentctl.cli.render import emit_json, plural, table
+
+if TYPE_CHECKING:
+    from agentctl.analysis.daily import Finding
 
 
 @click.group()
@@ -56,8 +61,7 @@ def daily(date: str | None, env: str | None, fmt: str, markdown_path: Path | Non
         click.echo(render_markdown(report), nl=False)
     else:
         table(["status", "metric", "env", "agent", "value", "n", "threshold", "trend", "owner", "runbook"],
-              [(f.status, f.metric, f.environment, f.agent, format_value(f.value), f"{f.n:,}", f.threshold, f.trend,
-                f.owner, f.runbook) for f in report.findings], title=f"daily check {report.date}")
+              _rows(report.findings, format_value), title=f"daily check {report.date}")
         for finding in report.breached:
             click.echo(f"✗ {finding.metric} ({finding.agent}, {finding.environment}): {finding.detail} "
                        f"— owner {finding.owner or 'nobody'}")
@@ -74,6 +78,30 @@ def daily(date: str | None, env: str | None, fmt: str, markdown_path: Path | Non
     if report.webhook is not None and not report.webhook.get("ok"):
         click.echo(f"agentctl: webhook not delivered: {report.webhook.get('error')}", err=True)
     return 0 if report.ok else 1
+
+
+FOLD_AT = 5  # this many agents without data for one metric share a table row
+
+
+def _rows(findings: list[Finding], format_value: Callable[[float | None], str]) -> list[tuple[Any, ...]]:
+    """One table row per finding, except that a metric with no data for FOLD_AT or more agents of one
+    environment is one row naming how many (a repo of 200 agents would otherwise print a page of "no-data")."""
+    silent: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.status == "no-data" and f.version is None:
+            silent.setdefault((f.metric, f.environment), []).append(f)
+    rows: list[tuple[Any, ...]] = []
+    shown: set[tuple[str, str]] = set()
+    for f in findings:
+        group = silent.get((f.metric, f.environment), []) if f.status == "no-data" and f.version is None else []
+        if len(group) < FOLD_AT:
+            rows.append((f.status, f.metric, f.environment, f.agent, format_value(f.value), f"{f.n:,}", f.threshold,
+                         f.trend, f.owner, f.runbook))
+        elif (f.metric, f.environment) not in shown:
+            shown.add((f.metric, f.environment))
+            rows.append((f.status, f.metric, f.environment, f"{len(group)} agents", format_value(None), "0", f.threshold,
+                         f.trend, f.owner, f.runbook))
+    return rows
 
 
 @check.command()

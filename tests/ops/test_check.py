@@ -198,3 +198,17 @@ def test_ack_refuses_a_malformed_finding_id(canary_repo: RepoDir, cli, monkeypat
     result = cli("check", "ack", "sms_success", "--note", "x", cwd=canary_repo.path)
     assert result.exit_code == 2
     assert result.stderr.startswith("agentctl: 'sms_success' is not a finding id — copy it from `agentctl check daily`")
+
+
+def test_a_metric_silent_for_many_agents_is_one_table_row(example_repo: RepoDir, cli) -> None:
+    """Six silent agents: the table folds each metric's no-data rows into one row naming how many agents
+    (a 200-agent repo would print a page of them); --json still lists every finding."""
+    agent = example_repo.read("bundles/install-reminder/agent.yaml")
+    example_repo.gen({f"bundles/agent-{i}/agent.yaml": agent.replace("name: install-reminder", f"name: agent-{i}")
+                      for i in range(5)}, commit="five more agents")
+    text = cli("check", "daily", "--date", "2026-03-10", "--no-post", cwd=example_repo.path)
+    assert text.exit_code == 1
+    rows = [line for line in text.stdout.splitlines() if "error_rate" in line and "no-data" in line]
+    assert len(rows) == 1 and "6 agents" in rows[0], text.stdout
+    findings = json.loads(cli("check", "daily", "--date", "2026-03-10", "--json", cwd=example_repo.path).stdout)["findings"]
+    assert len([f for f in findings if f["metric"] == "error_rate"]) == 6
