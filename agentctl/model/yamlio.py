@@ -154,7 +154,39 @@ def parse_text(text: str, relpath: str) -> Document:
 MAX_DEPTH = 64  # no config file nests deeper than ~8; the limit keeps recursion far from Python's stack
 
 _NOT_FAST = object()
-_COLON_IN_WORD = re.compile(r":[^\s]")
+_FLOW_RISK = re.compile(r"""[\[\]{}'"]|:[^\s]""")
+
+
+_QUOTE_END = {"'": re.compile(r"(?:[^']|'')*'"), '"': re.compile(r'(?:[^"\\]|\\.)*"', re.S)}
+
+
+def _colon_in_flow(text: str) -> bool:
+    """Whether a flow collection (`[...]`, `{...}`) may hold a plain scalar with a colon in it (`{k: 12:30}`,
+    `[http://x]`): PyYAML's newer libyaml reads those, ruamel refuses them. Quoted scalars inside a flow are
+    skipped; a bracket that never closes (prose, a comment) makes every later colon count, which only ever
+    sends a file down the full path. Colons outside flows (URLs in block values) do not count."""
+    depth, pos = 0, 0
+    while (match := _FLOW_RISK.search(text, pos)) is not None:
+        token, pos = match.group(), match.end()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            continue
+        elif token == "'":
+            close = _QUOTE_END["'"].search(text, pos)
+            if close is None:
+                return True
+            pos = close.end()
+        elif token == '"':
+            close = _QUOTE_END['"'].search(text, pos)
+            if close is None:
+                return True
+            pos = close.end()
+        else:
+            return True
+    return False
 _LONG_FRACTION = re.compile(r"\.[0-9]{7}")
 
 
@@ -267,7 +299,7 @@ def _fast_load(text: str) -> Any:
     """
     if "!!" in text or "!<" in text or ("&" in text and "*" in text) or text[:1] == "%" or "\n%" in text:
         return _NOT_FAST  # standard tags, aliases (the alias-bomb guard) and directives: ruamel's answer
-    if ("[" in text or "{" in text) and _COLON_IN_WORD.search(text):
+    if ("[" in text or "{" in text) and _colon_in_flow(text):
         return _NOT_FAST  # `{k: 12:30}`: PyYAML's newer libyaml reads it, ruamel's refuses it
     try:
         import yaml
