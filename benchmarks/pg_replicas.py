@@ -235,21 +235,12 @@ def main() -> None:
     from benchmarks.deploy_fixture import make_canary_repo
     from tests.calls import pg_server
 
-    server = None
-    dsn = os.environ.get("AGENTCTL_TEST_PG_DSN")
-    if not dsn:
-        server = pg_server.start()
-        dsn = server.dsn
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = make_canary_repo(Path(tmp) / "repo")
-            point_at_postgres(root, schema)
-            outcome, store, sent = run(root, dsn, schema, calls=args.calls, replicas=args.replicas,
-                                       clients=args.clients, seed=args.seed, log_dir=Path(tmp))
-    finally:
-        if server is not None:
-            server.stop()
+    with pg_server.running() as dsn, tempfile.TemporaryDirectory() as tmp:
+        root = make_canary_repo(Path(tmp) / "repo")
+        point_at_postgres(root, schema)
+        outcome, store, sent = run(root, dsn, schema, calls=args.calls, replicas=args.replicas,
+                                   clients=args.clients, seed=args.seed, log_dir=Path(tmp))
     print(f"{args.replicas} serve replicas, one PostgreSQL, {args.calls:,} calls as {sent:,} webhooks "
           f"({args.clients} concurrent clients):")
     print(f"  {sent / outcome.seconds:9,.0f} webhooks/s   {args.calls / outcome.seconds:9,.0f} calls/s   "

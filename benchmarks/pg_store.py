@@ -86,27 +86,21 @@ def main() -> None:
     from benchmarks.pg_replicas import point_at_postgres
     from tests.calls import pg_server
 
-    server = None
-    dsn = os.environ.get("AGENTCTL_TEST_PG_DSN")
-    if not dsn:
-        server = pg_server.start()
-        dsn = server.dsn
-    os.environ["AGENTCTL_PG_DSN"] = dsn  # `check daily` runs in this process
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     tmp = tempfile.TemporaryDirectory() if args.workdir is None else None
     work = Path(tmp.name) if tmp is not None else args.workdir
     work.mkdir(parents=True, exist_ok=True)
-    try:
-        run(args, dsn, schema, work, init_repo, point_at_postgres)
-    finally:
-        import psycopg
+    with pg_server.running() as dsn:
+        os.environ["AGENTCTL_PG_DSN"] = dsn  # `check daily` runs in this process
+        try:
+            run(args, dsn, schema, work, init_repo, point_at_postgres)
+        finally:
+            import psycopg
 
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        if server is not None:
-            server.stop()
-        if tmp is not None:
-            tmp.cleanup()
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            if tmp is not None:
+                tmp.cleanup()
 
 
 def run(args: Any, dsn: str, schema: str, work: Path, init_repo: Any, point_at_postgres: Any) -> None:

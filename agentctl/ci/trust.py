@@ -89,19 +89,14 @@ def suite_trust_findings(doc: Document, base_data: Any, agent: str) -> list[Find
         line, col = doc.position(list(spec.path))
         what = f"{spec.role} `{describe(spec.spec)}`"
         origin = "defined or changed by this change" if changed else "unchanged from the base"
-        if not gated:  # e2e suites never run in the gate; a change to one is for the maintainer who runs it
+        if not gated or spec.role == "live provider":  # the gate never runs it: a change is for the maintainer
             if changed:
-                findings.append(Finding(
-                    "suites", "notice", doc.relpath, line, col,
-                    f"{what} ({origin}) of a {kind} suite: the gate never runs {kind} suites; review it before "
-                    f"running `agentctl test {agent} --env ...`", RULE, agent))
-            continue
-        if spec.role == "live provider":
-            if changed:
-                findings.append(Finding(
-                    "suites", "notice", doc.relpath, line, col,
-                    f"{what} ({origin}) is used only when a maintainer records cassettes — review it before running "
-                    f"`agentctl test {agent} --record`", RULE, agent))
+                use = (f"of a {kind} suite: the gate never runs {kind} suites; review it before running "
+                       f"`agentctl test {agent} --env ...`") if not gated else (
+                    f"is used only when a maintainer records cassettes — review it before running "
+                    f"`agentctl test {agent} --record`")
+                findings.append(Finding("suites", "notice", doc.relpath, line, col, f"{what} ({origin}) {use}",
+                                        RULE, agent))
             continue
         scope = f"cases {', '.join(spec.cases)}" if spec.cases else "its cases"
         if changed:

@@ -23,21 +23,14 @@ BACKENDS = ["duckdb", "postgres"]
 
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
-    dsn = os.environ.get("AGENTCTL_TEST_PG_DSN")
-    if dsn:
-        yield dsn
-        return
     from tests.calls import pg_server
 
-    if pg_server.bin_dir() is None:
+    if not os.environ.get("AGENTCTL_TEST_PG_DSN") and pg_server.bin_dir() is None:
         if IN_CI:
             pytest.fail("CI must test the PostgreSQL store: no initdb/pg_ctl and no AGENTCTL_TEST_PG_DSN")
         pytest.skip("no PostgreSQL (install the postgresql package, or set AGENTCTL_TEST_PG_DSN)")
-    server = pg_server.start()
-    try:
-        yield server.dsn
-    finally:
-        server.stop()
+    with pg_server.running() as dsn:
+        yield dsn
 
 
 @pytest.fixture

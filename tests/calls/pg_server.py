@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,21 @@ def start(base: Path | None = None) -> PgServer:
         log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
         raise RuntimeError(f"pg_ctl start failed: {result.stderr}\n{log}")
     return PgServer(base)
+
+
+@contextmanager
+def running() -> Iterator[str]:
+    """The DSN of $AGENTCTL_TEST_PG_DSN when set (nothing started or stopped), else of a throwaway server
+    started for the block and stopped after it."""
+    dsn = os.environ.get("AGENTCTL_TEST_PG_DSN")
+    if dsn:
+        yield dsn
+        return
+    server = start()
+    try:
+        yield server.dsn
+    finally:
+        server.stop()
 
 
 def stop(base: Path) -> None:
