@@ -36,14 +36,15 @@ from agentctl.calls.record import (
 )
 from agentctl.contracts.success import judge_response
 
+BAD_BYTES = (b"\x00", b"\x01", b"\r")  # searched with memchr, far faster than a regex
 BAD = re.compile(rb"[\x00\x01\r]")  # CR may end a line, the others are never in valid JSON; all would break rows
+BODY_PATH = re.compile(r"json_extract\(body, ('(?:[^']|'')*')\)")  # a compiled criterion's lookup in the body
 TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?"
       r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
-MAX_TOOLS = 16  # tool calls of one record the SQL path reads (json_keys per element); more go through Python
 SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
-TABLES = ("ing_p", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+TABLES = ("ing_l", "ing_seen", "ing_p", "ing_k", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
 VIEWS = ("batch_calls", "batch_tools")
 
 
@@ -92,23 +93,19 @@ def _optional(value: str, check: str) -> str:
     return f"({_absent_or_null(value)} OR coalesce({check}, FALSE))"
 
 
-def _timestamp(value: str) -> str:
-    """The UTC instant of an ISO 8601 text (NULL when it is not one the SQL path reads exactly)."""
-    text = f"({value} ->> '$')"
-    offset = f"right({text}, 6)"
-    minutes = (f"(CASE WHEN regexp_matches({text}, '[+-][0-9]{{2}}:[0-9]{{2}}$') THEN "
-               f"(CASE WHEN left({offset}, 1) = '-' THEN -1 ELSE 1 END) * "
-               f"(try_cast(substr({offset}, 2, 2) AS INTEGER) * 60 + try_cast(substr({offset}, 5, 2) AS INTEGER)) ELSE 0 END)")
-    local = f"try_cast(regexp_replace({text}, '(Z|[+-][0-9]{{2}}:[0-9]{{2}})$', '') AS TIMESTAMP)"
-    return (f"(CASE WHEN json_type({value}) = 'VARCHAR' AND regexp_full_match({text}, {_text(TS)}) THEN "
-            f"{local} - to_minutes({minutes}) END)")
+def _timestamp(text: str, is_text: str) -> str:
+    """The UTC instant of an ISO 8601 text (NULL when it is not one the SQL path reads exactly); `is_text` says
+    the JSON value was a string. The pattern has already fixed the layout, so the cast only reads it: a text
+    without an offset is UTC, as in Python."""
+    offset = f"(right({text}, 1) = 'Z' OR substr({text}, length({text}) - 5, 1) IN ('+', '-'))"
+    return (f"(CASE WHEN {is_text} AND regexp_full_match({text}, {_text(TS)}) THEN "
+            f"timezone('UTC', try_cast(CASE WHEN {offset} THEN {text} ELSE {text} || '+00:00' END AS TIMESTAMPTZ)) END)")
 
 
 def _structure() -> str:
     top = {key: "JSON" for key in sorted(KNOWN_KEYS) if key != "tool_calls"}
-    tool = ", ".join(f'"{key}": "JSON"' for key in sorted(TOOL_KEYS))
     fields = ", ".join(f'"{key}": "{kind}"' for key, kind in top.items())
-    return "{" + fields + ', "tool_calls": [{' + tool + "}]}"
+    return "{" + fields + ', "tool_calls": ["JSON"]}'
 
 
 class BulkIngest:
@@ -139,8 +136,8 @@ class BulkIngest:
         result = BlockResult()
         odd: list[tuple[int, bytes]] = []
         data = b"".join(lines)
-        if BAD.search(data) is None:  # the usual case: every line as it is, numbered, in one go
-            numbered = b"".join(map(b"%d\x01%s".__mod__, enumerate(lines, first)))
+        numbered = not all(byte not in data for byte in BAD_BYTES)
+        if not numbered:  # the usual case: the block as it is; the engine numbers the lines in scan order
             written = len(lines)
         else:  # lines holding CR, NUL or \x01 go to the Python path one by one
             keep = []
@@ -150,30 +147,37 @@ class BulkIngest:
                     odd.append((number, text))
                 else:
                     keep.append(b"%d\x01%s\n" % (number, text))
-            numbered, written = b"".join(keep), len(keep)
-        if numbered and not numbered.endswith(b"\n"):
-            numbered += b"\n"
+            data, written = b"".join(keep), len(keep)
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
         handle, scratch = tempfile.mkstemp(suffix=".lines")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(numbered)
-            del data, numbered
+                out.write(data)
+            del data
             self._drop()
-            source_sql = (f"read_csv({_text(scratch)}, columns = {{'n': 'BIGINT', 'line': 'VARCHAR'}}, delim = '\x01', "
+            columns = "{'n': 'BIGINT', 'line': 'VARCHAR'}" if numbered else "{'line': 'VARCHAR'}"
+            source_sql = (f"read_csv({_text(scratch)}, columns = {columns}, delim = '\x01', "
                           "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 67108864)")
-            suspects = self._check(source_sql)
-            got, blank, seen = self.con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
-            if got != written:
-                raise _block_error(f"read {got} of {written} lines")
-            result.read = int(got - blank) + sum(1 for _, line in odd if line.strip())
-            result.duplicates = int(seen)
-            lines_of = {}
-            if suspects:
-                lines_of = dict(self.con.execute(f"SELECT n, line FROM {source_sql} WHERE n IN "
-                                                 "(SELECT n FROM ing_c WHERE NOT good)").fetchall())
+            # (trim() copies each line: a regex that fails at the first character is far cheaper)
+            # row_number() over the scan keeps the file's order (a streaming window): line numbers without a pass
+            self.con.execute(
+                "CREATE TEMP TABLE ing_l AS SELECT n, line, regexp_full_match(coalesce(line, ''), '[ \\t\\x0b\\x0c]*') "
+                f"AS blank, (hash({_text(self.salt)} || line) >> 1)::BIGINT AS fp FROM (SELECT "
+                + ("n, line" if numbered else f"row_number() OVER () + {first - 1} AS n, line") + f" FROM {source_sql})")
         finally:
             os.unlink(scratch)
+        suspects = self._check("ing_l")
+        got, blank, seen = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
+        if got != written:
+            raise _block_error(f"read {got} of {written} lines")
+        result.read = int(got - blank) + sum(1 for _, line in odd if line.strip())
+        result.duplicates = int(seen)
+        lines_of = {}
+        if suspects:
+            lines_of = dict(self.con.execute("SELECT n, line FROM ing_l WHERE n IN "
+                                             "(SELECT n FROM ing_c WHERE NOT good)").fetchall())
         if self.con.execute("SELECT count(*) FROM ing_c WHERE good").fetchall()[0][0]:
             self._judge()
             self._stage()
@@ -192,20 +196,20 @@ class BulkIngest:
         for name in TABLES:
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def _check(self, source_sql: str) -> list[tuple[int, int]]:
+    def _check(self, source: str) -> list[tuple[int, int]]:
         """Build ing_p (parsed lines), ing_c (per call: `good` and the computed columns), ing_t (tool calls) and
         ing_b (business fields); return the lines that are not good."""
         ctx = self.ctx
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
-            "valid", "object", _keys("ks", "nk", KNOWN_KEYS), *(_has("ks", key) for key in REQUIRED),
+            "valid", "object", "keys_ok",
             "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
             f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
             f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
             f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
             f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
-            f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
+            "NOT has_escalated OR json_type(r.escalated) = 'BOOLEAN'",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
@@ -217,29 +221,38 @@ class BulkIngest:
               for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
             _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
             _optional("r.business", "json_type(r.business) = 'OBJECT'"),
-            f"NOT {_has('ks', 'tool_calls')} OR (r.tool_calls IS NOT NULL AND len(r.tool_calls) <= {MAX_TOOLS})",
+            "NOT has_tools OR r.tool_calls IS NOT NULL",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
-        tool_paths = "[" + ", ".join(f"'$.tool_calls[{i}]'" for i in range(MAX_TOOLS)) + "]"
+        # stored events are counted and never parsed (the block is the join's build side, so the store's
+        # fingerprints are scanned, not hashed, once per block)
+        self.con.execute("CREATE TEMP TABLE ing_seen AS SELECT DISTINCT fingerprint AS fp FROM ingested_events "
+                         f"WHERE fingerprint IN (SELECT fp FROM {source})")
         # parsed once and kept: the engine would otherwise parse again for every reference to r
         self.con.execute(
-            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, starts_with(ltrim(line, ' ' || chr(9)), '{{') AS object, "
+            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
             f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
-            "CASE WHEN valid THEN json_keys(line) END AS k, "
-            f"CASE WHEN valid THEN json_keys(line, {tool_paths}) END AS tk "
-            "FROM (SELECT *, NOT seen AND NOT blank AND json_valid(line) AS valid FROM (SELECT *, "
-            "NOT blank AND fp IN (SELECT fingerprint FROM ingested_events) AS seen FROM (SELECT n, line, "
-            "trim(coalesce(line, ''), ' ' || chr(9) || chr(11) || chr(12)) = '' AS blank, "
-            f"(hash({_text(self.salt)} || line) >> 1)::BIGINT AS fp FROM {source_sql})))")
+            "CASE WHEN valid THEN json_keys(line) END AS k "
+            "FROM (SELECT *, NOT seen AND NOT blank AND json_valid(line) AS valid FROM (SELECT n, line, blank, fp, "
+            f"NOT blank AND fp IN (SELECT fp FROM ing_seen) AS seen FROM {source}))")
+        # the keys of a record: checked once per distinct set of keys (a block holds a handful), not per line
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_k AS SELECT ks, nk, {_keys('ks', 'nk', KNOWN_KEYS)} AND "
+            + " AND ".join(_has("ks", key) for key in REQUIRED)
+            + f" AS keys_ok, {_has('ks', 'escalated')} AS has_escalated, {_has('ks', 'tool_calls')} AS has_tools "
+            "FROM (SELECT DISTINCT ',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE valid)")
         # ing_c holds no copy of r: later steps join ing_p by line number
         self.con.execute(
             f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
             f"CASE WHEN good THEN {day} END AS day FROM ("
-            f"SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
-            f"CASE WHEN valid THEN {_timestamp('r.started_at')} END AS started, "
-            f"CASE WHEN valid THEN {_timestamp('r.ended_at')} END AS ended, {escalated} AS escalated, "
-            "',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE NOT seen AND NOT blank))")
+            f"SELECT *, {good} AS good FROM (SELECT p.*, (r.call_id ->> '$') AS call_id, "
+            f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
+            f"CASE WHEN valid THEN {_timestamp('ended_text', 'ended_is_text')} END AS ended, {escalated} AS escalated, "
+            "keys_ok, has_escalated, has_tools FROM (SELECT *, ',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk, "
+            "(r.started_at ->> '$') AS started_text, json_type(r.started_at) = 'VARCHAR' AS started_is_text, "
+            "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text "
+            "FROM ing_p WHERE NOT seen AND NOT blank) p LEFT JOIN ing_k USING (ks, nk)))")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order
@@ -254,7 +267,7 @@ class BulkIngest:
 
     def _tools(self) -> None:
         checks = [
-            _keys("tks", "len(tkeys)", TOOL_KEYS - {"response_digest"}),
+            "keys_ok",
             "json_type(tc.tool) = 'VARCHAR' AND (tc.tool ->> '$') <> ''",
             _optional("tc.http_status",
                       "json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') AND try_cast(tc.http_status AS HUGEINT) BETWEEN 100 AND 599"),
@@ -272,31 +285,49 @@ class BulkIngest:
             + ") AS v(name, contract, version, rule))" if self.rule_rows else
             "(SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS contract, NULL::VARCHAR AS version, NULL::INTEGER AS rule "
             "WHERE FALSE)")
+        # every path the criteria read from the body, extracted in one parse of it (`pv`), not one parse each
+        paths: list[str] = []
+
+        def shared(match: re.Match[str]) -> str:
+            if match.group(1) not in paths:
+                paths.append(match.group(1))
+            return f"pv[{paths.index(match.group(1)) + 1}]"
+
         def by_rule(compiled: dict[int, str | None]) -> str:
-            cases = " ".join(f"WHEN {i} THEN {sql}" for i, sql in compiled.items() if sql is not None)
+            cases = " ".join(f"WHEN {i} THEN {BODY_PATH.sub(shared, sql)}" for i, sql in compiled.items()
+                             if sql is not None)
             return f"CASE rule {cases} END" if cases else "NULL::BOOLEAN"
 
         mode = ("CASE WHEN rule IS NULL THEN 'none' "
                 "WHEN NOT (has_response OR has_fields) AND status BETWEEN 200 AND 299 THEN 'unjudged' "
                 "WHEN status IS NULL AND coalesce(tc.error ->> '$', '') <> '' THEN 'error' "
                 "WHEN without_status THEN 'status_free' ELSE 'full' END")
+        # each tool call parsed once more on its own (it is a small part of the line) for its keys and fields
+        tool = "{" + ", ".join(f'"{key}": "JSON"' for key in sorted(TOOL_KEYS)) + "}"
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_u AS SELECT n, seq, json_transform(e, {_text(tool)}) AS tc, "
+            "',' || array_to_string(tkeys, ',') || ',' AS tks, len(tkeys) AS ntk FROM ("
+            "SELECT n, e, json_keys(e) AS tkeys, i - 1 AS seq FROM (SELECT n, unnest(r.tool_calls) AS e, "
+            "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
+            "WHERE n IN (SELECT n FROM ing_c WHERE good) AND len(r.tool_calls) > 0))")
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_tk AS SELECT tks, ntk, {_keys('tks', 'ntk', TOOL_KEYS - {'response_digest'})} AS keys_ok, "
+            f"{_has('tks', 'response')} AS has_response FROM (SELECT DISTINCT tks, ntk FROM ing_u)")
         # contract_ok by the compiled criteria; _judge adds the reasons of failures (and the uncompiled contracts)
+        judged = {"full": by_rule(self.full), "status_free": by_rule(self.status_free)}
+        pv = f", json_extract(body, [{', '.join(paths)}]) AS pv" if paths else ""
         self.con.execute(
             f"CREATE TEMP TABLE ing_t AS SELECT *, CASE mode WHEN 'error' THEN FALSE "
-            f"WHEN 'status_free' THEN {by_rule(self.status_free)} WHEN 'full' THEN {by_rule(self.full)} END AS contract_ok, "
+            f"WHEN 'status_free' THEN {judged['status_free']} WHEN 'full' THEN {judged['full']} END AS contract_ok, "
             "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
-            f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode FROM ("
+            f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode{pv} FROM ("
             "SELECT t.*, rules.contract, rules.version, rules.rule, "
             "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
             "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error ->> '$', '') = '' AS without_status "
             f"FROM (SELECT *, {good} AS good, "
             "CASE WHEN json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') THEN try_cast(tc.http_status AS INTEGER) END AS status, "
-            f"{_has('tks', 'response')} AS has_response, "
             "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, (tc.tool ->> '$') AS name "
-            "FROM (SELECT n, tc, tkeys, ',' || array_to_string(tkeys, ',') || ',' AS tks, seq FROM ("
-            "SELECT n, tc, tk[i] AS tkeys, i - 1 AS seq FROM (SELECT n, tk, unnest(r.tool_calls) AS tc, "
-            "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
-            "WHERE n IN (SELECT n FROM ing_c WHERE good) AND len(r.tool_calls) > 0)))) t "
+            "FROM ing_u JOIN ing_tk USING (tks, ntk)) t "
             f"LEFT JOIN {rules} rules ON rules.name = t.name))")
 
     def _business(self) -> None:
@@ -382,8 +413,8 @@ class BulkIngest:
             "t.version AS judged_by, t.status AS http_status, "
             "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
             "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
-            "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN json(t.tc.arguments) END AS arguments, "
-            "CASE WHEN t.has_response THEN 'sha256:' || sha256(json(coalesce(t.tc.response, 'null'))) END AS response_digest, "
+            "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN t.tc.arguments::VARCHAR END AS arguments, "
+            "CASE WHEN t.has_response THEN 'sha256:' || sha256(coalesce(t.tc.response, 'null')) END AS response_digest, "
             "(t.tc.error ->> '$') AS error "
             "FROM ing_t t "
             "JOIN (SELECT c.n, b.call_id, b.agent, b.environment, b.bundle_version, b.day FROM batch_calls b "

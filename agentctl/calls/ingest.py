@@ -68,7 +68,7 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
         if bulk is not None and bulk.usable:
             stats.judged_in_python.update(bulk.python_judged)
             first = 1
-            for block in _chunks(_byte_lines(path, stdin), batch_size or BULK_BATCH):
+            for block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
                 _bulk_block(bulk, first, block, run, salt)
                 first += len(block)
                 if progress is not None:
@@ -162,6 +162,19 @@ def _byte_lines(path: str, stdin: IO[str] | None) -> Iterator[bytes]:
         return
     with Path(path).open("rb") as file:
         yield from file
+
+
+def _byte_blocks(path: str, stdin: IO[str] | None, size: int) -> Iterator[list[bytes]]:
+    """Lists of `size` lines (each with its line break, as bytes), cut by the file object itself (no per-line
+    Python work)."""
+    from itertools import islice
+
+    if path == "-":
+        yield from _chunks(_byte_lines(path, stdin), size)
+        return
+    with Path(path).open("rb") as file:
+        while block := list(islice(file, size)):
+            yield block
 
 
 class RawLine(str):
