@@ -16,6 +16,7 @@ The response digest is `sha256:` + SHA-256 of the response as minified JSON, com
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import tempfile
@@ -36,7 +37,7 @@ from agentctl.calls.record import (
 )
 from agentctl.contracts.success import judge_response
 
-BAD_BYTES = (b"\x00", b"\x01", b"\r")  # searched with memchr, far faster than a regex
+BAD_BYTES = (b"\x00", b"\x01", b"\r")
 BAD = re.compile(rb"[\x00\x01\r]")  # CR may end a line, the others are never in valid JSON; all would break rows
 BODY_PATH = re.compile(r"json_extract\(body, ('(?:[^']|'')*')\)")  # a compiled criterion's lookup in the body
 TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?"
@@ -135,26 +136,26 @@ class BulkIngest:
         when the engine cannot read the block at all (the caller then takes the Python path for it)."""
         result = BlockResult()
         odd: list[tuple[int, bytes]] = []
-        data = b"".join(lines)
-        numbered = not all(byte not in data for byte in BAD_BYTES)
-        if not numbered:  # the usual case: the block as it is; the engine numbers the lines in scan order
-            written = len(lines)
-        else:  # lines holding CR, NUL or \x01 go to the Python path one by one
-            keep = []
-            for number, line in enumerate(lines, first):
-                text = line.rstrip(b"\n").rstrip(b"\r")
-                if BAD.search(text) is not None:
-                    odd.append((number, text))
-                else:
-                    keep.append(b"%d\x01%s\n" % (number, text))
-            data, written = b"".join(keep), len(keep)
-        if data and not data.endswith(b"\n"):
-            data += b"\n"
         handle, scratch = tempfile.mkstemp(suffix=".lines")
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            del data
+            with os.fdopen(handle, "wb") as out:  # the usual case: the block as it is, never joined in memory
+                out.writelines(lines)
+                if not lines[-1].endswith(b"\n"):
+                    out.write(b"\n")
+            with open(scratch, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                numbered = any(view.find(byte) != -1 for byte in BAD_BYTES)  # memchr: far faster than a regex
+            written = len(lines)
+            if numbered:  # lines holding CR, NUL or \x01 go to the Python path one by one
+                keep = []
+                for number, line in enumerate(lines, first):
+                    text = line.rstrip(b"\n").rstrip(b"\r")
+                    if BAD.search(text) is not None:
+                        odd.append((number, text))
+                    else:
+                        keep.append(b"%d\x01%s\n" % (number, text))
+                with open(scratch, "wb") as out:
+                    out.writelines(keep)
+                written = len(keep)
             self._drop()
             columns = "{'n': 'BIGINT', 'line': 'VARCHAR'}" if numbered else "{'line': 'VARCHAR'}"
             source_sql = (f"read_csv({_text(scratch)}, columns = {columns}, delim = '\x01', "
@@ -167,7 +168,13 @@ class BulkIngest:
                 + ("n, line" if numbered else f"row_number() OVER () + {first - 1} AS n, line") + f" FROM {source_sql})")
         finally:
             os.unlink(scratch)
-        suspects = self._check("ing_l")
+        import duckdb
+
+        try:  # every line taken for JSON: one that is not makes the parse fail, and the block is read again
+            suspects = self._check("ing_l", guarded=False)
+        except duckdb.Error:  # with each line checked first (json_valid), so a bad one only costs itself
+            self._drop(keep="ing_l")
+            suspects = self._check("ing_l", guarded=True)
         got, blank, seen = self.con.execute(
             "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
         if got != written:
@@ -190,13 +197,14 @@ class BulkIngest:
         self._drop()
         return result
 
-    def _drop(self) -> None:
+    def _drop(self, keep: str = "") -> None:
         for name in VIEWS:
             self.con.execute(f"DROP VIEW IF EXISTS {name}")
         for name in TABLES:
-            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+            if name != keep:
+                self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def _check(self, source: str) -> list[tuple[int, int]]:
+    def _check(self, source: str, *, guarded: bool) -> list[tuple[int, int]]:
         """Build ing_p (parsed lines), ing_c (per call: `good` and the computed columns), ing_t (tool calls) and
         ing_b (business fields); return the lines that are not good."""
         ctx = self.ctx
@@ -234,7 +242,7 @@ class BulkIngest:
             f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
             f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
             "CASE WHEN valid THEN json_keys(line) END AS k "
-            "FROM (SELECT *, NOT seen AND NOT blank AND json_valid(line) AS valid FROM (SELECT n, line, blank, fp, "
+            f"FROM (SELECT *, NOT seen AND NOT blank{' AND json_valid(line)' if guarded else ''} AS valid FROM (SELECT n, line, blank, fp, "
             f"NOT blank AND fp IN (SELECT fp FROM ing_seen) AS seen FROM {source}))")
         # the keys of a record: checked once per distinct set of keys (a block holds a handful), not per line
         self.con.execute(
@@ -245,7 +253,9 @@ class BulkIngest:
         # ing_c holds no copy of r: later steps join ing_p by line number
         self.con.execute(
             f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
-            f"CASE WHEN good THEN {day} END AS day FROM ("
+            f"CASE WHEN good THEN {day} END AS day, CASE WHEN good THEN (r.agent ->> '$') END AS agent, "
+            "CASE WHEN good THEN (r.environment ->> '$') END AS environment, "
+            "CASE WHEN good THEN try_cast(r.bundle_version AS INTEGER) END AS bundle_version FROM ("
             f"SELECT *, {good} AS good FROM (SELECT p.*, (r.call_id ->> '$') AS call_id, "
             f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
             f"CASE WHEN valid THEN {_timestamp('ended_text', 'ended_is_text')} END AS ended, {escalated} AS escalated, "
@@ -396,8 +406,7 @@ class BulkIngest:
         pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
                "ELSE r.platform_agent_version::VARCHAR END")
         self.con.execute(
-            "CREATE TEMP VIEW batch_calls AS SELECT call_id, (r.agent ->> '$') AS agent, "
-            "try_cast(r.bundle_version AS INTEGER) AS bundle_version, (r.environment ->> '$') AS environment, "
+            "CREATE TEMP VIEW batch_calls AS SELECT call_id, agent, bundle_version, environment, "
             "(r.caller_key ->> '$') AS caller_key, started AS started_at, ended AS ended_at, day, "
             "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, (r.outcome ->> '$') AS outcome, "
             "(r.ended_reason ->> '$') AS ended_reason, escalated, (r.outcome ->> '$') = 'error' AS is_error, "
@@ -416,9 +425,7 @@ class BulkIngest:
             "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN t.tc.arguments::VARCHAR END AS arguments, "
             "CASE WHEN t.has_response THEN 'sha256:' || sha256(coalesce(t.tc.response, 'null')) END AS response_digest, "
             "(t.tc.error ->> '$') AS error "
-            "FROM ing_t t "
-            "JOIN (SELECT c.n, b.call_id, b.agent, b.environment, b.bundle_version, b.day FROM batch_calls b "
-            "JOIN ing_c c ON c.call_id = b.call_id WHERE c.good) c ON c.n = t.n")
+            "FROM ing_t t JOIN ing_c c ON c.n = t.n WHERE c.good")
 
 
 def _block_error(reason: str) -> Exception:
