@@ -45,7 +45,7 @@ TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
 SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
-TABLES = ("ing_l", "ing_seen", "ing_p", "ing_k", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+TABLES = ("ing_l", "ing_seen", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
 VIEWS = ("batch_calls", "batch_tools")
 
 
@@ -176,7 +176,8 @@ class BulkIngest:
             self._drop(keep="ing_l")
             suspects = self._check("ing_l", guarded=True)
         got, blank, seen = self.con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE blank), count(*) FILTER (WHERE seen) FROM ing_p").fetchall()[0]
+            "SELECT count(*), count(*) FILTER (WHERE blank), "
+            "count(*) FILTER (WHERE NOT blank AND fp IN (SELECT fp FROM ing_seen)) FROM ing_l").fetchall()[0]
         if got != written:
             raise _block_error(f"read {got} of {written} lines")
         result.read = int(got - blank) + sum(1 for _, line in odd if line.strip())
@@ -205,19 +206,22 @@ class BulkIngest:
                 self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _check(self, source: str, *, guarded: bool) -> list[tuple[int, int]]:
-        """Build ing_p (parsed lines), ing_c (per call: `good` and the computed columns), ing_t (tool calls) and
-        ing_b (business fields); return the lines that are not good."""
+        """Build ing_c (per line not stored yet: `good` and the call's columns), ing_t (tool calls) and ing_b
+        (business fields) from the numbered lines in `source`; return the lines that are not good."""
         ctx = self.ctx
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
-            "valid", "object", "keys_ok",
+            "valid", "object",
+            # known keys only, each once (a repeated key is read differently by Python, where the last wins, and
+            # DuckDB, where the first wins), the required ones present
+            f"list_has_all({_list(KNOWN_KEYS)}, k) AND len(list_distinct(k)) = len(k) AND list_has_all(k, {_list(REQUIRED)})",
             "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
             f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
             f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
             f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
             f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
-            "NOT has_escalated OR json_type(r.escalated) = 'BOOLEAN'",
+            "NOT list_contains(k, 'escalated') OR json_type(r.escalated) = 'BOOLEAN'",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
@@ -229,7 +233,7 @@ class BulkIngest:
               for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
             _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
             _optional("r.business", "json_type(r.business) = 'OBJECT'"),
-            "NOT has_tools OR r.tool_calls IS NOT NULL",
+            "NOT list_contains(k, 'tool_calls') OR r.tool_calls IS NOT NULL",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
@@ -237,32 +241,35 @@ class BulkIngest:
         # fingerprints are scanned, not hashed, once per block)
         self.con.execute("CREATE TEMP TABLE ing_seen AS SELECT DISTINCT fingerprint AS fp FROM ingested_events "
                          f"WHERE fingerprint IN (SELECT fp FROM {source})")
-        # parsed once and kept: the engine would otherwise parse again for every reference to r
+        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
+               "ELSE r.platform_agent_version::VARCHAR END")
+        staged = {  # the call's columns as the store takes them (read for good lines only)
+            "agent": "(r.agent ->> '$')", "environment": "(r.environment ->> '$')",
+            "bundle_version": "try_cast(r.bundle_version AS INTEGER)", "caller_key": "(r.caller_key ->> '$')",
+            "day": day, "handle_time_s": "date_diff('microsecond', started, ended) / 1e6",
+            "outcome": "(r.outcome ->> '$')", "ended_reason": "(r.ended_reason ->> '$')",
+            "is_error": "(r.outcome ->> '$') = 'error'",
+            "turn_latencies_ms": "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')",
+            "transcription_confidence": "try_cast(r.transcription_confidence AS DOUBLE)",
+            "cost_usd": "try_cast(r.cost_usd AS DOUBLE)", "tool_call_count": "coalesce(len(r.tool_calls), 0)::INTEGER",
+            "transcript": "(r.transcript ->> '$')", "recording_url": "(r.recording_url ->> '$')",
+            "platform_agent_version": pav, "tools": "r.tool_calls", "business": "r.business",
+        }
+        # one statement parses each line once, checks it and keeps the call's columns; no copy of the parsed
+        # line is kept (the tool calls and business fields, as JSON, are read from it later)
         self.con.execute(
-            f"CREATE TEMP TABLE ing_p AS SELECT n, fp, blank, seen, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
+            "CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
+            + ", ".join(f"CASE WHEN good THEN {sql} END AS {name}" for name, sql in staged.items())
+            + f" FROM (SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
+            f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
+            f"CASE WHEN valid THEN {_timestamp('ended_text', 'ended_is_text')} END AS ended, {escalated} AS escalated "
+            "FROM (SELECT *, (r.started_at ->> '$') AS started_text, json_type(r.started_at) = 'VARCHAR' AS started_is_text, "
+            "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text FROM ("
+            f"SELECT n, fp, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
             f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
             "CASE WHEN valid THEN json_keys(line) END AS k "
-            f"FROM (SELECT *, NOT seen AND NOT blank{' AND json_valid(line)' if guarded else ''} AS valid FROM (SELECT n, line, blank, fp, "
-            f"NOT blank AND fp IN (SELECT fp FROM ing_seen) AS seen FROM {source}))")
-        # the keys of a record: checked once per distinct set of keys (a block holds a handful), not per line
-        self.con.execute(
-            f"CREATE TEMP TABLE ing_k AS SELECT ks, nk, {_keys('ks', 'nk', KNOWN_KEYS)} AND "
-            + " AND ".join(_has("ks", key) for key in REQUIRED)
-            + f" AS keys_ok, {_has('ks', 'escalated')} AS has_escalated, {_has('ks', 'tool_calls')} AS has_tools "
-            "FROM (SELECT DISTINCT ',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk FROM ing_p WHERE valid)")
-        # ing_c holds no copy of r: later steps join ing_p by line number
-        self.con.execute(
-            f"CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
-            f"CASE WHEN good THEN {day} END AS day, CASE WHEN good THEN (r.agent ->> '$') END AS agent, "
-            "CASE WHEN good THEN (r.environment ->> '$') END AS environment, "
-            "CASE WHEN good THEN try_cast(r.bundle_version AS INTEGER) END AS bundle_version FROM ("
-            f"SELECT *, {good} AS good FROM (SELECT p.*, (r.call_id ->> '$') AS call_id, "
-            f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
-            f"CASE WHEN valid THEN {_timestamp('ended_text', 'ended_is_text')} END AS ended, {escalated} AS escalated, "
-            "keys_ok, has_escalated, has_tools FROM (SELECT *, ',' || array_to_string(k, ',') || ',' AS ks, len(k) AS nk, "
-            "(r.started_at ->> '$') AS started_text, json_type(r.started_at) = 'VARCHAR' AS started_is_text, "
-            "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text "
-            "FROM ing_p WHERE NOT seen AND NOT blank) p LEFT JOIN ing_k USING (ks, nk)))")
+            f"FROM (SELECT n, line, fp, {'json_valid(line)' if guarded else 'TRUE'} AS valid FROM {source} "
+            "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen))))))")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order
@@ -317,9 +324,8 @@ class BulkIngest:
         self.con.execute(
             f"CREATE TEMP TABLE ing_u AS SELECT n, seq, json_transform(e, {_text(tool)}) AS tc, "
             "',' || array_to_string(tkeys, ',') || ',' AS tks, len(tkeys) AS ntk FROM ("
-            "SELECT n, e, json_keys(e) AS tkeys, i - 1 AS seq FROM (SELECT n, unnest(r.tool_calls) AS e, "
-            "generate_subscripts(r.tool_calls, 1) AS i FROM ing_p "
-            "WHERE n IN (SELECT n FROM ing_c WHERE good) AND len(r.tool_calls) > 0))")
+            "SELECT n, e, json_keys(e) AS tkeys, i - 1 AS seq FROM (SELECT n, unnest(tools) AS e, "
+            "generate_subscripts(tools, 1) AS i FROM ing_c WHERE good AND len(tools) > 0))")
         self.con.execute(
             f"CREATE TEMP TABLE ing_tk AS SELECT tks, ntk, {_keys('tks', 'ntk', TOOL_KEYS - {'response_digest'})} AS keys_ok, "
             f"{_has('tks', 'response')} AS has_response FROM (SELECT DISTINCT tks, ntk FROM ing_u)")
@@ -348,8 +354,8 @@ class BulkIngest:
             "AND (kind <> 'DOUBLE' OR abs(try_cast(value AS DOUBLE)) < 1e308) AND repeats = 1 AS good "
             "FROM (SELECT *, json_type(value) AS kind, count(*) OVER (PARTITION BY n, key) AS repeats FROM ("
             "SELECT n, key, CASE WHEN regexp_full_match(key, '[a-z0-9_]+') THEN json_extract(b, '$.' || key) END AS value "
-            "FROM (SELECT n, r.business AS b, unnest(json_keys(r.business)) AS key FROM ing_p "
-            "WHERE json_type(r.business) = 'OBJECT')))")
+            "FROM (SELECT n, business AS b, unnest(json_keys(business)) AS key FROM ing_c "
+            "WHERE good AND json_type(business) = 'OBJECT')))")
         known = self.store.business_columns()
         kinds: dict[str, set[str]] = {}
         for key, kind in self.con.execute(f"SELECT DISTINCT key, kind FROM ing_b WHERE list_contains({_list(SQL_KIND)}, kind)").fetchall():
@@ -400,22 +406,14 @@ class BulkIngest:
             if name not in present:
                 business.append(f'NULL::{kind} AS "{name}"')
                 continue
-            value = (f"json_extract_string(r.business, '$.{name}')" if kind == "VARCHAR"
-                     else f"try_cast(json_extract(r.business, '$.{name}') AS {kind})")
-            business.append(f"CASE WHEN json_type(r.business) = 'OBJECT' THEN {value} END AS \"{name}\"")
-        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
-               "ELSE r.platform_agent_version::VARCHAR END")
+            value = (f"json_extract_string(business, '$.{name}')" if kind == "VARCHAR"
+                     else f"try_cast(json_extract(business, '$.{name}') AS {kind})")
+            business.append(f"CASE WHEN json_type(business) = 'OBJECT' THEN {value} END AS \"{name}\"")
         self.con.execute(
-            "CREATE TEMP VIEW batch_calls AS SELECT call_id, agent, bundle_version, environment, "
-            "(r.caller_key ->> '$') AS caller_key, started AS started_at, ended AS ended_at, day, "
-            "date_diff('microsecond', started, ended) / 1e6 AS handle_time_s, (r.outcome ->> '$') AS outcome, "
-            "(r.ended_reason ->> '$') AS ended_reason, escalated, (r.outcome ->> '$') = 'error' AS is_error, "
-            "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]') AS turn_latencies_ms, "
-            "try_cast(r.transcription_confidence AS DOUBLE) AS transcription_confidence, "
-            "try_cast(r.cost_usd AS DOUBLE) AS cost_usd, coalesce(len(r.tool_calls), 0)::INTEGER AS tool_call_count, "
-            "(r.transcript ->> '$') AS transcript, (r.recording_url ->> '$') AS recording_url, "
-            f"{pav} AS platform_agent_version{''.join(', ' + b for b in business)} "
-            "FROM ing_p JOIN ing_c USING (n) WHERE good")
+            "CREATE TEMP VIEW batch_calls AS SELECT call_id, agent, bundle_version, environment, caller_key, "
+            "started AS started_at, ended AS ended_at, day, handle_time_s, outcome, ended_reason, escalated, is_error, "
+            "turn_latencies_ms, transcription_confidence, cost_usd, tool_call_count, transcript, recording_url, "
+            f"platform_agent_version{''.join(', ' + b for b in business)} FROM ing_c WHERE good")
         self.con.execute(
             "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
             "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (t.tc.contract_version ->> '$') AS contract_version, "
