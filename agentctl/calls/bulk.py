@@ -1,13 +1,16 @@
 """Set-based ingest of JSONL call records: DuckDB parses, checks, judges and merges a block of lines at once.
 
-A block of lines is written, each with its line number, to a scratch file that DuckDB reads
-with `read_csv` (one VARCHAR column, no quoting), parses with `json_transform` against the
-record's explicit structure and checks with one SQL predicate that mirrors `record.normalize`.
-Lines that pass go to the store in one upsert (`DuckDBCallStore.merge_staged`); the rest — bad
-lines, platform payloads, and the rare lines whose order matters (several events of one call in
+A block of lines (125,000 by default) is written as it is to a scratch file that DuckDB reads with
+`read_csv` (one VARCHAR column, no quoting), numbering the lines in scan order and fingerprinting
+each; stored events are counted and never parsed. One statement then parses each remaining line
+once with `json_transform` against the record's explicit structure, checks it with one SQL predicate
+that mirrors `record.normalize`, and keeps the call's columns. If a line is not JSON the parse fails
+and the block is read again with each line checked first (`json_valid`), so a bad line only costs
+itself. Lines that pass go to the store in one upsert (`DuckDBCallStore.merge_staged`); the rest —
+bad lines, platform payloads, and the rare lines whose order matters (several events of one call in
 the block, a business field whose type varies) — go through the per-record Python path, which
-gives the exact reject reasons with their line numbers. So a bad line never costs the good
-lines around it, and what lands in the store is what the Python path would have stored.
+gives the exact reject reasons with their line numbers. So what lands in the store is what the
+Python path would have stored.
 
 Tool calls are judged by their contracts in SQL (`judge_sql.compile_success`); the Python
 judge writes the reasons of the failed ones and judges contracts whose criteria do not compile.
@@ -45,7 +48,7 @@ TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
 SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
-TABLES = ("ing_l", "ing_seen", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+TABLES = ("ing_l", "ing_seen", "ing_k", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
 VIEWS = ("batch_calls", "batch_tools")
 
 
@@ -76,7 +79,8 @@ def _absent_or_null(value: str) -> str:
 def _keys(joined: str, count: str, known: frozenset[str]) -> str:
     """SQL: an object's keys — `joined` = ',' + keys joined by ',' + ',', `count` = how many — are names in
     `known`, each once. (A repeated key is read differently by Python, where the last wins, and DuckDB, where
-    the first wins, so it takes the Python path; so does a key holding a comma.)"""
+    the first wins, so it takes the Python path; so does a key holding a comma.) Evaluated once per distinct
+    set of keys (a block holds a handful), not per line."""
     present = " + ".join(f"contains({joined}, {_text(',' + name + ',')})::INTEGER" for name in sorted(known))
     commas = f"(length({joined}) - length(replace({joined}, ',', '')))"
     return f"{count} = {present} AND {commas} = {count} + 1"
@@ -211,17 +215,14 @@ class BulkIngest:
         ctx = self.ctx
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
-            "valid", "object",
-            # known keys only, each once (a repeated key is read differently by Python, where the last wins, and
-            # DuckDB, where the first wins), the required ones present
-            f"list_has_all({_list(KNOWN_KEYS)}, k) AND len(list_distinct(k)) = len(k) AND list_has_all(k, {_list(REQUIRED)})",
+            "valid", "object",  # the keys: below, once per distinct set of keys
             "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
             f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
             f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
             f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
             f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
-            "NOT list_contains(k, 'escalated') OR json_type(r.escalated) = 'BOOLEAN'",
+            f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
@@ -233,7 +234,7 @@ class BulkIngest:
               for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
             _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
             _optional("r.business", "json_type(r.business) = 'OBJECT'"),
-            "NOT list_contains(k, 'tool_calls') OR r.tool_calls IS NOT NULL",
+            f"NOT {_has('ks', 'tool_calls')} OR r.tool_calls IS NOT NULL",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
@@ -258,7 +259,7 @@ class BulkIngest:
         # one statement parses each line once, checks it and keeps the call's columns; no copy of the parsed
         # line is kept (the tool calls and business fields, as JSON, are read from it later)
         self.con.execute(
-            "CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
+            "CREATE TEMP TABLE ing_c AS SELECT n, fp, ks, nk, call_id, started, ended, escalated, good, "
             + ", ".join(f"CASE WHEN good THEN {sql} END AS {name}" for name, sql in staged.items())
             + f" FROM (SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
             f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
@@ -267,9 +268,14 @@ class BulkIngest:
             "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text FROM ("
             f"SELECT n, fp, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
             f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
-            "CASE WHEN valid THEN json_keys(line) END AS k "
+            "CASE WHEN valid THEN json_keys(line) END AS k, "
+            "CASE WHEN valid THEN ',' || array_to_string(k, ',') || ',' END AS ks, len(k) AS nk "
             f"FROM (SELECT n, line, fp, {'json_valid(line)' if guarded else 'TRUE'} AS valid FROM {source} "
             "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen))))))")
+        self.con.execute(
+            f"CREATE TEMP TABLE ing_k AS SELECT ks, nk FROM (SELECT DISTINCT ks, nk FROM ing_c WHERE good) "
+            f"WHERE NOT ({_keys('ks', 'nk', KNOWN_KEYS)} AND " + " AND ".join(_has("ks", key) for key in REQUIRED) + ")")
+        self.con.execute("UPDATE ing_c SET good = FALSE WHERE good AND (ks, nk) IN (SELECT (ks, nk) FROM ing_k)")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order
@@ -321,11 +327,12 @@ class BulkIngest:
                 "WHEN without_status THEN 'status_free' ELSE 'full' END")
         # each tool call parsed once more on its own (it is a small part of the line) for its keys and fields
         tool = "{" + ", ".join(f'"{key}": "JSON"' for key in sorted(TOOL_KEYS)) + "}"
+        # (kept in a table: referenced from the query below, the parse would run once per reference)
         self.con.execute(
             f"CREATE TEMP TABLE ing_u AS SELECT n, seq, json_transform(e, {_text(tool)}) AS tc, "
-            "',' || array_to_string(tkeys, ',') || ',' AS tks, len(tkeys) AS ntk FROM ("
-            "SELECT n, e, json_keys(e) AS tkeys, i - 1 AS seq FROM (SELECT n, unnest(tools) AS e, "
-            "generate_subscripts(tools, 1) AS i FROM ing_c WHERE good AND len(tools) > 0))")
+            "',' || array_to_string(tkeys, ',') || ',' AS tks, len(tkeys) AS ntk FROM (SELECT n, e, json_keys(e) AS tkeys, "
+            "i - 1 AS seq FROM (SELECT n, unnest(tools) AS e, generate_subscripts(tools, 1) AS i FROM ing_c "
+            "WHERE good AND len(tools) > 0))")
         self.con.execute(
             f"CREATE TEMP TABLE ing_tk AS SELECT tks, ntk, {_keys('tks', 'ntk', TOOL_KEYS - {'response_digest'})} AS keys_ok, "
             f"{_has('tks', 'response')} AS has_response FROM (SELECT DISTINCT tks, ntk FROM ing_u)")
