@@ -124,3 +124,19 @@ def test_contracts_whose_criteria_do_not_compile_are_judged_in_python_and_said_o
     assert con.execute("SELECT call_id, contract_ok, reasons FROM tool_calls ORDER BY call_id").fetchall() == [
         ("c0", True, None), ("c1", False, "driver_id is 'x', expected it to match /^drv_\\d+$/"), ("c2", True, None)]
     con.close()
+
+
+@pytest.mark.slow
+def test_blank_and_broken_lines_keep_their_numbers_when_the_engine_numbers_the_lines(
+        example_repo: RepoDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no CR, NUL or \x01 anywhere: the engine numbers the block's lines itself, and a line that is not JSON
+    # makes it read the block again with each line checked first
+    simulated = list(simulate_lines(days=1, calls_per_day=120, seed=3))
+    lines: list[Any] = [*simulated[:50], "", "{not json", "   ", good(9, outcome="great"), "[1, 2]", *simulated[50:]]
+    source = write_jsonl(tmp_path / "calls.jsonl", lines)
+    engine, python = both_paths(example_repo, tmp_path, source, monkeypatch)
+    assert engine["first"] == python["first"] and engine["again"] == python["again"]
+    assert engine["rejects"] == python["rejects"]
+    assert [line for line, _ in engine["rejects"]] == [52, 54, 55]
+    assert differences(engine["db"], python["db"]) == {"calls": ([], []), "tool_calls": ([], [])}
+    assert engine["checked_in_python"] <= 3
