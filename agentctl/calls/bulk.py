@@ -272,9 +272,10 @@ class BulkIngest:
             "CASE WHEN valid THEN ',' || array_to_string(k, ',') || ',' END AS ks, len(k) AS nk "
             f"FROM (SELECT n, line, fp, {'json_valid(line)' if guarded else 'TRUE'} AS valid FROM {source} "
             "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen))))))")
+        # (two statements: in one, the engine pushes the filter below the DISTINCT and checks every line)
+        self.con.execute("CREATE TEMP TABLE ing_k AS SELECT DISTINCT ks, nk FROM ing_c WHERE good")
         self.con.execute(
-            f"CREATE TEMP TABLE ing_k AS SELECT ks, nk FROM (SELECT DISTINCT ks, nk FROM ing_c WHERE good) "
-            f"WHERE NOT ({_keys('ks', 'nk', KNOWN_KEYS)} AND " + " AND ".join(_has("ks", key) for key in REQUIRED) + ")")
+            f"DELETE FROM ing_k WHERE {_keys('ks', 'nk', KNOWN_KEYS)} AND " + " AND ".join(_has("ks", key) for key in REQUIRED))
         self.con.execute("UPDATE ing_c SET good = FALSE WHERE good AND (ks, nk) IN (SELECT (ks, nk) FROM ing_k)")
         self._tools()
         self._business()
