@@ -341,7 +341,8 @@ class BulkIngest:
         judged = {"full": by_rule(self.full), "status_free": by_rule(self.status_free)}
         pv = f", json_extract(body, [{', '.join(paths)}]) AS pv" if paths else ""
         self.con.execute(
-            f"CREATE TEMP TABLE ing_t AS SELECT *, CASE mode WHEN 'error' THEN FALSE "
+            "CREATE TEMP TABLE ing_t AS SELECT n, seq, good, status, has_response, without_status, name, contract, "
+            "version, rule, mode, CASE mode WHEN 'error' THEN FALSE "
             f"WHEN 'status_free' THEN {judged['status_free']} WHEN 'full' THEN {judged['full']} END AS contract_ok, "
             "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
             f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode{pv} FROM ("
@@ -379,7 +380,8 @@ class BulkIngest:
         """contract_ok and reasons of every tool call: SQL for compiled criteria; Python for reasons of failures
         and for contracts whose criteria do not compile."""
         pending = self.con.execute(
-            "SELECT n, seq, mode, rule, status, body FROM ing_t WHERE mode IN ('full', 'status_free') "
+            "SELECT n, seq, mode, rule, status, CASE WHEN has_response THEN u.tc.response ELSE u.tc.response_fields END "
+            "FROM ing_t JOIN ing_u u USING (n, seq) WHERE mode IN ('full', 'status_free') "
             "AND coalesce(contract_ok, FALSE) = FALSE AND n IN (SELECT n FROM ing_c WHERE good)").fetchall()
         if not pending:
             return
@@ -424,14 +426,14 @@ class BulkIngest:
             f"platform_agent_version{''.join(', ' + b for b in business)} FROM ing_c WHERE good")
         self.con.execute(
             "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
-            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (t.tc.contract_version ->> '$') AS contract_version, "
+            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (u.tc.contract_version ->> '$') AS contract_version, "
             "t.version AS judged_by, t.status AS http_status, "
             "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
-            "try_cast(t.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
-            "CASE WHEN json_type(t.tc.arguments) = 'OBJECT' THEN t.tc.arguments::VARCHAR END AS arguments, "
-            "CASE WHEN t.has_response THEN 'sha256:' || sha256(coalesce(t.tc.response, 'null')) END AS response_digest, "
-            "(t.tc.error ->> '$') AS error "
-            "FROM ing_t t JOIN ing_c c ON c.n = t.n WHERE c.good")
+            "try_cast(u.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
+            "CASE WHEN json_type(u.tc.arguments) = 'OBJECT' THEN u.tc.arguments::VARCHAR END AS arguments, "
+            "CASE WHEN t.has_response THEN 'sha256:' || sha256(coalesce(u.tc.response, 'null')) END AS response_digest, "
+            "(u.tc.error ->> '$') AS error "
+            "FROM ing_t t JOIN ing_u u USING (n, seq) JOIN ing_c c ON c.n = t.n WHERE c.good")
 
 
 def _block_error(reason: str) -> Exception:
