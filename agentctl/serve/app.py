@@ -50,6 +50,8 @@ class Service:
     def __init__(self, repo: Any, settings: ServeSettings, live: Any, writer: Any, metrics: Any, ctx: Any) -> None:
         self.repo, self.settings, self.live, self.writer, self.metrics, self.ctx = repo, settings, live, writer, metrics, ctx
         self.agents = sorted(ctx.agents)
+        # the business columns' SQL types: the store's at start-up, plus what this process accepted since
+        self.business_types: dict[str, str] = {}
         # the encoded assistant of each (env, agent, version), valid until the deployment state moves
         self._rendered: dict[tuple[str, str, int], bytes] = {}
         self._rendered_at: str | None = None
@@ -204,19 +206,42 @@ class Service:
     # -- records ------------------------------------------------------------------------------------------
     async def ingest(self, records: list[Any], source: str) -> int:
         from agentctl.calls.record import RecordError, normalize
-        from agentctl.serve.writer import StoreBusy
 
         try:
             rows = [normalize(r, self.ctx) for r in records]
+            self.check_types(rows)
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
+        return await self.journal(rows, source)
+
+    def check_types(self, rows: list[Any]) -> None:
+        """What the store would refuse at commit: a business field whose type differs from earlier calls'.
+        Checked here, before the answer, because the store sees the rows only after the 2xx."""
+        from agentctl.calls.record import RecordError
+        from agentctl.calls.store import sql_type_of
+
+        known, seen = self.business_types, dict[str, str]()
+        for row in rows:
+            for name, value in row.business.items():
+                try:
+                    wanted = sql_type_of(value)
+                except KeyError:
+                    raise RecordError(f"'business.{name}' is a {type(value).__name__}, which no column can hold") from None
+                if wanted is None:
+                    continue
+                have = known.get(name) or seen.get(name)
+                if have is not None and have != wanted:
+                    raise RecordError(f"'business.{name}' is {type(value).__name__} here but earlier calls stored it "
+                                      f"as {have}")
+                seen[name] = wanted
+        known.update(seen)
+
+    async def journal(self, rows: list[Any], source: str) -> int:
         try:
             stored: int = await self.writer.write(rows, source)
-            return stored
-        except RecordError as exc:
-            raise Refused(422, f"call record refused: {exc}") from None
-        except StoreBusy as exc:
-            raise Refused(503, str(exc), "retry; the store frees up when the other process closes it") from None
+        except OSError as exc:
+            raise Refused(503, f"cannot journal the call: {exc}", "retry; the server's disk needs attention") from None
+        return stored
 
     async def post_calls(self, body: bytes) -> dict[str, Any]:
         from agentctl.calls.ingest import map_record
@@ -238,10 +263,10 @@ class Service:
         if not rows:
             raise Refused(400, "no call records in the body", "send a JSON object, a JSON array or JSON lines")
         try:
-            stored = await self.writer.write(rows, "serve:api")
+            self.check_types(rows)
         except RecordError as exc:
             raise Refused(422, f"call records refused: {exc}; nothing stored") from None
-        return {"stored": stored}
+        return {"stored": await self.journal(rows, "serve:api")}
 
     def v1_resolve(self, params: dict[str, str]) -> dict[str, Any]:
         from agentctl.platforms import FORMATS, render

@@ -41,17 +41,21 @@ class ServeMetrics:
                                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.requests = Counter("agentctl_http_requests", "Requests by endpoint and status", ["endpoint", "status"],
                                 registry=self.registry)
-        self.commits = Counter("agentctl_store_commits", "Group commits of the call writer", registry=self.registry)
-        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per group commit",
+        self.commits = Counter("agentctl_store_commits", "Commits of journaled calls into the call store", registry=self.registry)
+        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per store commit",
                                      registry=self.registry, buckets=(1, 5, 20, 50, 100, 200, 500, 1000, 5000))
         self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
                                    registry=self.registry, multiprocess_mode="livemax")
         self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
                                  registry=self.registry, multiprocess_mode="livemax")
 
-    def stored(self, rows: list[CallRows]) -> None:
+    def committed(self, calls: int) -> None:
+        """The drainer stored `calls` call events in one store commit."""
         self.commits.inc()
-        self.batch_calls.observe(len(rows))
+        self.batch_calls.observe(calls)
+
+    def stored(self, rows: list[CallRows]) -> None:
+        """Call records made durable (journaled) and answered 2xx."""
         for row in rows:
             call = row.call
             bundle = f"{call['agent']}@v{call['bundle_version']}"
