@@ -89,8 +89,20 @@ def app_from_environment() -> Any:
     from agentctl.repo import ConfigRepo
 
     options = json.loads(os.environ[SETTINGS_ENV])
-    return build_app(ConfigRepo.discover(options["root"]), envs=options["envs"], allow_unsigned=options["unsigned"],
-                     business_types=options.get("business_types"))
+    app = build_app(ConfigRepo.discover(options["root"]), envs=options["envs"], allow_unsigned=options["unsigned"],
+                    business_types=options.get("business_types"))
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """A server's garbage collector settings: collect the young generation every 50,000 allocations instead of 700
+    (a webhook allocates thousands of short-lived objects; the default made the collector a quarter of the event
+    loop's CPU), and keep what start-up loaded (code, config, bundles) out of every later collection."""
+    import gc
+
+    gc.set_threshold(50_000, 20, 100)
+    gc.freeze()
 
 
 def serve(repo: Any, *, host: str = "127.0.0.1", port: int = 8710, envs: list[str] | None = None,
@@ -103,6 +115,7 @@ def serve(repo: Any, *, host: str = "127.0.0.1", port: int = 8710, envs: list[st
         raise BadInputError("--workers must be 1 or more", "pass --workers 1 (the default) or more")
     if workers == 1:
         service = build_service(repo, envs=envs, allow_unsigned=allow_unsigned)
+        tune_gc()
         if announce:
             announce(service.settings.to_dict())
         from agentctl.serve.app import create_app
