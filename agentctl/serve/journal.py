@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.calls.record import CallRows, RecordError
+from agentctl.errors import ConflictError
 
 log = logging.getLogger("agentctl.serve.journal")
 
@@ -417,8 +418,9 @@ class Drainer:
         while True:
             try:
                 return self._open()
-            except Exception as exc:  # noqa: BLE001 - duckdb.IOException: another process holds the lock
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            except Exception as exc:  # noqa: BLE001 - ConflictError: another process holds the store's lock
+                busy = isinstance(exc, ConflictError) or "lock" in str(exc).lower()
+                if not busy or time.monotonic() > deadline:
                     raise StoreBusy(f"the call store is busy: {exc}") from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)

@@ -45,6 +45,7 @@ def build_service(repo: Any, *, envs: list[str] | None = None, allow_unsigned: l
                         on_stored=metrics.stored, on_commit=metrics.committed, drain=drains)
     if writer.drainer is not None:
         business_types = replay(writer.drainer)
+        writer.drainer.start()
     service = Service(repo, settings, live, writer, metrics, ctx)
     service.business_types = dict(business_types or {})
     return service

@@ -39,8 +39,7 @@ class CallWriter:
         self.drainer = (Drainer(directory, open_store, close_store, retry_s=retry_s, on_commit=on_commit)
                         if drain else None)
         self.journal = Journal(directory, on_sealed=self.drainer.poke if self.drainer else None)
-        if self.drainer is not None:
-            self.drainer.start()
+        # the drainer's thread is started by the caller once the start-up replay is done (service.replay)
 
     async def write(self, rows: list[CallRows], source: str) -> int:
         """Journal `rows` (all or none); returns how many once they are durable."""

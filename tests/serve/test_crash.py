@@ -64,7 +64,6 @@ def test_kill_9_after_a_200_loses_nothing(canary_repo: RepoDir, tmp_path: Path) 
     assert sorted(p.name for p in (canary_repo.path / ".agentctl" / "serve-journal").iterdir()) == ["drain.lock"]
 
 
-@pytest.mark.slow
 def test_a_journal_left_by_a_killed_writer_is_replayed_in_order(canary_repo: RepoDir) -> None:
     """Frames of a segment whose writer is gone (no lock on it) reach the store in order — a later event of a call
     merges into the earlier one — and a torn last frame (written, never answered) is skipped."""
