@@ -455,7 +455,8 @@ def create_app(service: Service) -> Any:
         if not service.live.loaded:
             return JSONResponse({"status": "not ready", **status}, status_code=503)
         # a broken fetch keeps serving the last good state: still ready, but it says so
-        return {"status": "stale" if status["error"] else "ready", **status, "settings": settings.to_dict()}
+        return {"status": "stale" if status["error"] else "ready", **status, "journal": service.writer.status(),
+                "settings": settings.to_dict()}
 
     async def lifespan_start() -> None:
         service.live.start()

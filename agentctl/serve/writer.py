@@ -73,6 +73,20 @@ class CallWriter:
             raise RuntimeError("this process does not drain the journal")
         return self.drainer.open_with_retry()
 
+    def status(self) -> dict[str, Any]:
+        """For /readyz: whether this process drains, what waits in the journal, what the store refused."""
+        from agentctl.serve.journal import OPEN, READY
+
+        try:
+            waiting = sum(1 for p in self.directory.iterdir() if p.suffix in (OPEN, READY))
+        except FileNotFoundError:
+            waiting = 0
+        drainer = self.drainer
+        return {"directory": str(self.directory), "segments": waiting,
+                "drains": bool(drainer and drainer.holds_lock),
+                **({"stored": drainer.stored, "commits": drainer.commits, "rejected": drainer.rejected}
+                   if drainer is not None else {})}
+
     @property
     def _store(self) -> Any:
         """Not None while calls answered here are on their way to the store (or the store is open)."""

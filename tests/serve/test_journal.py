@@ -119,3 +119,7 @@ def test_retell_events_of_one_call_reach_the_store_as_one_record(live: LiveServe
             assert client.post("/webhooks/retell", content=body, headers=retell_headers(body)).status_code == 200
     assert rows(canary_repo, "SELECT call_id, install_completed, source FROM calls") == [
         ("merge-1", True, "serve:retell:call_analyzed")]
+    with live.client() as client:
+        journal = client.get("/readyz").json()["journal"]
+    assert {k: journal[k] for k in ("segments", "drains", "stored", "rejected")} == {
+        "segments": 0, "drains": True, "stored": 2, "rejected": 0}
