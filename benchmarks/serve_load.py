@@ -337,9 +337,10 @@ def main() -> None:
                     closed_loop(floor_port, args.ingest_clients, reports)))
                 line("floor: bare Starlette, same bodies", len(reports), seconds, lat, "calls/s", cpu=cpu)
                 commits = scrape(serve_url, "agentctl_store_commits_total")
-                before = cpu_s(procs[0].pid)
+                before, client_before = cpu_s(procs[0].pid), time.process_time()
                 seconds, lat = asyncio.run(closed_loop(serve_port, args.ingest_clients, reports))
                 answered_cpu = cpu_s(procs[0].pid) - before
+                client_cpu = time.process_time() - client_before
                 drained = wait_drained(root)
                 cpu = cpu_s(procs[0].pid) - before
                 commits = scrape(serve_url, "agentctl_store_commits_total") - commits
@@ -350,6 +351,10 @@ def main() -> None:
                       f"{len(reports) / max(commits, 1):.0f} calls each)   server CPU incl. the drain "
                       f"{cpu / len(reports) * 1000:.2f} ms each (≈ {len(reports) / max(cpu, 1e-9):,.0f}/CPU-s)",
                       flush=True)
+                both = (cpu + client_cpu) / len(reports)
+                print(f"  {'  … on 2 idle cores':<40} ≈ {2 / (cpu / len(reports)):,.0f} calls/s for the server alone; "
+                      f"≈ {2 / both:,.0f} calls/s with this load generator on the same cores "
+                      f"(it used {client_cpu / len(reports) * 1000:.2f} ms CPU per call)", flush=True)
             if "batch" not in args.skip:
                 import httpx
 

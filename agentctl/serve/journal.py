@@ -54,8 +54,8 @@ LOCK_NAME = "drain.lock"
 SEAL_IDLE_S = 0.01  # seal the segment after this long without appends, so the drainer sees it soon
 SEAL_AGE_S = 0.5  # and at least this often under load
 DRAIN_POLL_S = 0.05  # how often a drainer looks for segments of other processes
-LOAD_ROWS = 200  # a drain this large means load: the next one waits LOAD_GAP_S, so commits stay large
-LOAD_GAP_S = 1.0  # (a store commit costs ~25-40 ms whatever its size: at 2,000 calls/s, ~2,000 calls each)
+LOAD_ROWS = 200  # a drain this large means load: while calls keep coming, the next one waits LOAD_GAP_S,
+LOAD_GAP_S = 1.0  # so commits stay large (one costs ~25-40 ms whatever its size: at 2,000 calls/s, ~2,000 each)
 DRAIN_MAX_ROWS = 50_000  # most call events in one drain (whole segments; at least one)
 IDLE_CLOSE_S = 0.1  # close the store after this long without work, so other processes get their turn
 HOLD_S = 5.0  # longest the drainer keeps the store open while busy
@@ -372,8 +372,9 @@ class Drainer:
             if self._stop:
                 return
             now = time.monotonic()
-            if self._last_rows >= LOAD_ROWS and now < self._last_drain + self.load_gap_s:
-                # under load: let segments gather so the next commit is large
+            if self._last_rows >= LOAD_ROWS and now < self._last_drain + self.load_gap_s and self._writing():
+                # under load (and still loaded: some process is filling a segment): let segments gather so the
+                # next commit is large; once the traffic stops, the last segments are drained at once
                 self._close_if_idle(now)
                 time.sleep(min(self._last_drain + self.load_gap_s - now, self.poll_s))
                 continue
@@ -391,6 +392,15 @@ class Drainer:
                     self.release()
                 self.busy_until = time.monotonic() + 1.0
             self._close_if_idle(time.monotonic())
+
+    def _writing(self) -> bool:
+        """Some process is appending right now (an open segment with frames in it)."""
+        for path in self.directory.iterdir():
+            if path.suffix == OPEN:
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_size:
+                        return True
+        return False
 
     def _close_if_idle(self, now: float) -> None:
         if self.store is not None and (now - self._last_work > self.idle_close_s or now - self._opened_at > self.hold_s):
