@@ -59,6 +59,7 @@ LOAD_GAP_S = 1.0  # so commits stay large (one costs ~25-40 ms whatever its size
 DRAIN_MAX_ROWS = 50_000  # most call events in one drain (whole segments; at least one)
 IDLE_CLOSE_S = 0.1  # close the store after this long without work, so other processes get their turn
 HOLD_S = 5.0  # longest the drainer keeps the store open while busy
+CLOSE_WAIT_S = 60.0  # at shutdown, how long this process's last segment may wait for another process's drainer
 
 
 class StoreBusy(Exception):
@@ -297,18 +298,23 @@ class Drainer:
     def holds_lock(self) -> bool:
         return self._lock_fd is not None
 
-    def take_lock(self) -> bool:
-        """Become this directory's drainer (False while another process is)."""
+    def take_lock(self, wait_s: float = 0.0) -> bool:
+        """Become this directory's drainer (False while another process is, after waiting up to `wait_s`)."""
         if self._lock_fd is not None:
             return True
+        deadline = time.monotonic() + wait_s
         fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return False
+                time.sleep(0.02)
+                continue
+            self._lock_fd = fd
+            return True
 
     def pending(self) -> list[Path]:
         """Segments to drain, oldest first: sealed ones, and open ones no live process holds (a crash left them)."""
@@ -318,6 +324,9 @@ class Drainer:
             if path.suffix == READY or _abandoned(path):
                 out.append(path)
         return out
+
+    def pending_or_open(self) -> list[Path]:
+        return [p for p in self.directory.iterdir() if p.suffix in (READY, OPEN)]
 
     def drain(self) -> int:
         """Everything pending now, into the store; returns the call events stored. Raises StoreBusy."""
@@ -357,11 +366,22 @@ class Drainer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=60)
+        # several processes on one journal (replicas stopping together): this one's last segment must not wait for
+        # the next start — drain it here once the current drainer is gone, or let that drainer take it
+        deadline = time.monotonic() + CLOSE_WAIT_S
+        mine = f"-{os.getpid()}-"
+        while True:
+            if self.take_lock():
+                try:
+                    self.drain()
+                except StoreBusy as exc:
+                    log.error("%s; the journal keeps the calls for the next start", exc)
+                break
+            if time.monotonic() > deadline or not any(mine in p.name for p in self.pending_or_open()):
+                break
+            time.sleep(0.02)
         with self._mutex:
-            pass
-        with contextlib.suppress(StoreBusy):
-            self.drain()
-        self.release()
+            self.release()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
