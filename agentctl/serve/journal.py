@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import logging
 import os
-import pickle
 import queue
 import struct
 import threading
@@ -68,8 +68,19 @@ class StoreBusy(Exception):
 
 # -- frames ---------------------------------------------------------------------------------------------
 def encode(source: str, rows: list[CallRows]) -> bytes:
-    """One journal frame: the rows of one request and their source."""
-    payload = pickle.dumps((source, [(r.call, r.business, r.tools) for r in rows]), protocol=5)
+    """One journal frame: the rows of one request and their source, as JSON. The call's times travel as ISO text,
+    named beside it so they come back as times. (JSON rather than pickle: a frame cannot run code, and a journal
+    left by one version reads the same in the next.)"""
+    out = []
+    for row in rows:
+        call, times = row.call, {}
+        for key, value in call.items():
+            if isinstance(value, dt.date):
+                times[key] = "t" if isinstance(value, dt.datetime) else "d"
+        if times:
+            call = {**call, **{key: call[key].isoformat() for key in times}}
+        out.append([call, times, row.business, row.tools])
+    payload = json.dumps([source, out], ensure_ascii=False, separators=(",", ":")).encode()
     return _HEAD.pack(len(payload), zlib.crc32(payload)) + payload
 
 
@@ -85,9 +96,15 @@ def read_segment(path: Path) -> Iterator[tuple[str, list[CallRows]]]:
                 log.error("journal segment %s is damaged at byte %d; %d bytes after it are skipped",
                           path.name, at, len(data) - at)
             return
-        source, rows = pickle.loads(payload)  # noqa: S301 - written by this service into its own state directory
-        yield source, [CallRows(call, business, tools) for call, business, tools in rows]
+        source, rows = json.loads(payload)
+        yield source, [CallRows(_times(call, times), business, tools) for call, times, business, tools in rows]
         at += _HEAD.size + size
+
+
+def _times(call: dict[str, Any], times: dict[str, str]) -> dict[str, Any]:
+    for key, kind in times.items():
+        call[key] = dt.datetime.fromisoformat(call[key]) if kind == "t" else dt.date.fromisoformat(call[key])
+    return call
 
 
 def _fsync_dir(directory: Path) -> None:
