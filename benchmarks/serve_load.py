@@ -1,6 +1,6 @@
 """`agentctl serve` under load on loopback, next to the floor of a bare Starlette endpoint.
 
-    python benchmarks/serve_load.py [--clients 20] [--requests 3000] [--rate 200] [--seconds 10]
+    python benchmarks/serve_load.py [--workers 1] [--clients 20] [--requests 3000] [--rate 200] [--seconds 10]
                                     [--calls 4000] [--ingest-clients 256]
 
 Starts `agentctl serve` (install-reminder v1 stable, v2 a 10% canary) and a bare Starlette
@@ -13,8 +13,13 @@ Starts `agentctl serve` (install-reminder v1 stable, v2 a 10% canary) and a bare
   p50/p99 and the achieved rate beside the floor at the same rate — the aim is p99 < 50 ms
   at 200/s (Vapi allows 7.5 s, Retell 10 s);
 - ingest: end-of-call reports (one call each) from --ingest-clients concurrent connections,
-  each stored durably before its 200 — calls/s (aim ≥ 2,000), with the commits the writer
-  made; and the same calls as 500-record JSONL batches on POST /v1/calls.
+  each fsync'd in the journal before its 200 — calls/s answered (aim ≥ 2,000); then the time
+  until the drainer has moved all of them into the store (calls/s stored, end to end), with
+  the store commits it made; and the same calls as 500-record JSONL batches on POST /v1/calls.
+
+`--workers N` runs `serve --workers N` (N event loops, the parent drains) and the floor with as
+many uvicorn workers. Server CPU is that of the whole process tree (workers + drainer), read from
+/proc: the machine-independent figure; "≈ N/CPU-s" is how many one idle core would take.
 
 The load generator is a small asyncio HTTP/1.1 keep-alive client (TCP_NODELAY, one write per
 request), not httpx: httpx costs several ms of client CPU per request, which on a 2-core box
@@ -45,7 +50,6 @@ from benchmarks.deploy_fixture import make_canary_repo  # noqa: E402
 
 SECRET = "bench-secret"
 FLOOR_APP = """
-import sys, uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -53,7 +57,6 @@ async def hello(request):
     await request.body()
     return JSONResponse({"assistant": {"name": "hello"}})
 app = Starlette(routes=[Route("/webhooks/vapi", hello, methods=["POST"]), Route("/healthz", hello)])
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
@@ -231,9 +234,46 @@ def load() -> str:
 
 
 def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used: what a request costs, whatever else the machine runs."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) a process and its children have used: what a request costs, whatever else
+    the machine runs (with --workers, the workers and the draining parent)."""
+    total = 0.0
+    for proc in [pid, *descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def wait_drained(root: Path, timeout: float = 300) -> float:
+    """Seconds until the journal holds no call the store has not committed (sealed or open segments)."""
+    from agentctl.serve.writer import journal_dir
+
+    start = time.perf_counter()
+    folder = journal_dir(root)
+    while time.perf_counter() - start < timeout:
+        if not any(p.suffix in (".ready", ".open") and p.stat().st_size for p in folder.iterdir()
+                   if p.exists()):
+            return time.perf_counter() - start
+        time.sleep(0.01)
+    raise SystemExit("the journal did not drain")
 
 
 def scrape(url: str, name: str) -> float:
@@ -245,6 +285,7 @@ def scrape(url: str, name: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N (and as many floor workers)")
     parser.add_argument("--clients", type=int, default=20, help="closed-loop concurrent connections")
     parser.add_argument("--requests", type=int, default=3000, help="closed-loop assistant-requests")
     parser.add_argument("--rate", type=float, default=200, help="open-loop assistant-requests per second")
@@ -259,16 +300,19 @@ def main() -> None:
         env = {**os.environ, "VAPI_WEBHOOK_SECRET": SECRET, "RETELL_API_KEY": "k", "AGENTCTL_SERVE_TOKEN": "t",
                "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         serve_port, floor_port = free_port(), free_port()
+        (Path(tmp) / "floor_app.py").write_text(FLOOR_APP)
         procs = [subprocess.Popen([sys.executable, "-m", "agentctl", "serve", "--env", "staging", "--port", str(serve_port),
-                                   "--log-level", "warning"], cwd=root, env=env,
+                                   "--log-level", "warning", "--workers", str(args.workers)], cwd=root, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-                 subprocess.Popen([sys.executable, "-c", FLOOR_APP, str(floor_port)], env=env,
+                 subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", tmp, "floor_app:app", "--port",
+                                   str(floor_port), "--log-level", "warning", "--no-access-log",
+                                   "--workers", str(args.workers)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         try:
             serve_url, floor_url = f"http://127.0.0.1:{serve_port}", f"http://127.0.0.1:{floor_port}"
             wait_ready(f"{serve_url}/readyz")
             wait_ready(f"{floor_url}/healthz")
-            print(load())
+            print(f"serve --workers {args.workers}; {load()}")
             bodies = [json.dumps(assistant_request(i)).encode() for i in range(args.requests)]
             asyncio.run(closed_loop(floor_port, args.clients, bodies[:300]))  # warm-up
             asyncio.run(closed_loop(serve_port, args.clients, bodies[:300]))
@@ -293,11 +337,26 @@ def main() -> None:
                     closed_loop(floor_port, args.ingest_clients, reports)))
                 line("floor: bare Starlette, same bodies", len(reports), seconds, lat, "calls/s", cpu=cpu)
                 commits = scrape(serve_url, "agentctl_store_commits_total")
-                (seconds, lat), cpu = measured(procs[0].pid, lambda: asyncio.run(
-                    closed_loop(serve_port, args.ingest_clients, reports)))
+                before, client_before = cpu_s(procs[0].pid), time.process_time()
+                seconds, lat = asyncio.run(closed_loop(serve_port, args.ingest_clients, reports))
+                answered_cpu = cpu_s(procs[0].pid) - before
+                client_cpu = time.process_time() - client_before
+                drained = wait_drained(root)
+                cpu = cpu_s(procs[0].pid) - before
                 commits = scrape(serve_url, "agentctl_store_commits_total") - commits
-                line("end-of-call-report webhooks", len(reports), seconds, lat, "calls/s",
-                     f"   ({commits:.0f} commits, {len(reports) / max(commits, 1):.0f} calls each)", cpu=cpu)
+                line("end-of-call-report webhooks (answered)", len(reports), seconds, lat, "calls/s",
+                     cpu=answered_cpu)
+                print(f"  {'  … all in the store':<40} {len(reports) / (seconds + drained):8,.0f} calls/s "
+                      f"(drained {drained:.2f} s after the last answer; {commits:.0f} store commits, "
+                      f"{len(reports) / max(commits, 1):.0f} calls each)   server CPU incl. the drain "
+                      f"{cpu / len(reports) * 1000:.2f} ms each (≈ {len(reports) / max(cpu, 1e-9):,.0f}/CPU-s)",
+                      flush=True)
+                each, generator = cpu / len(reports), client_cpu / len(reports)
+                cores = min(args.workers, 2)  # one process: one event loop, one core (its threads share the GIL)
+                print(f"  {'  … on 2 idle cores':<40} ≈ {cores / each:,.0f} calls/s for the server alone "
+                      f"({cores} event loop{'s' if cores > 1 else ''}); ≈ {min(cores / each, 2 / (each + generator)):,.0f}"
+                      f" calls/s with this load generator on the same cores "
+                      f"(it used {generator * 1000:.2f} ms CPU per call)", flush=True)
             if "batch" not in args.skip:
                 import httpx
 

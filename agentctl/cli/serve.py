@@ -16,7 +16,8 @@ from agentctl.cli.options import repo_option
 @click.option("--env", "envs", multiple=True, metavar="ENV",
               help="Environment to serve (repeatable; default serve.environments, else the production ones).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (each follows the deployment ref and writes through the store's lock).")
+              help="Worker processes: event loops that each follow the deployment ref and journal their calls; "
+                   "this process drains the journals into the call store.")
 @click.option("--allow-unsigned", "unsigned", multiple=True, type=click.Choice(["vapi", "retell", "api"]),
               help="Accept unsigned requests for PLATFORM when its secret is not set (local testing only).")
 @click.option("--log-level", default="info", show_default=True,

@@ -50,6 +50,8 @@ class Service:
     def __init__(self, repo: Any, settings: ServeSettings, live: Any, writer: Any, metrics: Any, ctx: Any) -> None:
         self.repo, self.settings, self.live, self.writer, self.metrics, self.ctx = repo, settings, live, writer, metrics, ctx
         self.agents = sorted(ctx.agents)
+        # the business columns' SQL types: the store's at start-up, plus what this process accepted since
+        self.business_types: dict[str, str] = {}
         # the encoded assistant of each (env, agent, version), valid until the deployment state moves
         self._rendered: dict[tuple[str, str, int], bytes] = {}
         self._rendered_at: str | None = None
@@ -132,8 +134,7 @@ class Service:
         if kind == "end-of-call-report":
             from agentctl.calls.mappers import from_vapi
 
-            stored = await self.ingest([_mapped(from_vapi, payload)], "serve:vapi")
-            return {"stored": stored}
+            return _stored(await self.ingest([_mapped(from_vapi, payload)], "serve:vapi"))
         return {}
 
     async def vapi_tool_calls(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +173,7 @@ class Service:
         return await self.tools.answer(message, config, Route(agent, route.env))
 
     # -- Retell -------------------------------------------------------------------------------------------
-    async def retell(self, payload: Any) -> dict[str, Any]:
+    async def retell(self, payload: Any) -> dict[str, Any] | RawJSON:
         from agentctl.platforms import metadata, retell_inbound
 
         if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
@@ -197,26 +198,48 @@ class Service:
 
             if not isinstance(payload.get("call"), dict):
                 raise Refused(400, f"{event} event without a call object")
-            stored = await self.ingest([_mapped(from_retell, payload)], f"serve:retell:{event}")
-            return {"stored": stored}
+            return _stored(await self.ingest([_mapped(from_retell, payload)], f"serve:retell:{event}"))
         return {}
 
     # -- records ------------------------------------------------------------------------------------------
     async def ingest(self, records: list[Any], source: str) -> int:
         from agentctl.calls.record import RecordError, normalize
-        from agentctl.serve.writer import StoreBusy
 
         try:
             rows = [normalize(r, self.ctx) for r in records]
+            self.check_types(rows)
         except RecordError as exc:
             raise Refused(422, f"call record refused: {exc}") from None
+        return await self.journal(rows, source)
+
+    def check_types(self, rows: list[Any]) -> None:
+        """What the store would refuse at commit: a business field whose type differs from earlier calls'.
+        Checked here, before the answer, because the store sees the rows only after the 2xx."""
+        from agentctl.calls.record import RecordError
+        from agentctl.calls.store import sql_type_of
+
+        known, seen = self.business_types, dict[str, str]()
+        for row in rows:
+            for name, value in row.business.items():
+                try:
+                    wanted = sql_type_of(value)
+                except KeyError:
+                    raise RecordError(f"'business.{name}' is a {type(value).__name__}, which no column can hold") from None
+                if wanted is None:
+                    continue
+                have = known.get(name) or seen.get(name)
+                if have is not None and have != wanted:
+                    raise RecordError(f"'business.{name}' is {type(value).__name__} here but earlier calls stored it "
+                                      f"as {have}")
+                seen[name] = wanted
+        known.update(seen)
+
+    async def journal(self, rows: list[Any], source: str) -> int:
         try:
             stored: int = await self.writer.write(rows, source)
-            return stored
-        except RecordError as exc:
-            raise Refused(422, f"call record refused: {exc}") from None
-        except StoreBusy as exc:
-            raise Refused(503, str(exc), "retry; the store frees up when the other process closes it") from None
+        except OSError as exc:
+            raise Refused(503, f"cannot journal the call: {exc}", "retry; the server's disk needs attention") from None
+        return stored
 
     async def post_calls(self, body: bytes) -> dict[str, Any]:
         from agentctl.calls.ingest import map_record
@@ -238,10 +261,10 @@ class Service:
         if not rows:
             raise Refused(400, "no call records in the body", "send a JSON object, a JSON array or JSON lines")
         try:
-            stored = await self.writer.write(rows, "serve:api")
+            self.check_types(rows)
         except RecordError as exc:
             raise Refused(422, f"call records refused: {exc}; nothing stored") from None
-        return {"stored": stored}
+        return {"stored": await self.journal(rows, "serve:api")}
 
     def v1_resolve(self, params: dict[str, str]) -> dict[str, Any]:
         from agentctl.platforms import FORMATS, render
@@ -257,6 +280,13 @@ class Service:
             raise Refused(404, f"unknown agent '{agent}'", f"agents: {', '.join(self.agents)}")
         resolution = self.resolve("api", Route(agent, env), key)
         return render(fmt, resolution, retell_bundles=self.settings.retell_bundles)
+
+
+_STORED_ONE = RawJSON(b'{"stored":1}')
+
+
+def _stored(count: int) -> dict[str, Any] | RawJSON:
+    return _STORED_ONE if count == 1 else {"stored": count}
 
 
 def _mapped(mapper: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]], payload: dict[str, Any]) -> Any:
@@ -295,85 +325,102 @@ def _parse_records(body: bytes) -> list[tuple[int, Any]]:
 
 
 def create_app(service: Service) -> Any:
+    """The ASGI application: the platform webhooks on a plain ASGI path (the hot path: one call record per
+    request, where Starlette's routing, request and response objects were a third of the CPU), everything
+    else through Starlette."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route as Path
 
+    from agentctl.serve.signatures import ReplayGuard
+
     settings = service.settings
     metrics = service.metrics
+    limit = settings.max_body_bytes
+    too_big = f"request body over {limit} bytes"
 
     async def read_body(request: Request) -> bytes:
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            raise Refused(413, f"request body over {settings.max_body_bytes} bytes")
+        if length and length.isdigit() and int(length) > limit:
+            raise Refused(413, too_big)
         size, chunks = 0, []
         async for chunk in request.stream():
             size += len(chunk)
-            if size > settings.max_body_bytes:
-                raise Refused(413, f"request body over {settings.max_body_bytes} bytes")
+            if size > limit:
+                raise Refused(413, too_big)
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def parse_json(body: bytes) -> Any:
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise Refused(400, f"malformed JSON: {exc}") from None
-
     def handler(endpoint: str, run: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def respond(request: Request) -> Response:
-            try:
-                result = await run(request)
-                response: Response
-                if isinstance(result, Response):
-                    response = result
-                elif isinstance(result, RawJSON):
-                    response = Response(result.body, media_type="application/json")
-                else:
-                    response = JSONResponse(result)
-            except Refused as exc:
-                body = exc.body()
-                if hasattr(exc, "rejects"):
-                    body["rejects"] = exc.rejects
-                response = JSONResponse(body, status_code=exc.status)
-            except Exception as exc:  # noqa: BLE001 - a bug, not input: one JSON line, full trace in the log
-                log.exception("unexpected error on %s", endpoint)
-                response = JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
-            metrics.requests.labels(endpoint, str(response.status_code)).inc()
-            return response
+            status, body = await answer(endpoint, run(request))
+            if isinstance(body, Response):
+                metrics.request(endpoint, body.status_code)
+                return body
+            return Response(body, status_code=status, media_type="application/json")
         return respond
 
-    def headers_of(request: Request) -> dict[str, str]:
-        return {k.lower(): v for k, v in request.headers.items()}
-
-    from agentctl.serve.signatures import ReplayGuard
+    async def answer(endpoint: str, work: Awaitable[Any]) -> tuple[int, Any]:
+        """(status, encoded JSON body — or a Starlette Response as it is) for a handler's result or refusal."""
+        try:
+            result = await work
+            if isinstance(result, Response):
+                return result.status_code, result
+            status, body = 200, (result.body if isinstance(result, RawJSON) else _encode(result))
+        except Refused as exc:
+            error = exc.body()
+            if hasattr(exc, "rejects"):
+                error["rejects"] = exc.rejects
+            status, body = exc.status, _encode(error)
+        except Exception as exc:  # noqa: BLE001 - a bug, not input: one JSON line, full trace in the log
+            log.exception("unexpected error on %s", endpoint)
+            status, body = 500, _encode({"error": f"internal error: {type(exc).__name__}"})
+        metrics.request(endpoint, status)
+        return status, body
 
     vapi_replays = ReplayGuard(settings.vapi_hmac.tolerance_s) if settings.vapi_hmac else None
 
-    async def vapi(request: Request) -> Any:
+    async def vapi(headers: dict[str, str], body: bytes, method: str, url: Callable[[], str]) -> Any:
         from agentctl.serve.signatures import check_vapi, check_vapi_hmac
 
-        body = await read_body(request)
         secret = settings.secrets.get("vapi")
         if secret is not None:
-            problem = (check_vapi_hmac(headers_of(request), body, secret, settings.vapi_hmac, vapi_replays,
-                                       method=request.method, url=str(request.url))
-                       if settings.vapi_hmac else check_vapi(headers_of(request), secret))
+            problem = (check_vapi_hmac(headers, body, secret, settings.vapi_hmac, vapi_replays, method=method,
+                                       url=url())
+                       if settings.vapi_hmac else check_vapi(headers, secret))
             if problem:
                 raise Refused(401, problem)
-        return await service.vapi(parse_json(body))
+        return await service.vapi(_parse_json(body))
 
-    async def retell(request: Request) -> Any:
+    async def retell(headers: dict[str, str], body: bytes, method: str, url: Callable[[], str]) -> Any:
         from agentctl.serve.signatures import check_retell
 
-        body = await read_body(request)
         secret = settings.secrets.get("retell")
         if secret is not None:
-            problem = check_retell(headers_of(request), body, secret, settings.retell_tolerance_s)
+            problem = check_retell(headers, body, secret, settings.retell_tolerance_s)
             if problem:
                 raise Refused(401, problem)
-        return await service.retell(parse_json(body))
+        return await service.retell(_parse_json(body))
+
+    webhooks: dict[str, tuple[str, Callable[[dict[str, str], bytes, str, Callable[[], str]], Awaitable[Any]]]] = {
+        "/webhooks/vapi": ("vapi", vapi), "/webhooks/retell": ("retell", retell)}
+
+    async def webhook(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        endpoint, run = webhooks[scope["path"]]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+        async def work() -> Any:
+            body = await _receive_body(receive, headers, limit, too_big)
+            return await run(headers, body, scope["method"], lambda: _url(scope, headers))
+
+        status, body = await answer(endpoint, work())
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]})
+        await send({"type": "http.response.body", "body": body})
+
+    def headers_of(request: Request) -> dict[str, str]:
+        return {k.lower(): v for k, v in request.headers.items()}
 
     def check_token(request: Request) -> None:
         from agentctl.serve.signatures import check_bearer
@@ -408,7 +455,8 @@ def create_app(service: Service) -> Any:
         if not service.live.loaded:
             return JSONResponse({"status": "not ready", **status}, status_code=503)
         # a broken fetch keeps serving the last good state: still ready, but it says so
-        return {"status": "stale" if status["error"] else "ready", **status, "settings": settings.to_dict()}
+        return {"status": "stale" if status["error"] else "ready", **status, "journal": service.writer.status(),
+                "settings": settings.to_dict()}
 
     async def lifespan_start() -> None:
         service.live.start()
@@ -428,13 +476,63 @@ def create_app(service: Service) -> Any:
         finally:
             await lifespan_stop()
 
+    async def wrong_method(request: Request) -> Any:
+        return JSONResponse({"error": "method not allowed", "fix": "POST the platform's webhook here"},
+                            status_code=405, headers={"Allow": "POST"})
+
     routes = [
-        Path("/webhooks/vapi", handler("vapi", vapi), methods=["POST"]),
-        Path("/webhooks/retell", handler("retell", retell), methods=["POST"]),
+        Path("/webhooks/vapi", wrong_method), Path("/webhooks/retell", wrong_method),
         Path("/v1/resolve", handler("resolve", v1_resolve), methods=["GET"]),
         Path("/v1/calls", handler("calls", v1_calls), methods=["POST"]),
         Path("/metrics", handler("metrics", metrics_endpoint), methods=["GET"]),
         Path("/healthz", handler("healthz", healthz), methods=["GET"]),
         Path("/readyz", handler("readyz", readyz), methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    rest = Starlette(routes=routes, lifespan=lifespan)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in webhooks:
+            await webhook(scope, receive, send)
+        else:
+            await rest(scope, receive, send)
+
+    return app
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise Refused(400, f"malformed JSON: {exc}") from None
+
+
+async def _receive_body(receive: Any, headers: dict[str, str], limit: int, too_big: str) -> bytes:
+    """The request body from ASGI messages, refused (413) as soon as it is known to be over `limit`."""
+    length = headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise Refused(413, too_big)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refused(400, "the client disconnected before sending the whole body")
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise Refused(413, too_big)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _url(scope: dict[str, Any], headers: dict[str, str]) -> str:
+    """The request URL as Starlette's `request.url` spells it (what an HMAC `{url}` payload signs)."""
+    host = headers.get("host")
+    if host is None:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    path = scope.get("root_path", "") + scope["path"]
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")

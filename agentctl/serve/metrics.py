@@ -41,24 +41,45 @@ class ServeMetrics:
                                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.requests = Counter("agentctl_http_requests", "Requests by endpoint and status", ["endpoint", "status"],
                                 registry=self.registry)
-        self.commits = Counter("agentctl_store_commits", "Group commits of the call writer", registry=self.registry)
-        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per group commit",
+        self.commits = Counter("agentctl_store_commits", "Commits of journaled calls into the call store", registry=self.registry)
+        self.batch_calls = Histogram("agentctl_store_commit_calls", "Call events per store commit",
                                      registry=self.registry, buckets=(1, 5, 20, 50, 100, 200, 500, 1000, 5000))
+        self._requests: dict[tuple[str, int], Any] = {}  # label children, looked up once
+        self._calls: dict[tuple[str, str, int, str], Any] = {}
+        self._tools: dict[tuple[str, str, int, str, str, str], Any] = {}
         self.state_reloads = Gauge("agentctl_state_reloads", "Times the deployment state was (re)loaded",
                                    registry=self.registry, multiprocess_mode="livemax")
         self.state_stale = Gauge("agentctl_state_stale", "1 while the deployment ref cannot be read/fetched",
                                  registry=self.registry, multiprocess_mode="livemax")
 
-    def stored(self, rows: list[CallRows]) -> None:
+    def request(self, endpoint: str, status: int) -> None:
+        key = (endpoint, status)
+        child = self._requests.get(key)
+        if child is None:
+            child = self._requests[key] = self.requests.labels(endpoint, str(status))
+        child.inc()
+
+    def committed(self, calls: int) -> None:
+        """The drainer stored `calls` call events in one store commit."""
         self.commits.inc()
-        self.batch_calls.observe(len(rows))
+        self.batch_calls.observe(calls)
+
+    def stored(self, rows: list[CallRows]) -> None:
+        """Call records made durable (journaled) and answered 2xx."""
         for row in rows:
             call = row.call
-            bundle = f"{call['agent']}@v{call['bundle_version']}"
-            self.calls.labels(call["agent"], call["environment"], bundle, call["outcome"]).inc()
+            agent, env, version = call["agent"], call["environment"], call["bundle_version"]
+            key = (agent, env, version, call["outcome"])
+            child = self._calls.get(key)
+            if child is None:
+                child = self._calls[key] = self.calls.labels(agent, env, f"{agent}@v{version}", call["outcome"])
+            child.inc()
             for tool in row.tools:
-                self.tools.labels(call["agent"], call["environment"], bundle, tool["tool"],
-                                  _verdict(tool["http_ok"]), _verdict(tool["contract_ok"])).inc()
+                tkey = (agent, env, version, tool["tool"], _verdict(tool["http_ok"]), _verdict(tool["contract_ok"]))
+                tchild = self._tools.get(tkey)
+                if tchild is None:
+                    tchild = self._tools[tkey] = self.tools.labels(agent, env, f"{agent}@v{version}", *tkey[3:])
+                tchild.inc()
 
     def exposition(self, live: Any) -> bytes:
         from prometheus_client import generate_latest

@@ -1,5 +1,6 @@
 """`agentctl serve --workers 2`: /metrics counts the calls every worker routed (prometheus_client multiprocess mode
-in a temporary directory that serve makes and removes)."""
+in a temporary directory that serve makes and removes); calls either worker journaled reach the store through the
+parent's drainer."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import httpx
 import pytest
 
 from tests.helpers import REPO_ROOT, RepoDir
-from tests.serve.conftest import VAPI_SECRET
-from tests.serve.payloads import vapi_assistant_request
+from tests.serve.conftest import VAPI_SECRET, rows
+from tests.serve.payloads import vapi_assistant_request, vapi_end_of_call_report
 from tests.serve.test_crash import free_port
 
 
@@ -54,6 +55,13 @@ def test_two_workers_share_one_metrics_view_and_clean_up(canary_repo: RepoDir, t
             routed = sum(float(m[1]) for m in re.finditer(r'^agentctl_routed_calls_total\{[^}]*platform="vapi"[^}]*\} (\S+)$',
                                                           text, re.MULTILINE))
             assert routed == sent, (served, text)
+        reported: set[int] = set()
+        for i in range(20):  # end-of-call reports on new connections: both workers journal some
+            with httpx.Client(base_url=url, timeout=10) as client:
+                report = vapi_end_of_call_report(f"w-{i}", f"+1888{i:07d}", "install-reminder@v2")
+                answer = client.post("/webhooks/vapi", json=report, headers={"X-Vapi-Secret": VAPI_SECRET})
+                assert (answer.status_code, answer.json()) == (200, {"stored": 1}), answer.text
+                reported.add(client.get("/healthz").json()["pid"])
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -63,3 +71,7 @@ def test_two_workers_share_one_metrics_view_and_clean_up(canary_repo: RepoDir, t
             proc.wait()
         log.close()
     assert not metrics_dir.exists(), "serve left its metrics directory behind"
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+    # every report answered 200 is in the store after a clean stop (the parent drains what the workers journaled)
+    assert rows(canary_repo, "SELECT count(*), count(DISTINCT call_id) FROM calls WHERE call_id LIKE 'w-%'") == [
+        (20, 20)], f"reports answered by workers {reported}"
