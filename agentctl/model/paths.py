@@ -9,6 +9,7 @@ Documents outside the repo are allowed only as URLs (`https://…`), never as fi
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -38,7 +39,7 @@ def escape_reason(root: Path, relpath: str) -> str | None:
     if PurePosixPath(relpath).is_absolute() or PureWindowsPath(relpath).drive or relpath.startswith("~"):
         return "is an absolute path (paths in config files are relative to the repo root)"
     try:
-        base = root.resolve()
+        base = _resolved_root(root)
         resolved = (root / relpath).resolve()
     except (OSError, RuntimeError, ValueError):  # symlink loops, names too long for the OS
         return "cannot be resolved (a symlink loop or a name the filesystem refuses)"
@@ -47,6 +48,12 @@ def escape_reason(root: Path, relpath: str) -> str | None:
     if ".." in PurePosixPath(relpath).parts and not _lexically_inside(relpath):
         return "leaves the repo through '..'"
     return f"is a symlink to {resolved}, outside the repo"
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved_root(root: Path) -> Path:
+    """`root.resolve()`, once per root: every config path of a command is checked against the same root."""
+    return root.resolve()
 
 
 def _lexically_inside(relpath: str) -> bool:

@@ -1,19 +1,30 @@
-"""Released bundle files (`bundles/<agent>/vN.yaml`), read once per command and cached by blob id.
+"""Released bundle files (`bundles/<agent>/vN.yaml`): their refs, component pins and schema findings.
 
-A released bundle never changes, so once a file has parsed and validated without a single
-finding, what the rest of agentctl needs from it (its ref and the component pins) is kept in
-`.agentctl/cache/released-bundles.json` under the file's git blob id. Later commands hash the
-file (cheap) instead of parsing and validating it again, so their cost no longer grows with the
-number of releases. An edited file has a new blob id and is parsed and validated as usual; a file
-with findings is never cached, so its diagnostics are reported every time. The cache is
-dropped whenever the bundle schema or agentctl's version changes.
+`validate` needs two things from every released file: its schema findings, and what it pins (for
+the immutability check). A repo with 200 agents and 50 releases each has 10,000 of them, and on a
+fresh clone (CI) nothing is cached, so reading them must be cheap without any cache.
+
+Files `agentctl release` wrote all have one layout (`yamlio.dump_yaml` of a bundle, under its
+header comment). `_LAYOUT` is one regular expression that accepts exactly that layout, with only
+values whose YAML reading is unambiguous (a plain string that could read as a number, a date, null
+or a boolean is refused) and that the bundle schema accepts. A file it matches needs no YAML parser
+and no schema validator: its ref and pins are taken from the text (one pass in C). The expression is
+written against the bundle schema as it is; `_LAYOUT_SCHEMA` pins the schema's digest, and when the
+schema changes the fast read is off until the layout is reviewed (tests/model/test_released.py says so).
+
+Any other file (hand-edited, an older layout, an `x-` key, a value the layout refuses) is parsed and
+validated in full, exactly as before, so every diagnostic keeps its wording and position. A clean
+result is remembered under the file's git blob id in `.agentctl/cache/`, so such a file is parsed
+once; a file with findings is never cached, so its diagnostics are reported every time.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +37,9 @@ from agentctl.model import layout
 from agentctl.model.bundle import walk_components
 from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.schema import load_schema, validate_document
-from agentctl.model.yamlio import load_file
+from agentctl.model.yamlio import MAX_FILE_BYTES, load_file
 
-CACHE_FILE = ".agentctl/cache/released-bundles-v2.json"
+CACHE_FILE = ".agentctl/cache/released-bundles-v3.json"
 
 # (kind, name, version, {path: sha256}) — what one bundle pins
 Pin = tuple[str, str, str, dict[str, str]]
@@ -53,24 +64,24 @@ def _is_bundle_name(name: str) -> bool:
 
 def bundle_files(root: Path) -> list[Path]:
     """Every released bundle file in the working tree, by agent then version."""
-    return [root / rel for rel, _stat in _scan(root)]
+    return [root / rel for rel in _scan(root)]
 
 
-def _scan(root: Path) -> list[tuple[str, os.stat_result]]:
-    """(relpath, stat) of every released bundle file, by agent then version — os.scandir, no pathlib per file."""
+def _scan(root: Path) -> list[str]:
+    """The relpath of every released bundle file, by agent then version — os.scandir, no pathlib or stat per file."""
     base = os.path.join(root, layout.BUNDLES_DIR)
-    found: list[tuple[str, os.stat_result]] = []
+    found: list[str] = []
     try:
         agents = sorted(e.name for e in os.scandir(base) if e.is_dir() and not e.name.startswith("."))
     except OSError:
         return []
     for agent in agents:
         try:
-            entries = [e for e in os.scandir(os.path.join(base, agent)) if _is_bundle_name(e.name) and e.is_file()]
+            names = [e.name for e in os.scandir(os.path.join(base, agent)) if _is_bundle_name(e.name) and e.is_file()]
         except OSError:
             continue
-        entries.sort(key=lambda e: int(e.name[1:-5]))
-        found += [(f"{layout.BUNDLES_DIR}/{agent}/{e.name}", e.stat()) for e in entries]
+        names.sort(key=lambda name: int(name[1:-5]))
+        found += [f"{layout.BUNDLES_DIR}/{agent}/{name}" for name in names]
     return found
 
 
@@ -90,76 +101,201 @@ def pins_of(data: dict[str, Any]) -> list[Pin]:
     return [(kind, str(entry.get("name")), str(entry.get("version")), hashes) for kind, entry, hashes in found.values()]
 
 
+# --- the layout `agentctl release` writes -------------------------------------------------------------------
+# Characters no accepted value may hold: controls, tab, NEL, no-break space, line separators, BOM and non-characters
+# (YAML treats some as breaks or refuses them; a file with any takes the full parser).
+_ODD = "\\x00-\\x1f\\x7f-\\xa0\\u2028\\u2029\\ufeff\\ufffe\\uffff"
+_CHAR = f"[^:# {_ODD}]"
+# the rest of a plain scalar: no ": ", no " #", no trailing space or colon
+_BODY = f"{_CHAR}*(?:(?::(?=[^ {_ODD}])| (?=[^#{_ODD}])){_CHAR}*)*"
+# a plain scalar that reads as a string under YAML 1.2: a letter, `_` or `/` first and not null/true/false, or a
+# digit first with a letter that no number or date contains (`2 lines added`)
+_PLAIN = (f"(?:(?!(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)\\n)[A-Za-z_/]{_BODY}"
+          f"|(?=[0-9][^\\n]*[g-np-su-wyzG-NP-SU-Y])[0-9]{_BODY})")
+# quoted: in single quotes, or in double quotes without an escape
+_QUOTED = f"(?:'(?:[^'{_ODD}]|'')*'|\"[^\"\\\\{_ODD}]*\")"
+_STR = f"(?:{_QUOTED}|{_PLAIN})"
+_STR1 = f"(?:'(?:[^'{_ODD}]|'')+'|\"[^\"\\\\{_ODD}]+\"|{_PLAIN})"  # a non-empty string
+# a value of any type (a generated note's details: the schema takes anything): a quoted or plain scalar both YAML
+# parsers read without complaint (nothing date-like, which a parser may refuse), or an empty collection
+_ANY = f"(?:{_QUOTED}|(?![0-9]{{4}}-)(?:[A-Za-z0-9_/.+~($^]|-(?=[0-9.])){_BODY}|\\[\\]|\\{{\\}})"
+# a detail of a generated note: a key other than the four the schema names, with a value or a list of values
+_DETAIL = (f"      (?!(?:component|name|change|summary|null|true|false):)[a-z_][a-z0-9_]*:"
+           f"(?: {_ANY}\\n|\\n(?:        - {_ANY}\\n)+)")
+
+
+def _hex(digits: str) -> str:  # quoted, or plain with a letter that keeps it from reading as a number
+    return f"(?:'{digits}'|(?=[0-9e]*[a-df]){digits})"
+
+
+_SHA = _hex("[0-9a-f]{64}")
+_BLOB = _hex("[0-9a-f]{40}(?:[0-9a-f]{24})?")  # sha1 or sha256 object ids, as the schema's pattern
+_INT = "[1-9][0-9]{0,17}"
+_SEMVER = "[0-9]+\\.[0-9]+\\.[0-9]+"
+_RANGE = f"(?:{_STR}|{_SEMVER}|(?:\\^|~(?!\\n)){_BODY})"
+_AGENT = "(?!(?:null|true|false)\\n)(?:[a-z][a-z0-9-]*[a-z0-9]|[a-z])"  # the schema's agent name pattern
+
+
+def _file(indent: int) -> str:
+    pad = " " * indent
+    return f"{pad}path: {_STR1}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {_SHA}\\n"
+
+
+_LAYOUT = re.compile(
+    f"(?:#[^{_ODD}]*\\n)*"
+    f"agent: (?P<agent>{_AGENT})\\n"
+    f"version: (?P<version>{_INT})\\n"
+    f"created: {_STR}\\n"
+    f"author: {_STR}\\n"
+    f"source_commit: {_BLOB}\\n"
+    f"(?:previous:(?: {_INT})?\\n)?"
+    f"content_hash: {_SHA}\\n"
+    "components:\\n(?P<components>"
+    f"  agent:\\n{_file(4)}"
+    f"  prompt:\\n    name: {_STR}\\n    version: {_INT}\\n{_file(4)}    template:\\n{_file(6)}"
+    f"  tools:(?: \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
+    f"(?:      range: {_RANGE}\\n)?{_file(6)})+)"
+    f"  kb:\\n(?:    name: {_STR}\\n    version: {_INT}\\n{_file(4)}"
+    f"    documents:(?: \\[\\]\\n|\\n(?:      - uri: {_STR1}\\n        sha256: {_SHA}\\n        size: (?:0|{_INT})\\n"
+    f"(?:        path: {_STR1}\\n        blob: {_BLOB}\\n)?)+))?)"
+    "notes:\\n"
+    f"  human: {_STR1}\\n"
+    f"  generated:(?: \\[\\]\\n|\\n(?:    - component: (?:agent|prompt|tool|kb)\\n      name: {_STR}\\n"
+    f"      change: {_STR}\\n      summary: {_STR}\\n(?:{_DETAIL})*)+)")
+_DETAIL_KEY = re.compile("^      ([a-z_][a-z0-9_]*):", re.M)
+# within a matched file's components: the prompt, each tool contract and the KB manifest, with the files they pin
+# (each starts with a literal, so the search skips ahead instead of trying every position)
+_PROMPT = re.compile("\n  prompt:\n    name: (.*)\n    version: (.*)\n    path: (.*)\n    blob: .*\n    sha256: (.*)\n"
+                     "    template:\n      path: (.*)\n      blob: .*\n      sha256: (.*)")
+_TOOL = re.compile("\n    - name: (.*)\n      version: (.*)\n(?:      range: .*\n)?      path: (.*)\n      blob: .*\n"
+                   "      sha256: (.*)")
+_KB = re.compile("\n  kb:\n    name: (.*)\n    version: (.*)\n    path: (.*)\n    blob: .*\n    sha256: (.*)")
+# the digest of the bundle schema `_LAYOUT` was written against (see `_layout_is_current`)
+_LAYOUT_SCHEMA = "96eea472334133f1"
+
+
+def _text(value: str) -> str:
+    """The value of a matched string scalar."""
+    if value[:1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value[1:-1] if value[:1] == '"' else value
+
+
+def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
+    """(ref, pins) of a file in the layout `agentctl release` writes, or None (then the full parser reads it)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    match = _LAYOUT.fullmatch(text)
+    if match is None:
+        return None
+    start, end = match.span("components")
+    if "\n      " in text[end:] and any(len(keys) != len(set(keys)) for keys in map(
+            _DETAIL_KEY.findall, text[end:].split("\n    - "))):
+        return None  # a generated note naming one detail twice: the parser refuses it, with a position
+    start -= 1  # each entry starts at the newline before it
+    prompt = _PROMPT.search(text, start, end)
+    if prompt is None:
+        return None
+    name, version, path, sha, template, template_sha = prompt.groups()
+    pins: list[Pin] = []
+    if _text(name):  # a prompt without a name pins nothing (as `pins_of` reads it)
+        pins.append(("prompt", _text(name), version, {_text(path): sha.strip("'"), _text(template): template_sha.strip("'")}))
+    pins += [("tool", _text(name), _text(version), {_text(path): sha.strip("'")})
+             for name, version, path, sha in _TOOL.findall(text, start, end)]
+    kb = _KB.search(text, start, end)
+    if kb is not None:
+        name, version, path, sha = kb.groups()
+        pins.append(("kb", _text(name), version, {_text(path): sha.strip("'")}))
+    return f"{match['agent']}@v{match['version']}", pins
+
+
+def schema_digest() -> str:
+    """A digest of the bundle schema as shipped (what `_LAYOUT_SCHEMA` pins)."""
+    return hashlib.sha256(json.dumps(load_schema("bundle"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _layout_is_current() -> bool:
+    return schema_digest() == _LAYOUT_SCHEMA
+
+
 def _stamp() -> str:
-    schema = json.dumps(load_schema("bundle"), sort_keys=True).encode()
-    return f"{__version__}:{hashlib.sha256(schema).hexdigest()[:16]}"
+    return f"{__version__}:{schema_digest()}"
 
 
 def load_released(root: Path) -> list[ReleasedFile]:
-    """Each released bundle file with its pins and schema findings (from the cache where it can be).
-
-    A file whose size and mtime match the cached entry for its path is not even read (git's own
-    index trick); otherwise its blob id is the key, so a touched but unchanged file still hits.
-    """
+    """Each released bundle file with its pins and schema findings: read by `_LAYOUT` where it matches, else in full."""
     files = _scan(root)
     if not files:
         return []
-    cache_path = root / CACHE_FILE
-    stamp = _stamp()
-    cached: dict[str, Any] = {}
-    seen: dict[str, Any] = {}
-    try:
-        stored = json.loads(cache_path.read_text("utf-8"))
-        if isinstance(stored, dict) and stored.get("stamp") == stamp:
-            cached, seen = stored.get("entries") or {}, stored.get("paths") or {}
-    except (OSError, ValueError):
-        pass
-    entries, paths = dict(cached), {}
-    dirty = False
+    fast = _layout_is_current()
+    cache: _Cache | None = None
     out = []
-    for rel, st in files:
-        known = seen.get(rel)
-        key = known[2] if known and known[0] == st.st_size and known[1] == st.st_mtime_ns else None
-        if key is None:
-            try:
-                with open(os.path.join(root, rel), "rb") as fh:
-                    key = blob_id(fh.read())
-            except OSError:
-                continue
-        hit = cached.get(key)
-        if hit is not None:
-            paths[rel] = [st.st_size, st.st_mtime_ns, key]
-            dirty = dirty or known != paths[rel]
-            out.append(ReleasedFile(rel, hit[0], [(k, n, v, h) for k, n, v, h in hit[1]]))
+    for rel in files:
+        try:
+            with open(os.path.join(root, rel), "rb") as fh:
+                raw = fh.read()
+        except OSError:
             continue
+        read = _read_layout(raw) if fast else None
+        if read is not None:
+            out.append(ReleasedFile(rel, read[0], read[1]))
+            continue
+        cache = cache or _Cache(root)
+        out.append(cache.read(root, rel, raw))
+    if cache is not None:
+        cache.save()
+    return out
+
+
+class _Cache:
+    """{blob id: [ref, pins]} of clean files the full parser read; a file with findings is never kept."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_FILE
+        self.stamp = _stamp()
+        self.stored: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("stamp") == self.stamp and isinstance(data.get("entries"), dict):
+                self.stored = data["entries"]
+        except (OSError, ValueError):
+            pass
+
+    def read(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
+        key = blob_id(raw)
+        hit = self.stored.get(key)
+        if hit is not None:
+            self.used[key] = hit
+            return ReleasedFile(rel, hit[0], [(k, n, v, h) for k, n, v, h in hit[1]])
         try:
             doc = load_file(root / rel, rel)
         except ValidationFailed as exc:
-            out.append(ReleasedFile(rel, None, [], list(exc.diagnostics)))
-            continue
+            return ReleasedFile(rel, None, [], list(exc.diagnostics))
         findings = validate_document(doc, "bundle")
         data = doc.data if isinstance(doc.data, dict) else {}
         ref = f"{data.get('agent')}@v{data.get('version')}" if data else None
         released = ReleasedFile(rel, ref, pins_of(data), findings)
-        out.append(released)
         if not findings:
-            entries[key] = [released.ref, [list(p) for p in released.pins]]
-            paths[rel] = [st.st_size, st.st_mtime_ns, key]
-            dirty = True
-    if dirty or len(paths) != len(seen):
-        _save(cache_path, {"stamp": stamp, "entries": entries, "paths": paths})
-    return out
+            self.used[key] = [released.ref, [list(p) for p in released.pins]]
+        return released
+
+    def save(self) -> None:
+        if self.used.keys() == self.stored.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
+            write_atomic(self.path, json.dumps({"stamp": self.stamp, "entries": self.used}, separators=(",", ":")))
+        except OSError:
+            pass  # a read-only checkout: no cache, same answers
 
 
-def _save(path: Path, data: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
-        write_atomic(path, json.dumps(data, separators=(",", ":")))
-    except OSError:
-        pass  # a read-only checkout: no cache, same answers
-
-
-__all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of"]
+__all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of", "schema_digest"]
