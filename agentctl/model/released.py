@@ -136,9 +136,11 @@ _RANGE = f"(?:{_STR}|{_SEMVER}|(?:\\^|~(?!\\n)){_BODY})"
 _AGENT = "(?!(?:null|true|false)\\n)(?:[a-z][a-z0-9-]*[a-z0-9]|[a-z])"  # the schema's agent name pattern
 
 
-def _file(indent: int) -> str:
+def _file(indent: int, name: str = "") -> str:
+    """A pinned file's path, blob and sha256 at `indent`; path and sha256 in groups `<name>_path`, `<name>_sha`."""
     pad = " " * indent
-    return f"{pad}path: {_STR1}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {_SHA}\\n"
+    path, sha = (f"(?P<{name}_path>{_STR1})", f"(?P<{name}_sha>{_SHA})") if name else (_STR1, _SHA)
+    return f"{pad}path: {path}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {sha}\\n"
 
 
 _LAYOUT = re.compile(
@@ -152,24 +154,21 @@ _LAYOUT = re.compile(
     f"content_hash: {_SHA}\\n"
     "components:\\n(?P<components>"
     f"  agent:\\n{_file(4)}"
-    f"  prompt:\\n    name: {_STR}\\n    version: {_INT}\\n{_file(4)}    template:\\n{_file(6)}"
-    f"  tools:(?: \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
+    f"  prompt:\\n    name: (?P<prompt>{_STR})\\n    version: (?P<prompt_version>{_INT})\\n{_file(4, 'prompt')}"
+    f"    template:\\n{_file(6, 'template')}"
+    f"  tools:(?P<tools> \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
     f"(?:      range: {_RANGE}\\n)?{_file(6)})+)"
-    f"  kb:\\n(?:    name: {_STR}\\n    version: {_INT}\\n{_file(4)}"
+    f"  kb:\\n(?:    name: (?P<kb>{_STR})\\n    version: (?P<kb_version>{_INT})\\n{_file(4, 'kb')}"
     f"    documents:(?: \\[\\]\\n|\\n(?:      - uri: {_STR1}\\n        sha256: {_SHA}\\n        size: (?:0|{_INT})\\n"
     f"(?:        path: {_STR1}\\n        blob: {_BLOB}\\n)?)+))?)"
     "notes:\\n"
     f"  human: {_STR1}\\n"
     f"  generated:(?: \\[\\]\\n|\\n(?:    - component: (?:agent|prompt|tool|kb)\\n      name: {_STR}\\n"
     f"      change: {_STR}\\n      summary: {_STR}\\n(?:{_DETAIL})*)+)")
-_DETAIL_KEY = re.compile("^      ([a-z_][a-z0-9_]*):", re.M)
-# within a matched file's components: the prompt, each tool contract and the KB manifest, with the files they pin
-# (each starts with a literal, so the search skips ahead instead of trying every position)
-_PROMPT = re.compile("\n  prompt:\n    name: (.*)\n    version: (.*)\n    path: (.*)\n    blob: .*\n    sha256: (.*)\n"
-                     "    template:\n      path: (.*)\n      blob: .*\n      sha256: (.*)")
+_DETAIL_KEY = re.compile("^      (?!(?:name|change|summary):)([a-z_][a-z0-9_]*):", re.M)
+# within a matched file's tools: each tool contract with the file it pins (the search skips ahead to the literal)
 _TOOL = re.compile("\n    - name: (.*)\n      version: (.*)\n(?:      range: .*\n)?      path: (.*)\n      blob: .*\n"
                    "      sha256: (.*)")
-_KB = re.compile("\n  kb:\n    name: (.*)\n    version: (.*)\n    path: (.*)\n    blob: .*\n    sha256: (.*)")
 # the digest of the bundle schema `_LAYOUT` was written against (see `_layout_is_current`)
 _LAYOUT_SCHEMA = "96eea472334133f1"
 
@@ -179,6 +178,10 @@ def _text(value: str) -> str:
     if value[:1] == "'":
         return value[1:-1].replace("''", "'")
     return value[1:-1] if value[:1] == '"' else value
+
+
+def _pin(name: str, version: str, path: str, sha: str) -> tuple[str, str, dict[str, str]]:
+    return _text(name), _text(version), {_text(path): _text(sha)}
 
 
 def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
@@ -193,23 +196,25 @@ def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
     if match is None:
         return None
     start, end = match.span("components")
-    if "\n      " in text[end:] and any(len(keys) != len(set(keys)) for keys in map(
+    if _DETAIL_KEY.search(text, end) and any(len(keys) != len(set(keys)) for keys in map(
             _DETAIL_KEY.findall, text[end:].split("\n    - "))):
         return None  # a generated note naming one detail twice: the parser refuses it, with a position
-    start -= 1  # each entry starts at the newline before it
-    prompt = _PROMPT.search(text, start, end)
-    if prompt is None:
-        return None
-    name, version, path, sha, template, template_sha = prompt.groups()
-    pins: list[Pin] = []
-    if _text(name):  # a prompt without a name pins nothing (as `pins_of` reads it)
-        pins.append(("prompt", _text(name), version, {_text(path): sha.strip("'"), _text(template): template_sha.strip("'")}))
-    pins += [("tool", _text(name), _text(version), {_text(path): sha.strip("'")})
-             for name, version, path, sha in _TOOL.findall(text, start, end)]
-    kb = _KB.search(text, start, end)
-    if kb is not None:
-        name, version, path, sha = kb.groups()
-        pins.append(("kb", _text(name), version, {_text(path): sha.strip("'")}))
+    prompt = match.group("prompt", "prompt_version", "prompt_path", "prompt_sha", "template_path", "template_sha")
+    tools = _TOOL.findall(text, *match.span("tools"))
+    kb = match.group("kb", "kb_version", "kb_path", "kb_sha")
+    if text.find("'", start, end) < 0 and text.find('"', start, end) < 0:  # the usual case: nothing to unquote
+        name, version, path, sha, template, template_sha = prompt
+        pins: list[Pin] = [("prompt", name, version, {path: sha, template: template_sha})]
+        pins += [("tool", name, version, {path: sha}) for name, version, path, sha in tools]
+        if kb[0] is not None:
+            name, version, path, sha = kb
+            pins.append(("kb", name, version, {path: sha}))
+        return f"{match['agent']}@v{match['version']}", pins
+    name, version, path, sha, template, template_sha = map(_text, prompt)
+    pins = [("prompt", name, version, {path: sha, template: template_sha})] if name else []  # no name: no pin
+    pins += [("tool", *_pin(*found)) for found in tools]
+    if kb[0] is not None:
+        pins.append(("kb", *_pin(*kb)))
     return f"{match['agent']}@v{match['version']}", pins
 
 

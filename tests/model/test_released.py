@@ -153,6 +153,7 @@ def test_layouts_other_than_agentctls_are_left_to_the_parser(bundle_data) -> Non
               text.replace("  agent:\n", "  agent:  \n", 1), text.replace("version: 1\n", "version: 1 # first\n", 1),
               text.replace("\ncomponents:", "\n\ncomponents:"), "\ufeff" + text, "---\n" + text,
               text.replace("  human: ", "  human: !!str ", 1), text.replace("version: 1\n", "version: 01\n", 1),
-              text.replace("    - name: sms-gateway", "    -   name: sms-gateway", 1)]
+              text.replace("    - name: sms-gateway", "    -   name: sms-gateway", 1),
+              text.replace("this agent\n", "this agent\n      old: 1\n      old: 2\n", 1)]  # a duplicate key
     for other in others:
         assert released._read_layout(other.encode()) is None, other[:200]
