@@ -240,9 +240,10 @@ def load_released(root: Path) -> list[ReleasedFile]:
     fast = _layout_is_current()
     cache: _Cache | None = None
     out = []
+    base = os.fspath(root)
     for rel in files:
         try:
-            with open(os.path.join(root, rel), "rb") as fh:
+            with open(os.path.join(base, rel), "rb") as fh:
                 raw = fh.read()
         except OSError:
             continue
