@@ -6,11 +6,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed, unknown_environment
 from agentctl.model import layout
 from agentctl.model.artifacts import Config
+
+if TYPE_CHECKING:
+    from agentctl.identity import Actor
+    from agentctl.store.refstore import RefStore
 
 
 def parse_config(text: str, label: str) -> Config:
@@ -70,11 +74,11 @@ def load_config(root: Path, *, fall_back_to_head: bool = False) -> Config:
 class Context:
     root: Path
     config: Config
-    actor: Any  # agentctl.identity.Actor
+    actor: Actor
     person: str | None
     roles: frozenset[str]
     now: dt.datetime
-    deployments: Any = None  # the RefStore this command reads and writes (agentctl.store.refstore.RefStore)
+    deployments: RefStore | None = None  # the ref store this command reads and writes
     authority: Config | None = None  # the committed agentctl.yaml: people, roles and policy come from it
     config_commit: str | None = None  # the commit `authority` was read from (HEAD), named in every record
 
@@ -179,7 +183,8 @@ def committed_authority(root: Path, config: Config) -> Config:
         return config  # a broken committed copy: the validated working one is all there is
 
 
-def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deployments: Any = None) -> Context:
+def make_context(root: Path, config: Config, actor: Actor, now: dt.datetime,
+                 deployments: RefStore | None = None) -> Context:
     """People, roles and policy come from the committed agentctl.yaml (an uncommitted edit grants nothing);
     the working copy is used only in a repo with no commit of it yet."""
     from agentctl.store.gitcmd import Git

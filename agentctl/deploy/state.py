@@ -15,7 +15,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.store.refstore import RefStore, Snapshot
 
 DEPLOY_REF = "refs/agentctl/deployments"
 INCIDENT_PATIENCE_S = 120.0  # rollback, abort, disable, approve retry a lost race this long (backoff), then exit 4
@@ -79,16 +83,16 @@ class AgentState:
                    pins=dict(data.get("pins") or {}))
 
 
-def read_state(snapshot: Any, env: str, agent: str) -> AgentState:
+def read_state(snapshot: Snapshot, env: str, agent: str) -> AgentState:
     raw = snapshot.read(state_path(env, agent))
     return AgentState.from_dict(json.loads(raw)) if raw else AgentState(env, agent)
 
 
-def agents_in(snapshot: Any, env: str) -> list[str]:
+def agents_in(snapshot: Snapshot, env: str) -> list[str]:
     return sorted(Path(p).stem for p in snapshot.list(f"state/{env}/"))
 
 
-def store(root: Path) -> Any:
+def store(root: Path) -> RefStore:
     from agentctl.store.refstore import RefStore
 
     return RefStore(root, DEPLOY_REF)
@@ -121,7 +125,7 @@ class Outcome:
         return dict(self.__dict__)
 
 
-def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
+def new_record(ctx: Context, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
     from agentctl.clock import isoformat
 
     return {"id": uuid.uuid4().hex[:16], "action": action, "env": env, "agents": agents, "changes": {},
@@ -130,8 +134,8 @@ def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) 
             "config": getattr(ctx, "config_commit", None)}
 
 
-def commit_action(ctx: Any, action: str, env: str, agents: list[str],
-                  plan: Callable[[Any], Planned | None], *, retries: int = 0, patience_s: float = 0.0) -> Outcome:
+def commit_action(ctx: Context, action: str, env: str, agents: list[str],
+                  plan: Callable[[Snapshot], Planned | None], *, retries: int = 0, patience_s: float = 0.0) -> Outcome:
     """Run `plan` on the latest state and publish its result as one commit (CAS; see RefStore.update).
 
     `plan` returns None for "nothing to do". On a lost race it runs again (policy re-checked)
@@ -147,7 +151,7 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
     sign_with = ctx.signing_key(action)
     guard = StateGuard(ctx, deployments, action)
 
-    def mutate(snapshot: Any) -> Change | None:
+    def mutate(snapshot: Snapshot) -> Change | None:
         guard.check_state(snapshot.commit)
         planned = plan(snapshot)
         last["planned"] = planned
@@ -178,7 +182,7 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
 class StateGuard:
     """With signing in use: nothing is built on a forged state, and our own signature must name us."""
 
-    def __init__(self, ctx: Any, deployments: Any, action: str) -> None:
+    def __init__(self, ctx: Context, deployments: RefStore, action: str) -> None:
         from agentctl.deploy.signing import require_signed, signing_active
 
         authority = ctx.authority or ctx.config

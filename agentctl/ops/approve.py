@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat
 from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.store.refstore import Snapshot
 
 
 @dataclass
@@ -41,7 +44,7 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
     now = isoformat(ctx.now)
     holder: dict[str, Any] = {}
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         request = read_request(snapshot, request_id)
         if request is None:
             raise NotFoundError(f"no approval request {request_id}", "see `agentctl approve --list`")

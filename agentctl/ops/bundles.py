@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version, walk_components
 from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
 
 
 @dataclass
@@ -179,7 +182,7 @@ def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
                        tool_ranges={t["name"]: t.get("range", "") for t in tool_entries}, definition=definition)
 
 
-def agent_files(ws: Any, agent: str) -> dict[str, str]:
+def agent_files(ws: Workspace, agent: str) -> dict[str, str]:
     """role → repo-relative path of each file the agent is made of in the working tree."""
     definition = ws.agents[agent]
     files = {"agent": layout.agent_file(agent), "prompt": layout.prompt_meta(definition.prompt)}
@@ -212,7 +215,7 @@ def load_agent_workspace(root: Path, agent: str, *, check: bool = True) -> Any:
     return ws
 
 
-def raise_agent_errors(ws: Any, agent: str) -> None:
+def raise_agent_errors(ws: Workspace, agent: str) -> None:
     files = set(agent_files(ws, agent).values())
     kb_name = ws.agents[agent].kb
     docs = {d["uri"] for d in ws.kbs[kb_name].documents} if kb_name in ws.kbs else set()
@@ -221,7 +224,7 @@ def raise_agent_errors(ws: Any, agent: str) -> None:
         raise ValidationFailed(own)
 
 
-def working_config(root: Path, agent: str, ws: Any = None) -> AgentConfig:
+def working_config(root: Path, agent: str, ws: Workspace | None = None) -> AgentConfig:
     """The same shape as bundle_config, from the working tree (for testing unreleased changes)."""
     ws = ws if ws is not None else load_agent_workspace(root, agent)
     definition = ws.agents[agent]

@@ -19,11 +19,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
 from agentctl.errors import BadInputError
 from agentctl.repo import ConfigRepo, RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.model.artifacts import Config
 
 JUDGE = "agentctl-judge"
 ROLLBACK, PROMOTE, WAIT, PAUSE, DONE = "rollback", "promote", "wait", "pause", "done"
@@ -158,7 +162,7 @@ def watch_once(repo: RepoLike, agent: str, env: str | None = None) -> WatchStep:
     return step
 
 
-def _try_promote(repo: ConfigRepo, ctx: Any, spec: dict[str, Any], evaluation: CanaryEvaluation,
+def _try_promote(repo: ConfigRepo, ctx: Context, spec: dict[str, Any], evaluation: CanaryEvaluation,
                  now: str) -> WatchStep:
     from agentctl.deploy.windows import WindowPolicy, enforced
 
@@ -196,7 +200,7 @@ def _finished(state: Any) -> str:
     return f"no canary in progress; {stable}"
 
 
-def _notify(root: Path, config: Any, step: WatchStep) -> dict[str, Any] | None:
+def _notify(root: Path, config: Config, step: WatchStep) -> dict[str, Any] | None:
     """Post the step to the team's webhook, when `alerts.webhook_env` names a variable that is set."""
     import os
 

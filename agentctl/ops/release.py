@@ -8,7 +8,7 @@ plus the commit they were read from; it is committed alone and marked with an an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, ConflictError, GitError
 from agentctl.fsutil import write_atomic
@@ -23,8 +23,11 @@ from agentctl.ops.bundles import (
     released_versions,
     working_config,
 )
-from agentctl.repo import RepoLike, as_repo
+from agentctl.repo import ConfigRepo, RepoLike, as_repo
 from agentctl.store.gitcmd import not_a_repository
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
 
 
 def _sha256(path: Path) -> str:
@@ -37,7 +40,7 @@ def _local_documents(manifest: dict[str, Any] | None) -> list[str]:
     return [d["uri"] for d in (manifest or {}).get("documents") or [] if "://" not in d["uri"]]
 
 
-def pin_components(root: Path, ws: Any, agent: str, commit: str) -> dict[str, Any]:
+def pin_components(root: Path, ws: Workspace, agent: str, commit: str) -> dict[str, Any]:
     """The `components` mapping of a bundle: every file of `agent` with version, blob and sha256 at `commit`."""
     from agentctl.store import history
 
@@ -153,7 +156,7 @@ def stale_cassette_warnings(repo: RepoLike, agent: str) -> list[Any]:
     return cassette_warnings(repo, [agent])
 
 
-def recover_interrupted(repo: Any, agent: str) -> list[int]:
+def recover_interrupted(repo: ConfigRepo, agent: str) -> list[int]:
     """Finish or undo releases of `agent` that were killed half-way; returns the versions finished.
 
     A release commit ("Release AGENT@vN") on HEAD's history without its tag gets the tag (the commit
@@ -185,7 +188,7 @@ def recover_interrupted(repo: Any, agent: str) -> list[int]:
     return finished
 
 
-def _remote_has_tag(repo: Any, remote: str, tag: str) -> bool:
+def _remote_has_tag(repo: ConfigRepo, remote: str, tag: str) -> bool:
     proc = repo.git.run("ls-remote", "--tags", remote, f"refs/tags/{tag}", check=False, action="list remote tags")
     return proc.returncode == 0 and bool(proc.stdout.strip())
 
@@ -196,7 +199,7 @@ def _taken(tag: str, remote: str) -> ConflictError:
                          "your change becomes the next version")
 
 
-def _claim_tag(repo: Any, remote: str, tag: str, rel: str, parent: str) -> None:
+def _claim_tag(repo: ConfigRepo, remote: str, tag: str, rel: str, parent: str) -> None:
     """Publish the release tag on the remote; a tag push never overwrites, so exactly one clone wins a version.
     The loser's local commit, tag and bundle file are undone (its change is released again as the next version)."""
     proc = repo.git.run("push", "--quiet", "--porcelain", remote, f"refs/tags/{tag}:refs/tags/{tag}", check=False,

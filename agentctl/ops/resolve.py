@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.deploy.routing import BUCKETS, bucket, default_salt, on_canary
 from agentctl.deploy.state import AgentState
+
+if TYPE_CHECKING:
+    from agentctl.repo import RepoLike
+    from agentctl.store.refstore import Snapshot
 
 HASH_SPEC = ('bucket = int.from_bytes(sha256(f"{agent}\\x00{salt}\\x00{key}".encode()).digest()[:8], "big") '
              f"% {BUCKETS}; canary iff bucket < weight * 100")
@@ -45,7 +49,7 @@ class Router:
         self._configs: dict[tuple[str, int], dict[str, Any]] = configs if configs is not None else {}
 
     @classmethod
-    def from_snapshot(cls, root: Path, env: str, spec: dict[str, Any], snapshot: Any,
+    def from_snapshot(cls, root: Path, env: str, spec: dict[str, Any], snapshot: Snapshot,
                       configs: dict[tuple[str, int], dict[str, Any]] | None = None) -> Router:
         """A router over one deployment-ref snapshot (agentctl serve re-reads it when the ref moves)."""
         from agentctl.deploy.state import agents_in, read_state
@@ -124,7 +128,7 @@ def resolve(root: Path | str, agent: str, *, key: str, env: str | None = None, w
     return Router.load(root, env).resolve(agent, key, with_config=with_config)
 
 
-def resolve_payload(repo: Any, agent: str, *, key: str, env: str | None = None, fmt: str = "agentctl") -> dict[str, Any]:
+def resolve_payload(repo: RepoLike, agent: str, *, key: str, env: str | None = None, fmt: str = "agentctl") -> dict[str, Any]:
     """The routed bundle for `key` as a platform payload: agentctl (resolve --json), vapi (POST /call body
     with a transient assistant), retell (create-phone-call overrides) or openai (chat-completions body)."""
     from agentctl.errors import BadInputError

@@ -14,7 +14,7 @@ oncall) rolls back at once. Anyone else opens a request that becomes executable 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentctl.clock import isoformat
 from agentctl.deploy.state import (
@@ -28,6 +28,9 @@ from agentctl.deploy.state import (
 )
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.store.refstore import Snapshot
 
 
 def rollback_target(state: AgentState, version: int | None) -> int:
@@ -87,7 +90,7 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
     window_override = check_window(ctx, env, spec, "rollback", override, reason)
     policy_rule = rule(ctx.policy, "rollback")
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         version = rollback_target(state, named)
         record = new_record(ctx, "rollback", env, [agent], reason)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
 from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, PolicyRefused
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.repo import ConfigRepo
+    from agentctl.store.refstore import Snapshot
 
 
 def steps_of(spec: dict[str, Any]) -> list[int]:
@@ -51,7 +56,7 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
     suites = results_for(root, agent, version, store=repo.results) if spec.get("required_suites") else {}
     steps = steps_of(spec)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         from agentctl.deploy.approvals import rule
 
         state = read_state(snapshot, env, agent)
@@ -128,7 +133,7 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
     min_minutes = float((spec.get("rollout") or {}).get("min_step_minutes") or 0)
     steps, now = steps_of(spec), isoformat(ctx.now)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}",
@@ -165,7 +170,7 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
 REFUSING_VERDICTS = ("rollback", "inconclusive")
 
 
-def judge_before_promote(repo: Any, ctx: Any, agent: str, env: str, force: bool,
+def judge_before_promote(repo: ConfigRepo, ctx: Context, agent: str, env: str, force: bool,
                          reason: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the judge's verdict as evidence, the override record when `force` overrode it).
 
@@ -207,7 +212,7 @@ def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "
     env, spec = ctx.environment(env)
     window_override = check_window(ctx, env, spec, "abort", override, reason)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}", "nothing to abort; see `agentctl status`")

@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agentctl import __version__
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed, unknown_environment
 from agentctl.model import layout
 from agentctl.repo import RepoLike, as_repo
 from agentctl.suites.outcome import SuiteResult, pass_hat_k
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
+    from agentctl.ops.bundles import AgentConfig
+    from agentctl.suites.model import Suite
+    from agentctl.suites.runner import RunContext
 
 
 class ProgressSink(Protocol):
@@ -104,7 +110,7 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     return run
 
 
-def _require_variables(ctx: Any, selected: Sequence[Any]) -> None:
+def _require_variables(ctx: RunContext, selected: Sequence[Suite]) -> None:
     """Refuse (exit 2) before running or recording anything when a provider's ${VAR} is not set."""
     from agentctl.suites.runner import missing_variables
 
@@ -141,7 +147,7 @@ def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]
                           f"(release it, then run `agentctl test {agent}@latest`)")
 
 
-def _comparable(config: Any) -> dict[str, Any]:
+def _comparable(config: AgentConfig) -> dict[str, Any]:
     data = dict(config.to_dict())
     data.pop("version", None)
     return data
@@ -198,7 +204,7 @@ def summary_counts(run: TestRun) -> dict[str, Any]:
             "stale": statuses.count("stale"), "pass_k": pass_hat_k(cases)}
 
 
-def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: Any = None) -> list[Any]:
+def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: Workspace | None = None) -> list[Any]:
     """Warnings (Diagnostics) for replay cassettes that no longer match the working tree's prompt, tools or cases.
 
     `ws` is a workspace already loaded (leniently) by the caller; agents whose config or suites do not
