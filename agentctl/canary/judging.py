@@ -25,7 +25,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agentctl.analysis.judge import Decision, MetricPolicy, judge
+from agentctl.analysis.metrics import MEAN, RATE, compile_metric
 from agentctl.analysis.sequential import ArmStats
+from agentctl.canary.arms import arm_slices
+from agentctl.clock import parse_iso
+from agentctl.deploy.state import state_path
 
 SLICE_MINUTES = 30  # within a step, the arms are compared per slice of this length (judge._tilted)
 
@@ -40,7 +44,6 @@ LOG_LATENCY = {
 
 def judged_definition(name: str, spec: Mapping[str, Any]) -> tuple[Any, str | None] | None:
     """(metric definition the SQL layer runs, transform) for a metric the judge can compare, else None."""
-    from agentctl.analysis.metrics import MEAN, RATE, compile_metric
 
     compiled = compile_metric(name, dict(spec))
     if compiled.kind in (RATE, MEAN):
@@ -54,8 +57,6 @@ def judged_definition(name: str, spec: Mapping[str, Any]) -> tuple[Any, str | No
 
 def step_starts(history: Any, env: str, agent: str, canary: Mapping[str, Any]) -> list[dt.datetime]:
     """Start of every rollout step of this canary, oldest first, from the deployment state's history."""
-    from agentctl.clock import parse_iso
-    from agentctl.deploy.state import state_path
 
     starts = {canary["started"], canary["step_started"]}
     path = state_path(env, agent)
@@ -77,7 +78,6 @@ def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: A
     """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors.
 
     `final_step`: the next promotion is to 100% (a metric with a holdout holds it)."""
-    from agentctl.canary.arms import arm_slices
 
     canary = state.canary
     versions = [canary["version"], *([state.stable["version"]] if state.stable else [])]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agentctl.analysis.judge import MetricPolicy
+from agentctl.analysis.metrics import compile_metric
+from agentctl.canary.judging import judged_definition, metric_policy
 from agentctl.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -56,7 +58,6 @@ def policy_source(ws: Workspace, agent: str) -> tuple[Document, list[Any]] | Non
 
 def load_policy(ws: Workspace, agent: str) -> CanaryPolicy:
     """`agent`'s policy as MetricPolicy objects; exit 2 when none is declared or a metric cannot be judged."""
-    from agentctl.canary.judging import judged_definition, metric_policy
 
     if agent not in ws.agents:
         raise BadInputError(f"unknown agent '{agent}'", f"use one of: {', '.join(sorted(ws.agents)) or 'none'}")
@@ -93,9 +94,6 @@ def policy_problems(ws: Workspace, agent: str) -> Iterator[Any]:
 
 
 def _entries_problems(ws: Workspace, doc: Document, path: list[Any]) -> Iterator[Any]:
-    from agentctl.analysis.metrics import compile_metric
-    from agentctl.canary.judging import judged_definition
-
     known = ws.config.metrics
     judged = sorted(n for n, s in known.items() if judged_definition(n, s) is not None)
     seen: set[str] = set()

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.signing import Verifier, signing_keys
+from agentctl.deploy.state import read_state
+from agentctl.identity import identity_claims, persons_claimed
 
 if TYPE_CHECKING:
     from agentctl.deploy.context import Context
@@ -92,7 +95,6 @@ class Request:
 
     def staleness(self, snapshot: Snapshot, now: dt.datetime) -> str | None:
         """Why this request may no longer be carried out (expired, or the state moved on), or None."""
-        from agentctl.deploy.state import read_state
 
         if self.expires and parse_iso(self.expires) <= now:
             return f"request {self.id} expired at {self.expires} (opened {self.created})"
@@ -123,14 +125,12 @@ def describe(summary: dict[str, Any]) -> str:
 def open_request(ctx: Context, action: str, env: str, agents: list[str], params: dict[str, Any], the_rule: Rule,
                  reason: str, snapshot: Snapshot | None = None) -> Request:
     """A new request, carrying each agent's state as of `snapshot` and an expiry (REQUEST_TTL_MINUTES)."""
-    from agentctl.deploy.state import read_state
 
     seed = f"{uuid.uuid4().hex}{action}{env}{agents}".encode()
     request_id = "R-" + hashlib.sha256(seed).hexdigest()[:8]
     after = None
     if the_rule.assessment_minutes:
         after = isoformat(ctx.now + dt.timedelta(minutes=the_rule.assessment_minutes))
-    from agentctl.identity import identity_claims
 
     against = {a: read_state(snapshot, env, a).summary() for a in agents} if snapshot is not None else None
     return Request(request_id, action, env, agents, params, the_rule.name, the_rule.approver_roles,
@@ -147,8 +147,6 @@ def self_approval(ctx: Context, request: Request, snapshot: Snapshot, deployment
     a signed request, every identity attribute either side could claim is compared (see identity_claims): an
     overlap in any of them, or a claim that names the requester, refuses.
     """
-    from agentctl.deploy.signing import Verifier, signing_keys
-    from agentctl.identity import identity_claims, persons_claimed
 
     authority = ctx.authority or ctx.config
     if ctx.person is not None and ctx.person == request.requested_by:

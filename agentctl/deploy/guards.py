@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agentctl.deploy.state import read_state
+from agentctl.deploy.windows import WindowPolicy, enforced
 from agentctl.errors import PolicyRefused
 
 if TYPE_CHECKING:
@@ -14,7 +16,6 @@ if TYPE_CHECKING:
 def check_window(ctx: Context, env: str, spec: dict[str, Any], action: str, override: bool,
                  reason: str) -> dict[str, Any] | None:
     """Refuse `action` outside a change window (exit 3); returns the override record when one was used."""
-    from agentctl.deploy.windows import WindowPolicy, enforced
 
     windows = WindowPolicy(ctx.policy)
     if not enforced(spec) or action in windows.exempt:
@@ -36,7 +37,6 @@ def check_window(ctx: Context, env: str, spec: dict[str, Any], action: str, over
 def gate_findings(ctx: Context, snapshot: Snapshot, env: str, spec: dict[str, Any], agent: str, version: int,
                   suites: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
     """(what is missing, evidence) for putting agent@vN into `env`: earlier environments and suites."""
-    from agentctl.deploy.state import read_state
 
     missing: list[str] = []
     evidence: dict[str, Any] = {"requires": {}, "suites": {}}

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentctl.clock import isoformat
+from agentctl.deploy.signing import CONFIGURE_FIX, refuse_untrusted, require_signed, signing_active
+from agentctl.errors import PolicyRefused
+from agentctl.store.refstore import Change, LogEntry, RefStore
+
 if TYPE_CHECKING:
     from agentctl.deploy.context import Context
     from agentctl.store.refstore import RefStore, Snapshot
@@ -93,8 +98,6 @@ def agents_in(snapshot: Snapshot, env: str) -> list[str]:
 
 
 def store(root: Path) -> RefStore:
-    from agentctl.store.refstore import RefStore
-
     return RefStore(root, DEPLOY_REF)
 
 
@@ -126,8 +129,6 @@ class Outcome:
 
 
 def new_record(ctx: Context, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
-    from agentctl.clock import isoformat
-
     return {"id": uuid.uuid4().hex[:16], "action": action, "env": env, "agents": agents, "changes": {},
             "actor": str(ctx.actor), "person": ctx.person, "roles": sorted(ctx.roles), "reason": reason,
             "approvals": [], "override": None, "evidence": {}, "at": isoformat(ctx.now),
@@ -141,8 +142,6 @@ def commit_action(ctx: Context, action: str, env: str, agents: list[str],
     `plan` returns None for "nothing to do". On a lost race it runs again (policy re-checked)
     up to `retries` times (or for `patience_s` seconds: incident actions), then ConflictError (exit 4).
     """
-    from agentctl.clock import isoformat
-    from agentctl.store.refstore import Change
 
     if env:
         ctx.require_person(action, env)
@@ -183,8 +182,6 @@ class StateGuard:
     """With signing in use: nothing is built on a forged state, and our own signature must name us."""
 
     def __init__(self, ctx: Context, deployments: RefStore, action: str) -> None:
-        from agentctl.deploy.signing import require_signed, signing_active
-
         authority = ctx.authority or ctx.config
         self.ctx, self.deployments, self.action = ctx, deployments, action
         self.active = signing_active(authority)
@@ -205,7 +202,6 @@ class StateGuard:
         """Refuse (exit 3) to act on a state whose history holds a forged (or, strictly, unsigned) record."""
         if not self.active or head is None:
             return
-        from agentctl.deploy.signing import refuse_untrusted
 
         entries = [e for e in self.deployments.log(at=head) if e.commit not in self.verifier.verdicts]
         refuse_untrusted(self.verifier.verify(entries), self.strict,
@@ -215,9 +211,6 @@ class StateGuard:
         """Our freshly signed record must verify as signed by the acting person (once per command)."""
         if self._own_checked:
             return
-        from agentctl.deploy.signing import CONFIGURE_FIX
-        from agentctl.errors import PolicyRefused
-        from agentctl.store.refstore import LogEntry
 
         message = self.deployments.git.text("log", "-1", "--format=%B", commit)
         verdict = self.verifier.verify([LogEntry(commit, "", "", "", message)])[0]

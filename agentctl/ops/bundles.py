@@ -16,6 +16,11 @@ from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version, walk_components
 from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
+from agentctl.model.schema import validate_document
+from agentctl.model.workspace import load_workspace
+from agentctl.model.yamlio import parse_text
+from agentctl.store import history
+from agentctl.store.results import results_for
 
 if TYPE_CHECKING:
     from agentctl.model.artifacts import Workspace
@@ -60,7 +65,6 @@ def _as_ref(ref: str | BundleRef) -> BundleRef:
 
 def _sources(root: Path, agent: str) -> dict[int, tuple[str, dict[str, Any]]]:
     """version → (commit-ish holding the bundle file, tag info); tags first, then untagged files at HEAD."""
-    from agentctl.store import history
 
     found: dict[int, tuple[str, dict[str, Any]]] = {}
     for tag in history.tags(root, f"refs/tags/{agent}@v*"):
@@ -84,10 +88,6 @@ def released_versions(root: Path, agent: str) -> list[int]:
 
 def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]], *,
           validate: bool = False) -> list[Bundle]:
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
-
     pre = history.prefix(root)
     names = [history.at_commit(commit, layout.bundle_file(agent, v), pre) for v, (commit, _) in wanted.items()]
     # released bundle objects never change: their parsed (and, once checked, valid) data is kept by blob id
@@ -156,8 +156,6 @@ def pinned_blobs(bundle: Bundle) -> list[dict[str, Any]]:
 
 def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
     """The runtime configuration a bundle pins, read blob by blob from git objects."""
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
 
     comp = bundle.components
     prompt, kb = comp.get("prompt") or {}, comp.get("kb")
@@ -202,7 +200,6 @@ def load_agent_workspace(root: Path, agent: str, *, check: bool = True) -> Any:
     With check=False only an agent that does not load at all is an error; call
     `raise_agent_errors` later (release first checks for uncommitted files, a clearer message).
     """
-    from agentctl.model.workspace import load_workspace
 
     ws = load_workspace(root, strict=False)
     if agent not in ws.agents:
@@ -250,7 +247,6 @@ def working_config(root: Path, agent: str, ws: Workspace | None = None) -> Agent
 
 def suite_results(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
     """suite name → {"status", "id", ...} recorded for `agent@vN`, or {} when nothing is recorded."""
-    from agentctl.store.results import results_for
 
     return dict(results_for(root, agent, version))
 

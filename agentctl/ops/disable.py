@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentctl.clock import isoformat
+from agentctl.deploy.approvals import open_request, request_path, rule
+from agentctl.deploy.guards import check_window
 from agentctl.deploy.state import (
     INCIDENT_PATIENCE_S,
     AgentState,
@@ -56,7 +58,6 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
     """Disable AGENTS (or every agent with `all_agents`) in `env`; exit 3 and a request when approval is needed."""
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.approvals import open_request, request_path, rule
 
     ctx = repo.context(fall_back_to_head=True)
     env, _spec = ctx.environment(env)
@@ -101,8 +102,6 @@ def enable(repo: RepoLike, agents: list[str], env: str | None = None, *, reason:
            override: bool = False) -> Outcome:
     """Put disabled AGENTS back in service in `env` (same roles as disable-one; follows change windows)."""
     repo = as_repo(repo)
-    from agentctl.deploy.approvals import rule
-    from agentctl.deploy.guards import check_window
 
     ctx = repo.context()
     env, spec = ctx.environment(env)

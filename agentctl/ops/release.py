@@ -10,10 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentctl.errors import BadInputError, ConflictError, GitError
+from agentctl import clock
+from agentctl.errors import BadInputError, ConflictError, GitError, ValidationFailed
 from agentctl.fsutil import write_atomic
+from agentctl.identity import current_actor
 from agentctl.model import layout
 from agentctl.model.bundle import Bundle, content_hash, tag_name
+from agentctl.model.crossref import sha256_file
+from agentctl.model.notes import check_note_substance, generate_notes
+from agentctl.model.schema import validate_document
+from agentctl.model.yamlio import dump_yaml, parse_text
 from agentctl.ops.bundles import (
     agent_files,
     bundle_config,
@@ -23,7 +29,9 @@ from agentctl.ops.bundles import (
     released_versions,
     working_config,
 )
+from agentctl.ops.test import cassette_warnings
 from agentctl.repo import ConfigRepo, RepoLike, as_repo
+from agentctl.store import history
 from agentctl.store.gitcmd import not_a_repository
 
 if TYPE_CHECKING:
@@ -31,8 +39,6 @@ if TYPE_CHECKING:
 
 
 def _sha256(path: Path) -> str:
-    from agentctl.model.crossref import sha256_file
-
     return sha256_file(path)
 
 
@@ -42,7 +48,6 @@ def _local_documents(manifest: dict[str, Any] | None) -> list[str]:
 
 def pin_components(root: Path, ws: Workspace, agent: str, commit: str) -> dict[str, Any]:
     """The `components` mapping of a bundle: every file of `agent` with version, blob and sha256 at `commit`."""
-    from agentctl.store import history
 
     files = agent_files(ws, agent)
     definition = ws.agents[agent]
@@ -90,10 +95,6 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl import clock
-    from agentctl.identity import current_actor
-    from agentctl.model.notes import check_note_substance, generate_notes
-    from agentctl.store import history
 
     problem = check_note_substance(note)
     if problem:
@@ -151,7 +152,6 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
 def stale_cassette_warnings(repo: RepoLike, agent: str) -> list[Any]:
     """Warnings (Diagnostics) for `agent`'s replay cassettes that no longer match what was just released:
     its boundary cases would fail at `test`, and deploy refuses a bundle whose required suites did not pass."""
-    from agentctl.ops.test import cassette_warnings
 
     return cassette_warnings(repo, [agent])
 
@@ -163,7 +163,6 @@ def recover_interrupted(repo: ConfigRepo, agent: str) -> list[int]:
     is complete: it holds exactly the bundle file). A bundle file in the working tree that was never
     committed is a release killed before its commit: it is removed, so `git commit -a` cannot sweep it in.
     """
-    from agentctl.model.bundle import tag_name
 
     prefix = f"Release {agent}@v"
     log = repo.git.run("log", "-n", "200", "--format=%H%x00%s%x00%b%x1e", "HEAD", "--",
@@ -219,9 +218,6 @@ def _claim_tag(repo: ConfigRepo, remote: str, tag: str, rel: str, parent: str) -
 
 def _dump(data: dict[str, Any], rel: str) -> str:
     """YAML text of a bundle, checked against the bundle schema before anything is written."""
-    from agentctl.errors import ValidationFailed
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import dump_yaml, parse_text
 
     header = "# Written by `agentctl release`; released bundles are immutable — do not edit.\n"
     text = header + dump_yaml(data)

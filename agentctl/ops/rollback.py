@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agentctl.clock import isoformat
+from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
+from agentctl.deploy.guards import check_window
 from agentctl.deploy.state import (
     INCIDENT_PATIENCE_S,
     AgentState,
@@ -27,6 +29,8 @@ from agentctl.deploy.state import (
     read_state,
 )
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.model.bundle import BundleRef, parse_ref
+from agentctl.ops.bundles import load_bundle
 from agentctl.repo import RepoLike, as_repo
 
 if TYPE_CHECKING:
@@ -75,10 +79,6 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
-    from agentctl.deploy.guards import check_window
-    from agentctl.model.bundle import BundleRef, parse_ref
-    from agentctl.ops.bundles import load_bundle
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)

@@ -15,10 +15,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agentctl import __version__
-from agentctl.errors import BadInputError, NotFoundError, ValidationFailed, unknown_environment
+from agentctl.errors import AgentctlError, BadInputError, NotFoundError, ValidationFailed, unknown_environment
 from agentctl.model import layout
+from agentctl.model.bundle import parse_ref
+from agentctl.model.workspace import load_workspace
+from agentctl.model.yamlio import load_file
+from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
 from agentctl.repo import RepoLike, as_repo
+from agentctl.suites.cassettes import record_command, stale_warnings
+from agentctl.suites.model import read_suite_document, suite_from_document
 from agentctl.suites.outcome import SuiteResult, pass_hat_k
+from agentctl.suites.runner import (
+    RunContext,
+    default_jobs,
+    missing_variables,
+    parse_provider,
+    run_suite,
+    units,
+)
 
 if TYPE_CHECKING:
     from agentctl.model.artifacts import Workspace
@@ -75,8 +89,6 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.bundle import parse_ref
-    from agentctl.suites.runner import RunContext, default_jobs, parse_provider, run_suite, units
 
     ref = parse_ref(target)
     config, stored_as, note = _resolve(root, ref.agent, target)
@@ -91,7 +103,6 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
         progress.start(sum(units(s) for s in selected))
     results = [run_suite(ctx, suite) for suite in selected]
     run = TestRun(ref.agent, target, config.version, stored_as, results, note=note)
-    from agentctl.suites.cassettes import record_command
 
     run.rerecord = {suite.name: record_command(ref.agent, suite) for suite, result in zip(selected, results, strict=True)
                     if any(c.status == "stale" for c in result.cases)}
@@ -112,7 +123,6 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
 
 def _require_variables(ctx: RunContext, selected: Sequence[Suite]) -> None:
     """Refuse (exit 2) before running or recording anything when a provider's ${VAR} is not set."""
-    from agentctl.suites.runner import missing_variables
 
     for suite in selected:
         missing = missing_variables(ctx, suite)
@@ -128,7 +138,6 @@ def _require_variables(ctx: RunContext, selected: Sequence[Suite]) -> None:
 
 def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]:
     """(config to test, version to store results under, note for the reader)."""
-    from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
 
     if "@" in target:
         bundle = load_bundle(root, target)
@@ -155,8 +164,6 @@ def _comparable(config: AgentConfig) -> dict[str, Any]:
 
 def load_agent_suites(root: Path, agent: str) -> list[Any]:
     """Every suite the agent definition lists, loaded and schema-checked (all findings at once)."""
-    from agentctl.model.yamlio import load_file
-    from agentctl.suites.model import read_suite_document, suite_from_document
 
     relpath = layout.agent_file(agent)
     if not (root / relpath).is_file():
@@ -210,10 +217,6 @@ def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: W
     `ws` is a workspace already loaded (leniently) by the caller; agents whose config or suites do not
     load are skipped: validate reports those as errors already.
     """
-    from agentctl.errors import AgentctlError
-    from agentctl.model.workspace import load_workspace
-    from agentctl.ops.bundles import working_config
-    from agentctl.suites.cassettes import stale_warnings
 
     repo = as_repo(repo)
     root = repo.root

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentctl.errors import BadInputError, ValidationFailed
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.ops.test import cassette_warnings
 from agentctl.repo import RepoLike, as_repo
 
 
@@ -43,7 +44,6 @@ def validate_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> Validatio
     repo = as_repo(repo)
     root = repo.root
     ws = repo.workspace_lenient
-    from agentctl.ops.test import cassette_warnings
 
     diagnostics = [*ws.diagnostics, *cassette_warnings(repo, ws=ws)]
     if paths:
