@@ -12,10 +12,10 @@ from agentctl.clock import now
 from agentctl.deploy.signing import CONFIGURE_FIX, local_signing_key, require_signed, signing_keys
 from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed, unknown_environment
 from agentctl.identity import current_actor
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
 from agentctl.model.artifacts import Config
 from agentctl.model.schema import validate_document
-from agentctl.model.yamlio import load_file, parse_text
+from agentctl.model.yamlio import load_file
 from agentctl.store.gitcmd import Git
 from agentctl.store.refstore import Author
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def parse_config(text: str, label: str) -> Config:
     """agentctl.yaml text, parsed and validated (ValidationFailed with every diagnostic)."""
 
-    doc = parse_text(text, label)
+    doc = yamlio.parse_text(text, label)
     errors = [d for d in validate_document(doc, "config") if d.is_error]
     if errors:
         raise ValidationFailed(errors)

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
 from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version, walk_components
 from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
 from agentctl.model.schema import validate_document
 from agentctl.model.workspace import load_workspace
-from agentctl.model.yamlio import parse_text
 from agentctl.store import history
 from agentctl.store.results import results_for
 
@@ -103,7 +102,7 @@ def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]],
         key = DocumentCache.key(raw, "bundle")
         hit = cache.get(key)
         if hit is None or (validate and not hit["valid"]):
-            doc = parse_text(raw.decode("utf-8"), rel)
+            doc = yamlio.parse_text(raw.decode("utf-8"), rel)
             valid = False
             if validate:
                 # a hand-edited bundle must fail here, with file:line, not deep inside whoever reads it later
@@ -167,12 +166,12 @@ def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
             raise NotFoundError(f"{bundle.ref}: blob {entry['blob'][:12]} of {entry['path']} is missing from git",
                                 "fetch the full history (git fetch --unshallow) or restore the object")
         texts.append(raw.decode("utf-8"))
-    definition = parse_text(texts[0], comp["agent"]["path"]).data
-    meta = parse_text(texts[1], prompt["path"]).data
+    definition = yamlio.parse_text(texts[0], comp["agent"]["path"]).data
+    meta = yamlio.parse_text(texts[1], prompt["path"]).data
     template = texts[2]
     tool_entries = comp.get("tools") or []
-    contracts = {t["name"]: parse_text(text, t["path"]).data for t, text in zip(tool_entries, texts[3:3 + len(tool_entries)], strict=True)}
-    manifest = parse_text(texts[-1], kb["path"]).data if kb else None
+    contracts = {t["name"]: yamlio.parse_text(text, t["path"]).data for t, text in zip(tool_entries, texts[3:3 + len(tool_entries)], strict=True)}
+    manifest = yamlio.parse_text(texts[-1], kb["path"]).data if kb else None
     return AgentConfig(agent=bundle.agent, version=bundle.version, prompt_name=prompt["name"], prompt_text=template,
                        prompt_variables=meta.get("variables") or {}, model=meta.get("model") or {},
                        contracts=contracts, tools=[function_schema(c) for c in contracts.values()], kb=manifest,

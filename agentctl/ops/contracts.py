@@ -12,8 +12,8 @@ from agentctl.contracts.openapi import is_openapi, load_openapi, operation_contr
 from agentctl.contracts.sources import load_contract_file, parse_contract_text, rule_overrides
 from agentctl.contracts.verify import run_verify
 from agentctl.errors import BadInputError, NotFoundError
-from agentctl.model import layout
-from agentctl.model.yamlio import dump_yaml, load_file, parse_text
+from agentctl.model import layout, yamlio
+from agentctl.model.yamlio import dump_yaml, load_file
 from agentctl.repo import RepoLike, as_repo
 from agentctl.store.revisions import changed_since_head, path_revisions, read_at, resolve_revision
 
@@ -76,7 +76,7 @@ def _previous_version_rev(root: Path, tool: str, current: str, before: str | Non
     for revision in path_revisions(root, relpath, rev=before):
         text = read_at(root, revision.sha, relpath)
         try:
-            data = parse_text(text, relpath).data if text else None
+            data = yamlio.parse_text(text, relpath).data if text else None
         except Exception:  # noqa: BLE001 - an unparseable old version is not the previous release
             continue
         if isinstance(data, dict) and str(data.get("version")) != current:
@@ -174,7 +174,7 @@ def contract_history(repo: RepoLike, tool: str) -> ContractHistory:
     for revision in path_revisions(root, relpath):
         text = read_at(root, revision.sha, relpath)
         try:
-            data = parse_text(text, relpath).data if text else None
+            data = yamlio.parse_text(text, relpath).data if text else None
         except Exception:  # noqa: BLE001 - a broken commit still belongs in the history
             data = None
         data = data if isinstance(data, dict) else {}

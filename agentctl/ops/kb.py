@@ -17,12 +17,12 @@ from typing import Any
 from agentctl import clock
 from agentctl.errors import BadInputError
 from agentctl.fsutil import write_atomic
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
 from agentctl.model.crossref import sha256_file
 from agentctl.model.notes import document_changes
 from agentctl.model.paths import escape_reason
 from agentctl.model.yamledit import edit_yaml, set_keys
-from agentctl.model.yamlio import load_file, parse_text
+from agentctl.model.yamlio import load_file
 from agentctl.repo import RepoLike, as_repo
 from agentctl.store import history
 
@@ -90,7 +90,7 @@ def _committed_version(root: Path, relpath: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(parse_text(raw.decode("utf-8"), relpath).data.get("version"))
+        return int(yamlio.parse_text(raw.decode("utf-8"), relpath).data.get("version"))
     except Exception:  # noqa: BLE001 - an unreadable old revision just means "not released as is"
         return None
 

@@ -14,12 +14,12 @@ from agentctl import clock
 from agentctl.errors import BadInputError, ConflictError, GitError, ValidationFailed
 from agentctl.fsutil import write_atomic
 from agentctl.identity import current_actor
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
 from agentctl.model.bundle import Bundle, content_hash, tag_name
 from agentctl.model.crossref import sha256_file
 from agentctl.model.notes import check_note_substance, generate_notes
 from agentctl.model.schema import validate_document
-from agentctl.model.yamlio import dump_yaml, parse_text
+from agentctl.model.yamlio import dump_yaml
 from agentctl.ops.bundles import (
     agent_files,
     bundle_config,
@@ -221,7 +221,7 @@ def _dump(data: dict[str, Any], rel: str) -> str:
 
     header = "# Written by `agentctl release`; released bundles are immutable — do not edit.\n"
     text = header + dump_yaml(data)
-    errors = [d for d in validate_document(parse_text(text, rel), "bundle") if d.is_error]
+    errors = [d for d in validate_document(yamlio.parse_text(text, rel), "bundle") if d.is_error]
     if errors:
         raise ValidationFailed(errors)
     return text
