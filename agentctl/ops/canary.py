@@ -34,6 +34,9 @@ from agentctl.ops.rollout import abort, promote, steps_of
 from agentctl.repo import ConfigRepo, RepoLike, as_repo
 
 if TYPE_CHECKING:
+    from agentctl.deploy.state import AgentState
+
+if TYPE_CHECKING:
     from agentctl.deploy.context import Context
     from agentctl.model.artifacts import Config
 
@@ -188,11 +191,12 @@ def _act(repo: ConfigRepo, evaluation: CanaryEvaluation, action: str, now: str) 
     return WatchStep(now, action, outcome.summary, evaluation, outcome)
 
 
-def _finished(state: Any) -> str:
+def _finished(state: AgentState) -> str:
     stable = f"stable v{state.stable['version']} at 100%" if state.stable else "nothing stable"
-    aborted = (state.canary or {}).get("aborted")
+    canary = state.canary or {}
+    aborted = canary.get("aborted")
     if aborted:
-        return f"no canary in progress: v{state.canary['version']} was rolled back by {aborted['by']}; {stable}"
+        return f"no canary in progress: v{canary['version']} was rolled back by {aborted['by']}; {stable}"
     return f"no canary in progress; {stable}"
 
 
