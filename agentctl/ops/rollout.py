@@ -12,9 +12,14 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.approvals import rule
+from agentctl.deploy.guards import check_window, gate_findings, gate_fix
 from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.windows import WindowPolicy
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.ops.bundles import load_bundle
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store.results import results_for
 
 if TYPE_CHECKING:
     from agentctl.deploy.context import Context
@@ -42,9 +47,6 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.guards import check_window, gate_findings, gate_fix
-    from agentctl.ops.bundles import load_bundle
-    from agentctl.store.results import results_for
 
     ctx = repo.context()
     env, spec = ctx.environment(env)
@@ -57,8 +59,6 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
     steps = steps_of(spec)
 
     def plan(snapshot: Snapshot) -> Planned:
-        from agentctl.deploy.approvals import rule
-
         state = read_state(snapshot, env, agent)
         record = new_record(ctx, "deploy", env, [agent], reason)
         missing, record["evidence"] = gate_findings(ctx, snapshot, env, spec, agent, version, suites)
@@ -115,8 +115,6 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
     (`canary watch`) passes its verdict as `evidence` and is not judged twice.
     """
     repo = as_repo(repo)
-    from agentctl.deploy.guards import check_window
-    from agentctl.deploy.windows import WindowPolicy
 
     ctx = repo.context()
     env, spec = ctx.environment(env)
@@ -177,7 +175,6 @@ def judge_before_promote(repo: ConfigRepo, ctx: Context, agent: str, env: str, f
     Refuses (exit 3) a rollback or inconclusive verdict without `force`; `force` needs a reason
     and the deploy-override role. Without a live canary there is nothing to judge (promote says so).
     """
-    from agentctl.deploy.approvals import rule
     from agentctl.ops.canary import evaluate
 
     if not read_state(repo.deployment_state(), env, agent).live_canary:
@@ -206,7 +203,6 @@ def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "
           evidence: dict[str, Any] | None = None) -> Outcome:
     """Set the canary's weight to 0; the stable bundle keeps 100%. Exempt from change windows by default."""
     repo = as_repo(repo)
-    from agentctl.deploy.guards import check_window
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
