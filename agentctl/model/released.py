@@ -13,9 +13,12 @@ written against the bundle schema as it is; `_LAYOUT_SCHEMA` pins the schema's d
 schema changes the fast read is off until the layout is reviewed (tests/model/test_released.py says so).
 
 Any other file (hand-edited, an older layout, an `x-` key, a value the layout refuses) is parsed and
-validated in full, exactly as before, so every diagnostic keeps its wording and position. A clean
-result is remembered under the file's git blob id in `.agentctl/cache/`, so such a file is parsed
-once; a file with findings is never cached, so its diagnostics are reported every time.
+validated in full, exactly as before, so every diagnostic keeps its wording and position; a clean
+result is remembered under the file's git blob id, so such a file is parsed once.
+
+Later commands need not even read a clean file: `.agentctl/cache/` remembers its ref and pins under
+its path with its size, mtime and inode (git's index trick), and a file that still matches them is
+taken from there. A file with findings is never remembered, so its diagnostics are reported every time.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +43,7 @@ from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.schema import load_schema, validate_document
 from agentctl.model.yamlio import MAX_FILE_BYTES, load_file
 
-CACHE_FILE = ".agentctl/cache/released-bundles-v3.json"
+CACHE_FILE = ".agentctl/cache/released-bundles-v4.json"
 
 # (kind, name, version, {path: sha256}) — what one bundle pins
 Pin = tuple[str, str, str, dict[str, str]]
@@ -233,52 +237,111 @@ def _stamp() -> str:
 
 
 def load_released(root: Path) -> list[ReleasedFile]:
-    """Each released bundle file with its pins and schema findings: read by `_LAYOUT` where it matches, else in full."""
-    files = _scan(root)
+    """Each released bundle file with its pins and schema findings.
+
+    A file whose size, mtime and inode match what the cache remembers for its path is not read at all
+    (git's own index trick); any other file is read by `_LAYOUT` where it matches, else in full.
+    """
+    files = _scan_stat(root)
     if not files:
         return []
     fast = _layout_is_current()
-    cache: _Cache | None = None
+    cache = _Cache(root)
     out = []
     base = os.fspath(root)
-    for rel in files:
+    for rel, st in files:
+        known = cache.at_path(rel, st)
+        if known is not None:
+            out.append(ReleasedFile(rel, known[0], known[1]))
+            continue
         try:
             with open(os.path.join(base, rel), "rb") as fh:
                 raw = fh.read()
         except OSError:
             continue
         read = _read_layout(raw) if fast else None
-        if read is not None:
-            out.append(ReleasedFile(rel, read[0], read[1]))
-            continue
-        cache = cache or _Cache(root)
-        out.append(cache.read(root, rel, raw))
-    if cache is not None:
-        cache.save()
+        released = ReleasedFile(rel, read[0], read[1]) if read is not None else cache.read_in_full(root, rel, raw)
+        out.append(released)
+        if released.ref is not None and not released.diagnostics:
+            cache.remember(rel, st, released.ref, released.pins)
+    cache.save()
     return out
 
 
+def _scan_stat(root: Path) -> list[tuple[str, os.stat_result]]:
+    base = os.fspath(root)
+    found = []
+    for rel in _scan(root):
+        try:
+            found.append((rel, os.stat(os.path.join(base, rel))))
+        except OSError:
+            continue
+    return found
+
+
+# a file changed within this long of the cache being written may change again unseen in the same mtime tick
+# ("racy clean" in git's words): its path is not remembered, so it is read next time
+_RACY_NS = 2_000_000_000
+
+
 class _Cache:
-    """{blob id: [ref, pins]} of clean files the full parser read; a file with findings is never kept."""
+    """What clean released files pin, so an unchanged file is not read again.
+
+    `files` maps a path to [size, mtime_ns, inode, ref, pin numbers] (pins are stored once in `pins`,
+    as most releases of an agent pin the same files); `blobs` maps the git blob id of a clean file the
+    full parser had to read to [ref, pin numbers]. A file with findings is never kept.
+    """
 
     def __init__(self, root: Path) -> None:
         self.path = root / CACHE_FILE
         self.stamp = _stamp()
-        self.stored: dict[str, Any] = {}
-        self.used: dict[str, Any] = {}
+        self.pins: list[Pin] = []
+        self.files: dict[str, list[Any]] = {}
+        self.blobs: dict[str, list[Any]] = {}
         try:
             data = json.loads(self.path.read_text("utf-8"))
-            if isinstance(data, dict) and data.get("stamp") == self.stamp and isinstance(data.get("entries"), dict):
-                self.stored = data["entries"]
-        except (OSError, ValueError):
-            pass
+            if isinstance(data, dict) and data.get("stamp") == self.stamp:
+                self.pins = [(k, n, v, h) for k, n, v, h in data["pins"]]
+                self.files, self.blobs = data["files"], data["blobs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.pins, self.files, self.blobs = [], {}, {}
+        self._loaded = (dict(self.files), dict(self.blobs))
+        self._numbers = {_pin_key(pin): i for i, pin in enumerate(self.pins)}
+        self._seen: set[str] = set()
+        self._used_blobs: set[str] = set()
+        self._written_ns = time.time_ns()
 
-    def read(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
+    def at_path(self, rel: str, st: os.stat_result) -> tuple[str, list[Pin]] | None:
+        entry = self.files.get(rel)
+        if entry is None or entry[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+            return None
+        self._seen.add(rel)
+        return entry[3], [self.pins[i] for i in entry[4]]
+
+    def remember(self, rel: str, st: os.stat_result, ref: str, pins: list[Pin]) -> None:
+        self._seen.add(rel)
+        if st.st_mtime_ns >= self._written_ns - _RACY_NS:
+            self.files.pop(rel, None)
+            return
+        self.files[rel] = [st.st_size, st.st_mtime_ns, st.st_ino, ref, self._number(pins)]
+
+    def _number(self, pins: list[Pin]) -> list[int]:
+        numbers = []
+        for pin in pins:
+            key = _pin_key(pin)
+            if key not in self._numbers:
+                self._numbers[key] = len(self.pins)
+                self.pins.append(pin)
+            numbers.append(self._numbers[key])
+        return numbers
+
+    def read_in_full(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
+        """The file through the YAML parser and the schema (or from `blobs` when this content was clean before)."""
         key = blob_id(raw)
-        hit = self.stored.get(key)
+        hit = self.blobs.get(key)
         if hit is not None:
-            self.used[key] = hit
-            return ReleasedFile(rel, hit[0], [(k, n, v, h) for k, n, v, h in hit[1]])
+            self._used_blobs.add(key)
+            return ReleasedFile(rel, hit[0], [self.pins[i] for i in hit[1]])
         try:
             doc = load_file(root / rel, rel)
         except ValidationFailed as exc:
@@ -288,20 +351,37 @@ class _Cache:
         ref = f"{data.get('agent')}@v{data.get('version')}" if data else None
         released = ReleasedFile(rel, ref, pins_of(data), findings)
         if not findings:
-            self.used[key] = [released.ref, [list(p) for p in released.pins]]
+            self.blobs[key] = [ref, self._number(released.pins)]
+            self._used_blobs.add(key)
         return released
 
     def save(self) -> None:
-        if self.used.keys() == self.stored.keys():
+        files = {rel: entry for rel, entry in self.files.items() if rel in self._seen}
+        blobs = {key: entry for key, entry in self.blobs.items() if key in self._used_blobs}
+        if (files, blobs) == self._loaded:
             return
+        pins: list[Pin] = []  # only the pins still named, renumbered
+        renumber: dict[int, int] = {}
+        for entry in [*files.values(), *blobs.values()]:
+            numbers = entry[-1]
+            for k, i in enumerate(numbers):
+                if i not in renumber:
+                    renumber[i] = len(pins)
+                    pins.append(self.pins[i])
+                numbers[k] = renumber[i]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
-            write_atomic(self.path, json.dumps({"stamp": self.stamp, "entries": self.used}, separators=(",", ":")))
+            write_atomic(self.path, json.dumps({"stamp": self.stamp, "pins": pins, "files": files, "blobs": blobs},
+                                               separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: no cache, same answers
+
+
+def _pin_key(pin: Pin) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
+    return pin[0], pin[1], pin[2], tuple(sorted(pin[3].items()))
 
 
 __all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of", "schema_digest"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -69,6 +71,23 @@ def test_a_bundle_in_another_layout_is_parsed_once_then_known_by_blob_id(example
     assert seen["bundle parsed"] == 1  # from the cache
     assert (again[0].ref, again[0].pins) == (expected.ref, expected.pins)
     assert (example_repo.path / ".agentctl/cache/.gitignore").read_text() == "*\n"
+
+
+def test_an_unchanged_bundle_is_not_read_again(example_repo, monkeypatch) -> None:
+    release(example_repo, count=2, suites=None)
+    files = sorted((example_repo.path / f"bundles/{AGENT}").glob("v*.yaml"))
+    for path in files:  # released a while ago: their mtimes cannot move again unseen within the same tick
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    reads: Counter = Counter()
+    read_layout = released._read_layout
+    monkeypatch.setattr(released, "_read_layout", lambda raw: reads.update(["read"]) or read_layout(raw))
+    first = load_released(example_repo.path)
+    assert reads["read"] == 2
+    assert [(r.ref, r.pins) for r in load_released(example_repo.path)] == [(r.ref, r.pins) for r in first]
+    assert reads["read"] == 2  # both known by path, size, mtime and inode
+    files[0].write_text(files[0].read_text("utf-8").replace("version: 1\n", "version: one\n", 1))
+    again = load_released(example_repo.path)
+    assert reads["read"] == 3 and again[0].diagnostics  # the edited one is read again, and its finding reported
 
 
 def test_an_edited_bundle_is_validated_again(example_repo) -> None:
