@@ -184,6 +184,17 @@ def _text(value: str) -> str:
     return value[1:-1] if value[:1] == '"' else value
 
 
+# most releases pin what the one before pinned: one shared pin per distinct entry (callers only read pins)
+@functools.lru_cache(maxsize=1 << 16)
+def _prompt_pin(name: str, version: str, path: str, sha: str, template: str, template_sha: str) -> Pin:
+    return "prompt", name, version, {path: sha, template: template_sha}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _file_pin(kind: str, name: str, version: str, path: str, sha: str) -> Pin:
+    return kind, name, version, {path: sha}
+
+
 def _pin(name: str, version: str, path: str, sha: str) -> tuple[str, str, dict[str, str]]:
     return _text(name), _text(version), {_text(path): _text(sha)}
 
@@ -207,12 +218,10 @@ def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
     tools = _TOOL.findall(text, *match.span("tools"))
     kb = match.group("kb", "kb_version", "kb_path", "kb_sha")
     if text.find("'", start, end) < 0 and text.find('"', start, end) < 0:  # the usual case: nothing to unquote
-        name, version, path, sha, template, template_sha = prompt
-        pins: list[Pin] = [("prompt", name, version, {path: sha, template: template_sha})]
-        pins += [("tool", name, version, {path: sha}) for name, version, path, sha in tools]
+        pins: list[Pin] = [_prompt_pin(*prompt)]
+        pins += [_file_pin("tool", *tool) for tool in tools]
         if kb[0] is not None:
-            name, version, path, sha = kb
-            pins.append(("kb", name, version, {path: sha}))
+            pins.append(_file_pin("kb", *kb))
         return f"{match['agent']}@v{match['version']}", pins
     name, version, path, sha, template, template_sha = map(_text, prompt)
     pins = [("prompt", name, version, {path: sha, template: template_sha})] if name else []  # no name: no pin
@@ -306,7 +315,7 @@ class _Cache:
         except (OSError, ValueError, KeyError, TypeError):
             self.pins, self.files, self.blobs = [], {}, {}
         self._loaded = (dict(self.files), dict(self.blobs))
-        self._numbers = {_pin_key(pin): i for i, pin in enumerate(self.pins)}
+        self._numbers = {id(pin): i for i, pin in enumerate(self.pins)}  # pins are shared objects (see _file_pin)
         self._seen: set[str] = set()
         self._used_blobs: set[str] = set()
         self._written_ns = time.time_ns()
@@ -328,11 +337,11 @@ class _Cache:
     def _number(self, pins: list[Pin]) -> list[int]:
         numbers = []
         for pin in pins:
-            key = _pin_key(pin)
-            if key not in self._numbers:
-                self._numbers[key] = len(self.pins)
-                self.pins.append(pin)
-            numbers.append(self._numbers[key])
+            number = self._numbers.get(id(pin))
+            if number is None:
+                number = self._numbers[id(pin)] = len(self.pins)
+                self.pins.append(pin)  # kept, so its id is not reused
+            numbers.append(number)
         return numbers
 
     def read_in_full(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
@@ -378,10 +387,6 @@ class _Cache:
                                                separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: no cache, same answers
-
-
-def _pin_key(pin: Pin) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
-    return pin[0], pin[1], pin[2], tuple(sorted(pin[3].items()))
 
 
 __all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of", "schema_digest"]
