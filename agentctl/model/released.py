@@ -53,7 +53,7 @@ Pin = tuple[str, str, str, dict[str, str]]
 class ReleasedFile:
     relpath: str
     ref: str | None = None  # "agent@vN" (None when the file could not be read)
-    pins: list[Pin] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)  # shared between files that pin the same: read, never change
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
