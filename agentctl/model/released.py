@@ -264,8 +264,7 @@ def load_released(root: Path) -> list[ReleasedFile]:
             out.append(ReleasedFile(rel, known[0], known[1]))
             continue
         try:
-            with open(os.path.join(base, rel), "rb") as fh:
-                raw = fh.read()
+            raw = _read_bytes(os.path.join(base, rel), st.st_size)
         except OSError:
             continue
         read = _read_layout(raw) if fast else None
@@ -275,6 +274,18 @@ def load_released(root: Path) -> list[ReleasedFile]:
             cache.remember(rel, st, released.ref, released.pins)
     cache.save()
     return out
+
+
+def _read_bytes(path: str, size: int) -> bytes:
+    """The file's bytes; `size` (from the stat just taken) lets one read take it all, without a file object."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1] and sum(map(len, chunks)) > size:  # it grew since the stat: read on to the end
+            chunks.append(os.read(fd, 65536))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _scan_stat(root: Path) -> list[tuple[str, os.stat_result]]:
