@@ -45,7 +45,8 @@ def validate_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> Validatio
     root = repo.root
     ws = repo.workspace_lenient
 
-    diagnostics = [*ws.diagnostics, *cassette_warnings(repo, ws=ws)]
+    with_suites = sorted(name for name, agent in ws.agents.items() if agent.suites)  # the rest have no cassettes
+    diagnostics = [*ws.diagnostics, *cassette_warnings(repo, with_suites, ws=ws)]
     if paths:
         wanted = [_relative(root, p) for p in paths]
         diagnostics = [d for d in diagnostics if any(d.file == w or d.file.startswith(w.rstrip("/") + "/") or w == "."
