@@ -10,7 +10,9 @@ Documents outside the repo are allowed only as URLs (`https://…`), never as fi
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -38,6 +40,8 @@ def escape_reason(root: Path, relpath: str) -> str | None:
         return "is a file:// URL (documents outside the repo must be http(s) URLs)"
     if PurePosixPath(relpath).is_absolute() or PureWindowsPath(relpath).drive or relpath.startswith("~"):
         return "is an absolute path (paths in config files are relative to the repo root)"
+    if _plainly_inside(root, relpath):
+        return None
     try:
         base = _resolved_root(root)
         resolved = (root / relpath).resolve()
@@ -54,6 +58,23 @@ def escape_reason(root: Path, relpath: str) -> str | None:
 def _resolved_root(root: Path) -> Path:
     """`root.resolve()`, once per root: every config path of a command is checked against the same root."""
     return root.resolve()
+
+
+def _plainly_inside(root: Path, relpath: str) -> bool:
+    """True when `relpath` is only names (no `.`, `..` or empty part) and none of them is a symlink: then it
+    resolves to a path under root's own resolution, wherever that is, with one lstat per name instead of a
+    full `resolve()` of root and path. Anything else is left to the full check."""
+    path = str(root)
+    for part in relpath.split("/"):
+        if part in ("", ".", ".."):
+            return False
+        path = f"{path}/{part}"
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return False
+        except OSError:
+            return not any(p in ("", ".", "..") for p in relpath.split("/"))  # missing: nothing below is a link
+    return True
 
 
 def _lexically_inside(relpath: str) -> bool:
