@@ -4,7 +4,7 @@ responses are checked against the agent's tool contracts, with file:line positio
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentctl.model.artifacts import AgentDef, Workspace
 from agentctl.model.crossref import check
@@ -29,6 +29,8 @@ def suite_files(ws: Workspace) -> Iterator[Diagnostic]:
 
 
 def _tool_references(ws: Workspace, agent: AgentDef, doc: Document) -> Iterator[Diagnostic]:
+    from agentctl.suites.runner import response_problem
+
     listed = {ref.contract for ref in agent.tools}  # a contract that failed to load is reported elsewhere
     contracts = {name: ws.contracts[name] for name in listed if name in ws.contracts}
     by_function = {c.data["function"]["name"]: name for name, c in contracts.items()}
@@ -42,7 +44,7 @@ def _tool_references(ws: Workspace, agent: AgentDef, doc: Document) -> Iterator[
                                      f"use one of: {known}", key=True)
                 continue
             for j, answer in enumerate(answers if name in contracts else []):
-                problem = _response_problem(contracts[name].data, answer)
+                problem = response_problem(contracts[name].data, answer)
                 if problem:
                     yield doc.diagnostic(["cases", i, "tool_responses", tool, j, "body"],
                                          f"mocked {name} response does not match the contract's response schema: {problem}",
@@ -55,29 +57,3 @@ def _tool_references(ws: Workspace, agent: AgentDef, doc: Document) -> Iterator[
                         yield doc.diagnostic(["cases", i, "expect", j, key],
                                              f"case '{case['name']}' expects tool '{tool}', which agent "
                                              f"'{agent.name}' does not use", f"use one of: {known}")
-
-
-def _response_problem(contract: dict[str, Any], answer: Any) -> str | None:
-    """`runner.response_problem`, with a body the compiled validator calls clean (the usual case) confirmed
-    without loading the runner or jsonschema. Formats are not asserted on either side; the compiled validator's
-    ECMA regexes are at least as strict as Python's, so it never calls clean what jsonschema would not. Anything
-    unusual (a status that is not a number, a schema it cannot compile) goes to `response_problem` itself."""
-    schema = (contract.get("response") or {}).get("schema") if isinstance(contract.get("response"), dict) else None
-    status = answer.get("status", 200) if isinstance(answer, dict) else None
-    if isinstance(schema, dict) and type(status) is int:
-        if not 200 <= status < 300:
-            return None  # error bodies are whatever the backend sends on failure
-        if _clean(schema, answer.get("body")):
-            return None
-    from agentctl.suites.runner import response_problem
-
-    return response_problem(contract, answer)
-
-
-def _clean(schema: dict[str, Any], body: Any) -> bool:
-    try:
-        import jsonschema_rs
-
-        return bool(jsonschema_rs.Draft202012Validator(schema, validate_formats=False).is_valid(body))
-    except Exception:  # noqa: BLE001 - not installed, a schema or value it cannot take: jsonschema decides
-        return False
