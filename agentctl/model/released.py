@@ -147,7 +147,7 @@ def _file(indent: int, name: str = "") -> str:
     return f"{pad}path: {path}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {sha}\\n"
 
 
-_LAYOUT = re.compile(
+_LAYOUT_PATTERN = (
     f"(?:#[^{_ODD}]*\\n)*"
     f"agent: (?P<agent>{_AGENT})\\n"
     f"version: (?P<version>{_INT})\\n"
@@ -169,6 +169,14 @@ _LAYOUT = re.compile(
     f"  human: {_STR1}\\n"
     f"  generated:(?: \\[\\]\\n|\\n(?:    - component: (?:agent|prompt|tool|kb)\\n      name: {_STR}\\n"
     f"      change: {_STR}\\n      summary: {_STR}\\n(?:{_DETAIL})*)+)")
+
+
+@functools.cache
+def _layout() -> re.Pattern[str]:
+    """`_LAYOUT`, compiled on first use (about 70 ms: a command that reads no released file never pays it)."""
+    return re.compile(_LAYOUT_PATTERN)
+
+
 _DETAIL_KEY = re.compile("^      (?!(?:name|change|summary):)([a-z_][a-z0-9_]*):", re.M)
 # within a matched file's tools: each tool contract with the file it pins (the search skips ahead to the literal)
 _TOOL = re.compile("\n    - name: (.*)\n      version: (.*)\n(?:      range: .*\n)?      path: (.*)\n      blob: .*\n"
@@ -207,7 +215,7 @@ def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    match = _LAYOUT.fullmatch(text)
+    match = _layout().fullmatch(text)
     if match is None:
         return None
     start, end = match.span("components")
