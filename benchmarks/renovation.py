@@ -3,7 +3,7 @@
     python benchmarks/renovation.py [--agents 200] [--releases 50] [--contracts 1000] [--only validate]
 
 - validate (CPU s of the `agentctl validate` process) with no releases and with N releases per
-  agent, cold (as after a clone: no .agentctl/cache) and warm (right after another run), each the
+  agent, cold (as after a clone: no .agentctl/cache, git's index refreshed) and warm (right after another run), each the
   median of --runs; the floor is the no-release cost.
 - canary evaluate and check daily on the big repo vs on the example repo (same command, same empty
   call store; median of three runs after the first validate, so caches are warm).
@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -89,6 +90,9 @@ def main() -> None:
         none = make_synthetic_repo(Path(tmp) / "none", args.agents)
         many = make_synthetic_repo(Path(tmp) / "many", args.agents)
         add_releases(many, args.releases)
+        time.sleep(1.1)  # then refresh git's index, as a clone leaves it: files written in the same second as the
+        for root in (none, many):  # index are "racy" and every git call that reads the tree would re-hash them
+            git(root, "update-index", "-q", "--refresh")
         floor_cold, floor_warm = validate_cpu(none, args.runs)
         cold, warm = validate_cpu(many, args.runs)
         print(f"validate, {args.agents} agents × 0 releases (floor): cold {floor_cold:6.2f} s CPU, "
