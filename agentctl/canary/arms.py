@@ -21,13 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.analysis.metrics import aggregate_query, dialect_of, explain_failure
 from agentctl.analysis.sequential import ArmStats
 
+if TYPE_CHECKING:
+    from agentctl.calls.store import CallStore
 
-def arm_stats(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
+
+def arm_stats(store: CallStore, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
               since: dt.datetime, until: dt.datetime) -> tuple[dict[int, dict[str, ArmStats]], dict[str, str]]:
     """({bundle version: {metric name: ArmStats}}, {metric: error}) for calls started in [since, until).
 
@@ -53,7 +56,7 @@ def arm_stats(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions
     return out, errors
 
 
-def arm_slices(store: Any, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
+def arm_slices(store: CallStore, defs: Sequence[Any], *, agent: str, env: str, versions: Sequence[int],
                since: dt.datetime, until: dt.datetime, seconds: float
                ) -> tuple[list[dict[int, dict[str, ArmStats]]], dict[str, str]]:
     """Like :func:`arm_stats`, per time slice of `seconds` from `since` (oldest first; empty slices kept).
@@ -90,7 +93,7 @@ def _collect_slices(out: list[dict[int, dict[str, ArmStats]]], group: Sequence[A
         _collect(out[index], group, [(row[0], *row[2:])])
 
 
-def _query(store: Any, table: str, group: Sequence[Any], agent: str, env: str, versions: Sequence[int],
+def _query(store: CallStore, table: str, group: Sequence[Any], agent: str, env: str, versions: Sequence[int],
            since: dt.datetime, until: dt.datetime, key: str | None = None) -> list[tuple[Any, ...]]:
     start, end = _naive_utc(since), _naive_utc(until)
     window = ("agent = ? AND environment = ? AND started_at >= ? AND started_at < ? "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentctl.canary.policy import all_policy_problems
 from agentctl.model.artifacts import Workspace
 from agentctl.model.crossref import check
 from agentctl.model.diagnostics import Diagnostic
@@ -11,6 +12,4 @@ from agentctl.model.diagnostics import Diagnostic
 
 @check
 def canary_policies(ws: Workspace) -> Iterator[Diagnostic]:
-    from agentctl.canary.policy import all_policy_problems
-
     yield from all_policy_problems(ws)

@@ -22,10 +22,20 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.analysis.judge import Decision, MetricPolicy, judge
+from agentctl.analysis.metrics import MEAN, RATE, compile_metric
 from agentctl.analysis.sequential import ArmStats
+from agentctl.canary.arms import arm_slices
+from agentctl.clock import parse_iso
+from agentctl.deploy.state import state_path
+
+if TYPE_CHECKING:
+    from agentctl.calls.store import CallStore
+    from agentctl.canary.policy import CanaryPolicy
+    from agentctl.deploy.state import AgentState
+    from agentctl.store.refstore import RefStore
 
 SLICE_MINUTES = 30  # within a step, the arms are compared per slice of this length (judge._tilted)
 
@@ -40,7 +50,6 @@ LOG_LATENCY = {
 
 def judged_definition(name: str, spec: Mapping[str, Any]) -> tuple[Any, str | None] | None:
     """(metric definition the SQL layer runs, transform) for a metric the judge can compare, else None."""
-    from agentctl.analysis.metrics import MEAN, RATE, compile_metric
 
     compiled = compile_metric(name, dict(spec))
     if compiled.kind in (RATE, MEAN):
@@ -52,10 +61,8 @@ def judged_definition(name: str, spec: Mapping[str, Any]) -> tuple[Any, str | No
                                var_sql=f"var_samp({observation})", kind=MEAN), "log"
 
 
-def step_starts(history: Any, env: str, agent: str, canary: Mapping[str, Any]) -> list[dt.datetime]:
+def step_starts(history: RefStore, env: str, agent: str, canary: Mapping[str, Any]) -> list[dt.datetime]:
     """Start of every rollout step of this canary, oldest first, from the deployment state's history."""
-    from agentctl.clock import parse_iso
-    from agentctl.deploy.state import state_path
 
     starts = {canary["started"], canary["step_started"]}
     path = state_path(env, agent)
@@ -72,14 +79,16 @@ def step_starts(history: Any, env: str, agent: str, canary: Mapping[str, Any]) -
     return sorted(parse_iso(s) for s in starts)
 
 
-def judge_canary(calls: Any, history: Any, metrics: Mapping[str, Any], policy: Any, *, env: str, state: Any,
+def judge_canary(calls: CallStore, history: RefStore, metrics: Mapping[str, Any], policy: CanaryPolicy, *, env: str,
+                 state: AgentState,
                  until: dt.datetime, elapsed_s: float, final_step: bool = False) -> tuple[Decision, dict[str, str]]:
     """The judge's decision on `state`'s canary over calls started before `until`, and per-metric SQL errors.
 
     `final_step`: the next promotion is to 100% (a metric with a holdout holds it)."""
-    from agentctl.canary.arms import arm_slices
 
     canary = state.canary
+    if canary is None:
+        raise ValueError(f"{state.agent} has no canary in {env} to judge")
     versions = [canary["version"], *([state.stable["version"]] if state.stable else [])]
     starts = step_starts(history, env, state.agent, canary)
     end = until + dt.timedelta(seconds=1)  # calls started at `until` count

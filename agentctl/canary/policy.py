@@ -18,10 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.analysis.judge import MetricPolicy
+from agentctl.analysis.metrics import compile_metric
+from agentctl.canary.judging import judged_definition, metric_policy
 from agentctl.errors import BadInputError
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
+    from agentctl.model.yamlio import Document
 
 DEFAULT_ALPHA = 0.01
 DEFAULT_TOLERANCE = 0.05
@@ -40,7 +46,7 @@ class CanaryPolicy:
                 "metrics": [m.__dict__ for m in self.metrics]}
 
 
-def policy_source(ws: Any, agent: str) -> tuple[Any, list[Any]] | None:
+def policy_source(ws: Workspace, agent: str) -> tuple[Document, list[Any]] | None:
     """(document, path to its `analysis` mapping) that holds `agent`'s metrics, or None when nothing is declared."""
     definition = ws.agents[agent]
     if (definition.doc.data.get("analysis") or {}).get("metrics"):
@@ -50,9 +56,8 @@ def policy_source(ws: Any, agent: str) -> tuple[Any, list[Any]] | None:
     return None
 
 
-def load_policy(ws: Any, agent: str) -> CanaryPolicy:
+def load_policy(ws: Workspace, agent: str) -> CanaryPolicy:
     """`agent`'s policy as MetricPolicy objects; exit 2 when none is declared or a metric cannot be judged."""
-    from agentctl.canary.judging import judged_definition, metric_policy
 
     if agent not in ws.agents:
         raise BadInputError(f"unknown agent '{agent}'", f"use one of: {', '.join(sorted(ws.agents)) or 'none'}")
@@ -79,7 +84,7 @@ def load_policy(ws: Any, agent: str) -> CanaryPolicy:
     return CanaryPolicy(alpha, minutes, metrics, doc.relpath)
 
 
-def policy_problems(ws: Any, agent: str) -> Iterator[Any]:
+def policy_problems(ws: Workspace, agent: str) -> Iterator[Any]:
     """Diagnostics for `agent`'s policy: every metric must exist and be a rate, a mean or a latency."""
     found = policy_source(ws, agent)
     if found is None:
@@ -88,10 +93,7 @@ def policy_problems(ws: Any, agent: str) -> Iterator[Any]:
     yield from _entries_problems(ws, doc, path)
 
 
-def _entries_problems(ws: Any, doc: Any, path: list[Any]) -> Iterator[Any]:
-    from agentctl.analysis.metrics import compile_metric
-    from agentctl.canary.judging import judged_definition
-
+def _entries_problems(ws: Workspace, doc: Document, path: list[Any]) -> Iterator[Any]:
     known = ws.config.metrics
     judged = sorted(n for n, s in known.items() if judged_definition(n, s) is not None)
     seen: set[str] = set()
@@ -121,7 +123,7 @@ def _entries_problems(ws: Any, doc: Any, path: list[Any]) -> Iterator[Any]:
                                  f"{max(7, int(hours // 24) + 1)}")
 
 
-def all_policy_problems(ws: Any) -> Iterator[Any]:
+def all_policy_problems(ws: Workspace) -> Iterator[Any]:
     """Problems in agentctl.yaml's default policy and in every agent's own policy."""
     if (ws.config.data.get("analysis") or {}).get("metrics"):
         yield from _entries_problems(ws, ws.config.doc, ["analysis"])

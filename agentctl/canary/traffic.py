@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from agentctl.calls.simulate import simulate_calls
+from agentctl.deploy.routing import bucket, on_canary
+
 
 def canary_traffic(*, agent: str, env: str, salt: str, stable: int, canary: int | None, weight: int,
                    start: dt.datetime, end: dt.datetime, calls: int, seed: int,
                    faults: Sequence[Any] = (), profile: Any = None) -> list[dict[str, Any]]:
     """About `calls` call records spread evenly over [start, end), routed by caller to stable or canary."""
-    from agentctl.calls.simulate import simulate_calls
-    from agentctl.deploy.routing import bucket, on_canary
 
     arms = [(stable, False)] + ([(canary, True)] if canary is not None and weight > 0 else [])
     span = (end - start) / max(calls, 1)

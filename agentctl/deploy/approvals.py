@@ -13,9 +13,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.signing import Verifier, signing_keys
+from agentctl.deploy.state import read_state
+from agentctl.identity import identity_claims, persons_claimed
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.store.refstore import RefStore, Snapshot
 
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "disable-one": {"roles": ["operations", "engineering", "oncall"]},
@@ -86,9 +93,8 @@ class Request:
     def from_dict(cls, data: dict[str, Any]) -> Request:
         return cls(**data)
 
-    def staleness(self, snapshot: Any, now: dt.datetime) -> str | None:
+    def staleness(self, snapshot: Snapshot, now: dt.datetime) -> str | None:
         """Why this request may no longer be carried out (expired, or the state moved on), or None."""
-        from agentctl.deploy.state import read_state
 
         if self.expires and parse_iso(self.expires) <= now:
             return f"request {self.id} expired at {self.expires} (opened {self.created})"
@@ -116,17 +122,15 @@ def describe(summary: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def open_request(ctx: Any, action: str, env: str, agents: list[str], params: dict[str, Any], the_rule: Rule,
-                 reason: str, snapshot: Any = None) -> Request:
+def open_request(ctx: Context, action: str, env: str, agents: list[str], params: dict[str, Any], the_rule: Rule,
+                 reason: str, snapshot: Snapshot | None = None) -> Request:
     """A new request, carrying each agent's state as of `snapshot` and an expiry (REQUEST_TTL_MINUTES)."""
-    from agentctl.deploy.state import read_state
 
     seed = f"{uuid.uuid4().hex}{action}{env}{agents}".encode()
     request_id = "R-" + hashlib.sha256(seed).hexdigest()[:8]
     after = None
     if the_rule.assessment_minutes:
         after = isoformat(ctx.now + dt.timedelta(minutes=the_rule.assessment_minutes))
-    from agentctl.identity import identity_claims
 
     against = {a: read_state(snapshot, env, a).summary() for a in agents} if snapshot is not None else None
     return Request(request_id, action, env, agents, params, the_rule.name, the_rule.approver_roles,
@@ -135,7 +139,7 @@ def open_request(ctx: Any, action: str, env: str, agents: list[str], params: dic
                    claims=identity_claims(ctx.root))
 
 
-def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -> str | None:
+def self_approval(ctx: Context, request: Request, snapshot: Snapshot, deployments: RefStore) -> str | None:
     """Why the acting user may not approve `request` because they are (or may be) its requester, or None.
 
     With signing, the request's commit was signed by the requester's key, and the approval is signed by the
@@ -143,8 +147,6 @@ def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -
     a signed request, every identity attribute either side could claim is compared (see identity_claims): an
     overlap in any of them, or a claim that names the requester, refuses.
     """
-    from agentctl.deploy.signing import Verifier, signing_keys
-    from agentctl.identity import identity_claims, persons_claimed
 
     authority = ctx.authority or ctx.config
     if ctx.person is not None and ctx.person == request.requested_by:
@@ -173,12 +175,12 @@ def self_approval(ctx: Any, request: Request, snapshot: Any, deployments: Any) -
     return None
 
 
-def read_request(snapshot: Any, request_id: str) -> Request | None:
+def read_request(snapshot: Snapshot, request_id: str) -> Request | None:
     raw = snapshot.read(request_path(request_id))
     return Request.from_dict(json.loads(raw)) if raw else None
 
 
-def pending_requests(snapshot: Any) -> list[Request]:
+def pending_requests(snapshot: Snapshot) -> list[Request]:
     out = []
     for path in snapshot.list("requests/"):
         raw = snapshot.read(path)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from agentctl.model import layout
 from agentctl.model.artifacts import Workspace
+from agentctl.model.bundle import tag_name
 from agentctl.model.crossref import check
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.store.gitcmd import Git
 
 RELEASE_PREFIX = "Release "
 SCAN_LIMIT = 500  # release commits looked at, newest first (a killed release is recent)
@@ -23,8 +25,6 @@ class UntaggedRelease:
 
     @property
     def tag(self) -> str:
-        from agentctl.model.bundle import tag_name
-
         return tag_name(self.agent, self.version)
 
     @property
@@ -44,7 +44,6 @@ class UntaggedRelease:
 
 def untagged_releases(root: Path, agents: Iterable[str]) -> list[UntaggedRelease]:
     """"Release AGENT@vN" commits on HEAD's history whose tag AGENT@vN does not exist, for these agents."""
-    from agentctl.store.gitcmd import Git
 
     wanted = set(agents)
     if not wanted:

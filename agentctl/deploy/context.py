@@ -6,19 +6,28 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agentctl.clock import now
+from agentctl.deploy.signing import CONFIGURE_FIX, local_signing_key, require_signed, signing_keys
 from agentctl.errors import BadInputError, PolicyRefused, ValidationFailed, unknown_environment
-from agentctl.model import layout
+from agentctl.identity import current_actor
+from agentctl.model import layout, yamlio
 from agentctl.model.artifacts import Config
+from agentctl.model.schema import validate_document
+from agentctl.model.yamlio import load_file
+from agentctl.store.gitcmd import Git
+from agentctl.store.refstore import Author
+
+if TYPE_CHECKING:
+    from agentctl.identity import Actor
+    from agentctl.store.refstore import RefStore
 
 
 def parse_config(text: str, label: str) -> Config:
     """agentctl.yaml text, parsed and validated (ValidationFailed with every diagnostic)."""
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import parse_text
 
-    doc = parse_text(text, label)
+    doc = yamlio.parse_text(text, label)
     errors = [d for d in validate_document(doc, "config") if d.is_error]
     if errors:
         raise ValidationFailed(errors)
@@ -27,8 +36,6 @@ def parse_config(text: str, label: str) -> Config:
 
 def read_config(root: Path) -> Config:
     """agentctl.yaml from the working tree, validated."""
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import load_file
 
     doc = load_file(root / layout.CONFIG_FILE, layout.CONFIG_FILE)
     errors = [d for d in validate_document(doc, "config") if d.is_error]
@@ -39,7 +46,6 @@ def read_config(root: Path) -> Config:
 
 def committed_config(root: Path, rev: str = "HEAD") -> Config | None:
     """agentctl.yaml as committed at `rev`, validated; None when `rev` has none."""
-    from agentctl.store.gitcmd import Git
 
     text = Git(root).read_text_at(rev, layout.CONFIG_FILE)
     return None if text is None else parse_config(text, f"{rev}:{layout.CONFIG_FILE}")
@@ -70,11 +76,11 @@ def load_config(root: Path, *, fall_back_to_head: bool = False) -> Config:
 class Context:
     root: Path
     config: Config
-    actor: Any  # agentctl.identity.Actor
+    actor: Actor
     person: str | None
     roles: frozenset[str]
     now: dt.datetime
-    deployments: Any = None  # the RefStore this command reads and writes (agentctl.store.refstore.RefStore)
+    deployments: RefStore | None = None  # the ref store this command reads and writes
     authority: Config | None = None  # the committed agentctl.yaml: people, roles and policy come from it
     config_commit: str | None = None  # the commit `authority` was read from (HEAD), named in every record
 
@@ -120,7 +126,6 @@ class Context:
         Signed when the acting person has a signing_key in the committed agentctl.yaml, or when the
         policy requires signed records; refused (exit 3, with the fix) when no key is configured here.
         """
-        from agentctl.deploy.signing import CONFIGURE_FIX, local_signing_key, require_signed, signing_keys
 
         authority = self.authority or self.config
         keys = signing_keys(authority)
@@ -140,9 +145,7 @@ class Context:
                                 "configured here", CONFIGURE_FIX)
         return key
 
-    def author(self) -> Any:
-        from agentctl.store.refstore import Author
-
+    def author(self) -> Author:
         return Author(self.actor.name or "unknown", self.actor.email or "unknown@localhost")
 
     def check_override(self, override: bool, reason: str, roles: Iterable[str], what: str) -> dict[str, Any] | None:
@@ -160,7 +163,6 @@ class Context:
 
 def committed_authority(root: Path, config: Config) -> Config:
     """The committed agentctl.yaml (parsed only when the working copy differs from it)."""
-    from agentctl.store.gitcmd import Git
 
     try:
         committed = Git(root).read_text_at("HEAD", layout.CONFIG_FILE)
@@ -179,10 +181,10 @@ def committed_authority(root: Path, config: Config) -> Config:
         return config  # a broken committed copy: the validated working one is all there is
 
 
-def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deployments: Any = None) -> Context:
+def make_context(root: Path, config: Config, actor: Actor, now: dt.datetime,
+                 deployments: RefStore | None = None) -> Context:
     """People, roles and policy come from the committed agentctl.yaml (an uncommitted edit grants nothing);
     the working copy is used only in a repo with no commit of it yet."""
-    from agentctl.store.gitcmd import Git
 
     authority = committed_authority(root, config)
     person = actor.person(authority.people)
@@ -196,7 +198,5 @@ def make_context(root: Path, config: Config, actor: Any, now: dt.datetime, deplo
 
 def load_context(root: Path, *, fall_back_to_head: bool = False) -> Context:
     """A context for one action (commands build theirs through `ConfigRepo.context`)."""
-    from agentctl.clock import now
-    from agentctl.identity import current_actor
 
     return make_context(root, load_config(root, fall_back_to_head=fall_back_to_head), current_actor(root), now())

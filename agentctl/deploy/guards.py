@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agentctl.deploy.state import read_state
+from agentctl.deploy.windows import WindowPolicy, enforced
 from agentctl.errors import PolicyRefused
 
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.store.refstore import Snapshot
 
-def check_window(ctx: Any, env: str, spec: dict[str, Any], action: str, override: bool,
+
+def check_window(ctx: Context, env: str, spec: dict[str, Any], action: str, override: bool,
                  reason: str) -> dict[str, Any] | None:
     """Refuse `action` outside a change window (exit 3); returns the override record when one was used."""
-    from agentctl.deploy.windows import WindowPolicy, enforced
 
     windows = WindowPolicy(ctx.policy)
     if not enforced(spec) or action in windows.exempt:
@@ -19,9 +24,9 @@ def check_window(ctx: Any, env: str, spec: dict[str, Any], action: str, override
     if status.open:
         return None
     if override:
-        used = ctx.check_override(True, reason, windows.override_roles, "change-window")
+        used = dict(ctx.check_override(True, reason, windows.override_roles, "change-window") or {})  # asked: a record
         used["window"] = status.reason
-        return dict(used)
+        return used
     nxt = windows.next_open(ctx.now)
     opens = f"next window opens {windows.format(nxt, with_date=True)}" if nxt else "no window opens in the next two years"
     raise PolicyRefused(f"change window closed for {env}: {status.reason}",
@@ -29,10 +34,9 @@ def check_window(ctx: Any, env: str, spec: dict[str, Any], action: str, override
                         f"{ctx.who_may(windows.override_roles)} may pass --override --reason \"…\"")
 
 
-def gate_findings(ctx: Any, snapshot: Any, env: str, spec: dict[str, Any], agent: str, version: int,
+def gate_findings(ctx: Context, snapshot: Snapshot, env: str, spec: dict[str, Any], agent: str, version: int,
                   suites: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
     """(what is missing, evidence) for putting agent@vN into `env`: earlier environments and suites."""
-    from agentctl.deploy.state import read_state
 
     missing: list[str] = []
     evidence: dict[str, Any] = {"requires": {}, "suites": {}}

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import GitError, PolicyRefused
+from agentctl.fsutil import write_atomic
+from agentctl.store.gitcmd import Git
 
 if TYPE_CHECKING:
     from agentctl.model.artifacts import Config
@@ -70,7 +72,6 @@ def local_signing_key(root: Path) -> str | None:
     explicit = os.environ.get(SIGNING_KEY_ENV, "").strip()
     if explicit:
         return os.path.expanduser(explicit)
-    from agentctl.store.gitcmd import Git
 
     git = Git(root)
     if (git.ok("config", "--get", "gpg.format") or "").strip() != "ssh":
@@ -105,8 +106,6 @@ class Verifier:
     """
 
     def __init__(self, root: Path, fallback: Config, git_dir: Path | None = None) -> None:
-        from agentctl.store.gitcmd import Git
-
         self.root = Path(root)
         self.git = Git(self.root)
         self.fallback = fallback
@@ -187,7 +186,6 @@ class Verifier:
     def _remember(self, verdict: Verdict, rev: str) -> None:
         if rev == "HEAD":
             return
-        from agentctl.fsutil import write_atomic
 
         with contextlib.suppress(OSError):  # a cache: losing it costs time, never correctness
             self._cache_dir.mkdir(parents=True, exist_ok=True)

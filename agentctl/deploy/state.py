@@ -15,7 +15,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from agentctl.clock import isoformat
+from agentctl.deploy.signing import CONFIGURE_FIX, refuse_untrusted, require_signed, signing_active
+from agentctl.errors import PolicyRefused
+from agentctl.store.refstore import Change, LogEntry, RefStore
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.store.refstore import RefStore, Snapshot
 
 DEPLOY_REF = "refs/agentctl/deployments"
 INCIDENT_PATIENCE_S = 120.0  # rollback, abort, disable, approve retry a lost race this long (backoff), then exit 4
@@ -79,18 +88,16 @@ class AgentState:
                    pins=dict(data.get("pins") or {}))
 
 
-def read_state(snapshot: Any, env: str, agent: str) -> AgentState:
+def read_state(snapshot: Snapshot, env: str, agent: str) -> AgentState:
     raw = snapshot.read(state_path(env, agent))
     return AgentState.from_dict(json.loads(raw)) if raw else AgentState(env, agent)
 
 
-def agents_in(snapshot: Any, env: str) -> list[str]:
+def agents_in(snapshot: Snapshot, env: str) -> list[str]:
     return sorted(Path(p).stem for p in snapshot.list(f"state/{env}/"))
 
 
-def store(root: Path) -> Any:
-    from agentctl.store.refstore import RefStore
-
+def store(root: Path) -> RefStore:
     return RefStore(root, DEPLOY_REF)
 
 
@@ -121,24 +128,20 @@ class Outcome:
         return dict(self.__dict__)
 
 
-def new_record(ctx: Any, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
-    from agentctl.clock import isoformat
-
+def new_record(ctx: Context, action: str, env: str, agents: list[str], reason: str) -> dict[str, Any]:
     return {"id": uuid.uuid4().hex[:16], "action": action, "env": env, "agents": agents, "changes": {},
             "actor": str(ctx.actor), "person": ctx.person, "roles": sorted(ctx.roles), "reason": reason,
             "approvals": [], "override": None, "evidence": {}, "at": isoformat(ctx.now),
             "config": getattr(ctx, "config_commit", None)}
 
 
-def commit_action(ctx: Any, action: str, env: str, agents: list[str],
-                  plan: Callable[[Any], Planned | None], *, retries: int = 0, patience_s: float = 0.0) -> Outcome:
+def commit_action(ctx: Context, action: str, env: str, agents: list[str],
+                  plan: Callable[[Snapshot], Planned | None], *, retries: int = 0, patience_s: float = 0.0) -> Outcome:
     """Run `plan` on the latest state and publish its result as one commit (CAS; see RefStore.update).
 
     `plan` returns None for "nothing to do". On a lost race it runs again (policy re-checked)
     up to `retries` times (or for `patience_s` seconds: incident actions), then ConflictError (exit 4).
     """
-    from agentctl.clock import isoformat
-    from agentctl.store.refstore import Change
 
     if env:
         ctx.require_person(action, env)
@@ -147,7 +150,7 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
     sign_with = ctx.signing_key(action)
     guard = StateGuard(ctx, deployments, action)
 
-    def mutate(snapshot: Any) -> Change | None:
+    def mutate(snapshot: Snapshot) -> Change | None:
         guard.check_state(snapshot.commit)
         planned = plan(snapshot)
         last["planned"] = planned
@@ -178,9 +181,7 @@ def commit_action(ctx: Any, action: str, env: str, agents: list[str],
 class StateGuard:
     """With signing in use: nothing is built on a forged state, and our own signature must name us."""
 
-    def __init__(self, ctx: Any, deployments: Any, action: str) -> None:
-        from agentctl.deploy.signing import require_signed, signing_active
-
+    def __init__(self, ctx: Context, deployments: RefStore, action: str) -> None:
         authority = ctx.authority or ctx.config
         self.ctx, self.deployments, self.action = ctx, deployments, action
         self.active = signing_active(authority)
@@ -201,7 +202,6 @@ class StateGuard:
         """Refuse (exit 3) to act on a state whose history holds a forged (or, strictly, unsigned) record."""
         if not self.active or head is None:
             return
-        from agentctl.deploy.signing import refuse_untrusted
 
         entries = [e for e in self.deployments.log(at=head) if e.commit not in self.verifier.verdicts]
         refuse_untrusted(self.verifier.verify(entries), self.strict,
@@ -211,9 +211,6 @@ class StateGuard:
         """Our freshly signed record must verify as signed by the acting person (once per command)."""
         if self._own_checked:
             return
-        from agentctl.deploy.signing import CONFIGURE_FIX
-        from agentctl.errors import PolicyRefused
-        from agentctl.store.refstore import LogEntry
 
         message = self.deployments.git.text("log", "-1", "--format=%B", commit)
         verdict = self.verifier.verify([LogEntry(commit, "", "", "", message)])[0]

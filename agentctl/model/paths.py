@@ -9,7 +9,10 @@ Documents outside the repo are allowed only as URLs (`https://…`), never as fi
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -37,8 +40,10 @@ def escape_reason(root: Path, relpath: str) -> str | None:
         return "is a file:// URL (documents outside the repo must be http(s) URLs)"
     if PurePosixPath(relpath).is_absolute() or PureWindowsPath(relpath).drive or relpath.startswith("~"):
         return "is an absolute path (paths in config files are relative to the repo root)"
+    if _plainly_inside(root, relpath):
+        return None
     try:
-        base = root.resolve()
+        base = _resolved_root(root)
         resolved = (root / relpath).resolve()
     except (OSError, RuntimeError, ValueError):  # symlink loops, names too long for the OS
         return "cannot be resolved (a symlink loop or a name the filesystem refuses)"
@@ -47,6 +52,29 @@ def escape_reason(root: Path, relpath: str) -> str | None:
     if ".." in PurePosixPath(relpath).parts and not _lexically_inside(relpath):
         return "leaves the repo through '..'"
     return f"is a symlink to {resolved}, outside the repo"
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved_root(root: Path) -> Path:
+    """`root.resolve()`, once per root: every config path of a command is checked against the same root."""
+    return root.resolve()
+
+
+def _plainly_inside(root: Path, relpath: str) -> bool:
+    """True when `relpath` is only names (no `.`, `..` or empty part) and none of them is a symlink: then it
+    resolves to a path under root's own resolution, wherever that is, with one lstat per name instead of a
+    full `resolve()` of root and path. Anything else is left to the full check."""
+    path = str(root)
+    for part in relpath.split("/"):
+        if part in ("", ".", ".."):
+            return False
+        path = f"{path}/{part}"
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return False
+        except OSError:
+            return not any(p in ("", ".", "..") for p in relpath.split("/"))  # missing: nothing below is a link
+    return True
 
 
 def _lexically_inside(relpath: str) -> bool:

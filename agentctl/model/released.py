@@ -1,19 +1,34 @@
-"""Released bundle files (`bundles/<agent>/vN.yaml`), read once per command and cached by blob id.
+"""Released bundle files (`bundles/<agent>/vN.yaml`): their refs, component pins and schema findings.
 
-A released bundle never changes, so once a file has parsed and validated without a single
-finding, what the rest of agentctl needs from it (its ref and the component pins) is kept in
-`.agentctl/cache/released-bundles.json` under the file's git blob id. Later commands hash the
-file (cheap) instead of parsing and validating it again, so their cost no longer grows with the
-number of releases. An edited file has a new blob id and is parsed and validated as usual; a file
-with findings is never cached, so its diagnostics are reported every time. The cache is
-dropped whenever the bundle schema or agentctl's version changes.
+`validate` needs two things from every released file: its schema findings, and what it pins (for
+the immutability check). A repo with 200 agents and 50 releases each has 10,000 of them, and on a
+fresh clone (CI) nothing is cached, so reading them must be cheap without any cache.
+
+Files `agentctl release` wrote all have one layout (`yamlio.dump_yaml` of a bundle, under its
+header comment). `_LAYOUT` is one regular expression that accepts exactly that layout, with only
+values whose YAML reading is unambiguous (a plain string that could read as a number, a date, null
+or a boolean is refused) and that the bundle schema accepts. A file it matches needs no YAML parser
+and no schema validator: its ref and pins are taken from the text (one pass in C). The expression is
+written against the bundle schema as it is; `_LAYOUT_SCHEMA` pins the schema's digest, and when the
+schema changes the fast read is off until the layout is reviewed (tests/model/test_released.py says so).
+
+Any other file (hand-edited, an older layout, an `x-` key, a value the layout refuses) is parsed and
+validated in full, exactly as before, so every diagnostic keeps its wording and position; a clean
+result is remembered under the file's git blob id, so such a file is parsed once.
+
+Later commands need not even read a clean file: `.agentctl/cache/` remembers its ref and pins under
+its path with its size, mtime and inode (git's index trick), and a file that still matches them is
+taken from there. A file with findings is never remembered, so its diagnostics are reported every time.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +41,9 @@ from agentctl.model import layout
 from agentctl.model.bundle import walk_components
 from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.schema import load_schema, validate_document
-from agentctl.model.yamlio import load_file
+from agentctl.model.yamlio import MAX_FILE_BYTES, load_file
 
-CACHE_FILE = ".agentctl/cache/released-bundles-v2.json"
+CACHE_FILE = ".agentctl/cache/released-bundles-v4.json"
 
 # (kind, name, version, {path: sha256}) — what one bundle pins
 Pin = tuple[str, str, str, dict[str, str]]
@@ -38,7 +53,7 @@ Pin = tuple[str, str, str, dict[str, str]]
 class ReleasedFile:
     relpath: str
     ref: str | None = None  # "agent@vN" (None when the file could not be read)
-    pins: list[Pin] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)  # shared between files that pin the same: read, never change
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -53,24 +68,24 @@ def _is_bundle_name(name: str) -> bool:
 
 def bundle_files(root: Path) -> list[Path]:
     """Every released bundle file in the working tree, by agent then version."""
-    return [root / rel for rel, _stat in _scan(root)]
+    return [root / rel for rel in _scan(root)]
 
 
-def _scan(root: Path) -> list[tuple[str, os.stat_result]]:
-    """(relpath, stat) of every released bundle file, by agent then version — os.scandir, no pathlib per file."""
+def _scan(root: Path) -> list[str]:
+    """The relpath of every released bundle file, by agent then version — os.scandir, no pathlib or stat per file."""
     base = os.path.join(root, layout.BUNDLES_DIR)
-    found: list[tuple[str, os.stat_result]] = []
+    found: list[str] = []
     try:
         agents = sorted(e.name for e in os.scandir(base) if e.is_dir() and not e.name.startswith("."))
     except OSError:
         return []
     for agent in agents:
         try:
-            entries = [e for e in os.scandir(os.path.join(base, agent)) if _is_bundle_name(e.name) and e.is_file()]
+            names = [e.name for e in os.scandir(os.path.join(base, agent)) if _is_bundle_name(e.name) and e.is_file()]
         except OSError:
             continue
-        entries.sort(key=lambda e: int(e.name[1:-5]))
-        found += [(f"{layout.BUNDLES_DIR}/{agent}/{e.name}", e.stat()) for e in entries]
+        names.sort(key=lambda name: int(name[1:-5]))
+        found += [f"{layout.BUNDLES_DIR}/{agent}/{name}" for name in names]
     return found
 
 
@@ -90,76 +105,307 @@ def pins_of(data: dict[str, Any]) -> list[Pin]:
     return [(kind, str(entry.get("name")), str(entry.get("version")), hashes) for kind, entry, hashes in found.values()]
 
 
+# --- the layout `agentctl release` writes -------------------------------------------------------------------
+# Characters no accepted value may hold: controls, tab, NEL, no-break space, line separators, BOM and non-characters
+# (YAML treats some as breaks or refuses them; a file with any takes the full parser).
+_ODD = "\\x00-\\x1f\\x7f-\\xa0\\u2028\\u2029\\ufeff\\ufffe\\uffff"
+_CHAR = f"[^:# {_ODD}]"
+# the rest of a plain scalar: no ": ", no " #", no trailing space or colon
+_BODY = f"{_CHAR}*(?:(?::(?=[^ {_ODD}])| (?=[^#{_ODD}])){_CHAR}*)*"
+# a plain scalar that reads as a string under YAML 1.2: a letter, `_` or `/` first and not null/true/false, or a
+# digit first with a letter that no number or date contains (`2 lines added`)
+_PLAIN = (f"(?:(?!(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)\\n)[A-Za-z_/]{_BODY}"
+          f"|(?=[0-9][^\\n]*[g-np-su-wyzG-NP-SU-Y])[0-9]{_BODY})")
+# quoted: in single quotes, or in double quotes without an escape
+_QUOTED = f"(?:'(?:[^'{_ODD}]|'')*'|\"[^\"\\\\{_ODD}]*\")"
+_STR = f"(?:{_QUOTED}|{_PLAIN})"
+_STR1 = f"(?:'(?:[^'{_ODD}]|'')+'|\"[^\"\\\\{_ODD}]+\"|{_PLAIN})"  # a non-empty string
+# a value of any type (a generated note's details: the schema takes anything): a quoted or plain scalar both YAML
+# parsers read without complaint (nothing date-like, which a parser may refuse), or an empty collection
+_ANY = f"(?:{_QUOTED}|(?![0-9]{{4}}-)(?:[A-Za-z0-9_/.+~($^]|-(?=[0-9.])){_BODY}|\\[\\]|\\{{\\}})"
+# a detail of a generated note: a key other than the four the schema names, with a value or a list of values
+_DETAIL = (f"      (?!(?:component|name|change|summary|null|true|false):)[a-z_][a-z0-9_]*:"
+           f"(?: {_ANY}\\n|\\n(?:        - {_ANY}\\n)+)")
+
+
+def _hex(digits: str) -> str:  # quoted, or plain with a letter that keeps it from reading as a number
+    return f"(?:'{digits}'|(?=[0-9e]*[a-df]){digits})"
+
+
+_SHA = _hex("[0-9a-f]{64}")
+_BLOB = _hex("[0-9a-f]{40}(?:[0-9a-f]{24})?")  # sha1 or sha256 object ids, as the schema's pattern
+_INT = "[1-9][0-9]{0,17}"
+_SEMVER = "[0-9]+\\.[0-9]+\\.[0-9]+"
+_RANGE = f"(?:{_STR}|{_SEMVER}|(?:\\^|~(?!\\n)){_BODY})"
+_AGENT = "(?!(?:null|true|false)\\n)(?:[a-z][a-z0-9-]*[a-z0-9]|[a-z])"  # the schema's agent name pattern
+
+
+def _file(indent: int, name: str = "") -> str:
+    """A pinned file's path, blob and sha256 at `indent`; path and sha256 in groups `<name>_path`, `<name>_sha`."""
+    pad = " " * indent
+    path, sha = (f"(?P<{name}_path>{_STR1})", f"(?P<{name}_sha>{_SHA})") if name else (_STR1, _SHA)
+    return f"{pad}path: {path}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {sha}\\n"
+
+
+_LAYOUT_PATTERN = (
+    f"(?:#[^{_ODD}]*\\n)*"
+    f"agent: (?P<agent>{_AGENT})\\n"
+    f"version: (?P<version>{_INT})\\n"
+    f"created: {_STR}\\n"
+    f"author: {_STR}\\n"
+    f"source_commit: {_BLOB}\\n"
+    f"(?:previous:(?: {_INT})?\\n)?"
+    f"content_hash: {_SHA}\\n"
+    "components:\\n(?P<components>"
+    f"  agent:\\n{_file(4)}"
+    f"  prompt:\\n    name: (?P<prompt>{_STR})\\n    version: (?P<prompt_version>{_INT})\\n{_file(4, 'prompt')}"
+    f"    template:\\n{_file(6, 'template')}"
+    f"  tools:(?P<tools> \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
+    f"(?:      range: {_RANGE}\\n)?{_file(6)})+)"
+    f"  kb:\\n(?:    name: (?P<kb>{_STR})\\n    version: (?P<kb_version>{_INT})\\n{_file(4, 'kb')}"
+    f"    documents:(?: \\[\\]\\n|\\n(?:      - uri: {_STR1}\\n        sha256: {_SHA}\\n        size: (?:0|{_INT})\\n"
+    f"(?:        path: {_STR1}\\n        blob: {_BLOB}\\n)?)+))?)"
+    "notes:\\n"
+    f"  human: {_STR1}\\n"
+    f"  generated:(?: \\[\\]\\n|\\n(?:    - component: (?:agent|prompt|tool|kb)\\n      name: {_STR}\\n"
+    f"      change: {_STR}\\n      summary: {_STR}\\n(?:{_DETAIL})*)+)")
+
+
+@functools.cache
+def _layout() -> re.Pattern[str]:
+    """`_LAYOUT`, compiled on first use (about 70 ms: a command that reads no released file never pays it)."""
+    return re.compile(_LAYOUT_PATTERN)
+
+
+_DETAIL_KEY = re.compile("^      (?!(?:name|change|summary):)([a-z_][a-z0-9_]*):", re.M)
+# within a matched file's tools: each tool contract with the file it pins (the search skips ahead to the literal)
+_TOOL = re.compile("\n    - name: (.*)\n      version: (.*)\n(?:      range: .*\n)?      path: (.*)\n      blob: .*\n"
+                   "      sha256: (.*)")
+# the digest of the bundle schema `_LAYOUT` was written against (see `_layout_is_current`)
+_LAYOUT_SCHEMA = "96eea472334133f1"
+
+
+def _text(value: str) -> str:
+    """The value of a matched string scalar."""
+    if value[:1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value[1:-1] if value[:1] == '"' else value
+
+
+# most releases pin what the one before pinned: one shared pin per distinct entry (callers only read pins)
+@functools.lru_cache(maxsize=1 << 16)
+def _prompt_pin(name: str, version: str, path: str, sha: str, template: str, template_sha: str) -> Pin:
+    return "prompt", name, version, {path: sha, template: template_sha}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _file_pin(kind: str, name: str, version: str, path: str, sha: str) -> Pin:
+    return kind, name, version, {path: sha}
+
+
+def _pin(name: str, version: str, path: str, sha: str) -> tuple[str, str, dict[str, str]]:
+    return _text(name), _text(version), {_text(path): _text(sha)}
+
+
+def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
+    """(ref, pins) of a file in the layout `agentctl release` writes, or None (then the full parser reads it)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    match = _layout().fullmatch(text)
+    if match is None:
+        return None
+    start, end = match.span("components")
+    if _DETAIL_KEY.search(text, end) and any(len(keys) != len(set(keys)) for keys in map(
+            _DETAIL_KEY.findall, text[end:].split("\n    - "))):
+        return None  # a generated note naming one detail twice: the parser refuses it, with a position
+    prompt = match.group("prompt", "prompt_version", "prompt_path", "prompt_sha", "template_path", "template_sha")
+    tools = _TOOL.findall(text, *match.span("tools"))
+    kb = match.group("kb", "kb_version", "kb_path", "kb_sha")
+    if text.find("'", start, end) < 0 and text.find('"', start, end) < 0:  # the usual case: nothing to unquote
+        pins: list[Pin] = [_prompt_pin(*prompt)]
+        pins += [_file_pin("tool", *tool) for tool in tools]
+        if kb[0] is not None:
+            pins.append(_file_pin("kb", *kb))
+        return f"{match['agent']}@v{match['version']}", pins
+    name, version, path, sha, template, template_sha = map(_text, prompt)
+    pins = [("prompt", name, version, {path: sha, template: template_sha})] if name else []  # no name: no pin
+    pins += [("tool", *_pin(*found)) for found in tools]
+    if kb[0] is not None:
+        pins.append(("kb", *_pin(*kb)))
+    return f"{match['agent']}@v{match['version']}", pins
+
+
+def schema_digest() -> str:
+    """A digest of the bundle schema as shipped (what `_LAYOUT_SCHEMA` pins)."""
+    return hashlib.sha256(json.dumps(load_schema("bundle"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _layout_is_current() -> bool:
+    return schema_digest() == _LAYOUT_SCHEMA
+
+
 def _stamp() -> str:
-    schema = json.dumps(load_schema("bundle"), sort_keys=True).encode()
-    return f"{__version__}:{hashlib.sha256(schema).hexdigest()[:16]}"
+    return f"{__version__}:{schema_digest()}"
 
 
 def load_released(root: Path) -> list[ReleasedFile]:
-    """Each released bundle file with its pins and schema findings (from the cache where it can be).
+    """Each released bundle file with its pins and schema findings.
 
-    A file whose size and mtime match the cached entry for its path is not even read (git's own
-    index trick); otherwise its blob id is the key, so a touched but unchanged file still hits.
+    A file whose size, mtime and inode match what the cache remembers for its path is not read at all
+    (git's own index trick); any other file is read by `_LAYOUT` where it matches, else in full.
     """
-    files = _scan(root)
+    files = _scan_stat(root)
     if not files:
         return []
-    cache_path = root / CACHE_FILE
-    stamp = _stamp()
-    cached: dict[str, Any] = {}
-    seen: dict[str, Any] = {}
-    try:
-        stored = json.loads(cache_path.read_text("utf-8"))
-        if isinstance(stored, dict) and stored.get("stamp") == stamp:
-            cached, seen = stored.get("entries") or {}, stored.get("paths") or {}
-    except (OSError, ValueError):
-        pass
-    entries, paths = dict(cached), {}
-    dirty = False
+    fast = _layout_is_current()
+    cache = _Cache(root)
     out = []
+    base = os.fspath(root)
     for rel, st in files:
-        known = seen.get(rel)
-        key = known[2] if known and known[0] == st.st_size and known[1] == st.st_mtime_ns else None
-        if key is None:
-            try:
-                with open(os.path.join(root, rel), "rb") as fh:
-                    key = blob_id(fh.read())
-            except OSError:
-                continue
-        hit = cached.get(key)
-        if hit is not None:
-            paths[rel] = [st.st_size, st.st_mtime_ns, key]
-            dirty = dirty or known != paths[rel]
-            out.append(ReleasedFile(rel, hit[0], [(k, n, v, h) for k, n, v, h in hit[1]]))
+        known = cache.at_path(rel, st)
+        if known is not None:
+            out.append(ReleasedFile(rel, known[0], known[1]))
             continue
+        try:
+            raw = _read_bytes(os.path.join(base, rel), st.st_size)
+        except OSError:
+            continue
+        read = _read_layout(raw) if fast else None
+        released = ReleasedFile(rel, read[0], read[1]) if read is not None else cache.read_in_full(root, rel, raw)
+        out.append(released)
+        if released.ref is not None and not released.diagnostics:
+            cache.remember(rel, st, released.ref, released.pins)
+    cache.save()
+    return out
+
+
+def _read_bytes(path: str, size: int) -> bytes:
+    """The file's bytes; `size` (from the stat just taken) lets one read take it all, without a file object."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1] and sum(map(len, chunks)) > size:  # it grew since the stat: read on to the end
+            chunks.append(os.read(fd, 65536))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _scan_stat(root: Path) -> list[tuple[str, os.stat_result]]:
+    base = os.fspath(root)
+    found = []
+    for rel in _scan(root):
+        try:
+            found.append((rel, os.stat(os.path.join(base, rel))))
+        except OSError:
+            continue
+    return found
+
+
+# a file changed within this long of the cache being written may change again unseen in the same mtime tick
+# ("racy clean" in git's words): its path is not remembered, so it is read next time
+_RACY_NS = 2_000_000_000
+
+
+class _Cache:
+    """What clean released files pin, so an unchanged file is not read again.
+
+    `files` maps a path to [size, mtime_ns, inode, ref, pin numbers] (pins are stored once in `pins`,
+    as most releases of an agent pin the same files); `blobs` maps the git blob id of a clean file the
+    full parser had to read to [ref, pin numbers]. A file with findings is never kept.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_FILE
+        self.stamp = _stamp()
+        self.pins: list[Pin] = []
+        self.files: dict[str, list[Any]] = {}
+        self.blobs: dict[str, list[Any]] = {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("stamp") == self.stamp:
+                self.pins = [(k, n, v, h) for k, n, v, h in data["pins"]]
+                self.files, self.blobs = data["files"], data["blobs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.pins, self.files, self.blobs = [], {}, {}
+        self._loaded = (dict(self.files), dict(self.blobs))
+        self._numbers = {id(pin): i for i, pin in enumerate(self.pins)}  # pins are shared objects (see _file_pin)
+        self._seen: set[str] = set()
+        self._used_blobs: set[str] = set()
+        self._written_ns = time.time_ns()
+
+    def at_path(self, rel: str, st: os.stat_result) -> tuple[str, list[Pin]] | None:
+        entry = self.files.get(rel)
+        if entry is None or entry[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
+            return None
+        self._seen.add(rel)
+        return entry[3], [self.pins[i] for i in entry[4]]
+
+    def remember(self, rel: str, st: os.stat_result, ref: str, pins: list[Pin]) -> None:
+        self._seen.add(rel)
+        if st.st_mtime_ns >= self._written_ns - _RACY_NS:
+            self.files.pop(rel, None)
+            return
+        self.files[rel] = [st.st_size, st.st_mtime_ns, st.st_ino, ref, self._number(pins)]
+
+    def _number(self, pins: list[Pin]) -> list[int]:
+        numbers = []
+        for pin in pins:
+            number = self._numbers.get(id(pin))
+            if number is None:
+                number = self._numbers[id(pin)] = len(self.pins)
+                self.pins.append(pin)  # kept, so its id is not reused
+            numbers.append(number)
+        return numbers
+
+    def read_in_full(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
+        """The file through the YAML parser and the schema (or from `blobs` when this content was clean before)."""
+        key = blob_id(raw)
+        hit = self.blobs.get(key)
+        if hit is not None:
+            self._used_blobs.add(key)
+            return ReleasedFile(rel, hit[0], [self.pins[i] for i in hit[1]])
         try:
             doc = load_file(root / rel, rel)
         except ValidationFailed as exc:
-            out.append(ReleasedFile(rel, None, [], list(exc.diagnostics)))
-            continue
+            return ReleasedFile(rel, None, [], list(exc.diagnostics))
         findings = validate_document(doc, "bundle")
         data = doc.data if isinstance(doc.data, dict) else {}
         ref = f"{data.get('agent')}@v{data.get('version')}" if data else None
         released = ReleasedFile(rel, ref, pins_of(data), findings)
-        out.append(released)
         if not findings:
-            entries[key] = [released.ref, [list(p) for p in released.pins]]
-            paths[rel] = [st.st_size, st.st_mtime_ns, key]
-            dirty = True
-    if dirty or len(paths) != len(seen):
-        _save(cache_path, {"stamp": stamp, "entries": entries, "paths": paths})
-    return out
+            self.blobs[key] = [ref, self._number(released.pins)]
+            self._used_blobs.add(key)
+        return released
+
+    def save(self) -> None:
+        files = {rel: entry for rel, entry in self.files.items() if rel in self._seen}
+        blobs = {key: entry for key, entry in self.blobs.items() if key in self._used_blobs}
+        if (files, blobs) == self._loaded:
+            return
+        pins: list[Pin] = []  # only the pins still named, renumbered
+        renumber: dict[int, int] = {}
+        for entry in [*files.values(), *blobs.values()]:
+            numbers = entry[-1]
+            for k, i in enumerate(numbers):
+                if i not in renumber:
+                    renumber[i] = len(pins)
+                    pins.append(self.pins[i])
+                numbers[k] = renumber[i]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
+            write_atomic(self.path, json.dumps({"stamp": self.stamp, "pins": pins, "files": files, "blobs": blobs},
+                                               separators=(",", ":")))
+        except OSError:
+            pass  # a read-only checkout: no cache, same answers
 
 
-def _save(path: Path, data: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
-        write_atomic(path, json.dumps(data, separators=(",", ":")))
-    except OSError:
-        pass  # a read-only checkout: no cache, same answers
-
-
-__all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of"]
+__all__ = ["CACHE_FILE", "Pin", "ReleasedFile", "blob_id", "bundle_files", "load_released", "pins_of", "schema_digest"]

@@ -68,6 +68,18 @@ def validate_document(doc: Document, schema_name: str) -> list[Diagnostic]:
     return sorted(_iter_findings(doc, _validator(schema_name), []), key=lambda d: (d.line, d.col))
 
 
+def compiled_says_valid(schema: dict[str, Any], value: Any) -> bool:
+    """True when jsonschema-rs (draft 2020-12, formats not asserted, as `Draft202012Validator(schema)` without a
+    format checker) calls `value` valid: then jsonschema would find no error either, because the compiled
+    validator's ECMA regexes are at least as strict. False means "ask jsonschema", never "invalid"."""
+    try:
+        import jsonschema_rs
+
+        return bool(jsonschema_rs.Draft202012Validator(schema, validate_formats=False).is_valid(value))
+    except Exception:  # noqa: BLE001 - not installed, a schema or value it cannot take: jsonschema decides
+        return False
+
+
 def validate_value(doc: Document, value: Any, schema: dict[str, Any], at: list[str | int]) -> list[Diagnostic]:
     """Validate a sub-value of `doc` (located at path `at`) against an ad-hoc schema."""
     from jsonschema import Draft202012Validator

@@ -209,7 +209,7 @@ def _load_agents(loader: Loader, ws: Workspace) -> None:
         doc = loader.load(layout.agent_file(folder.name), "agent")
         if doc is not None and loader.names_match(doc, folder.name, "agent"):
             ws.agents[folder.name] = AgentDef(folder.name, doc, layout.agent_dir(folder.name))
-    # released bundles: parsed and validated once, then known by blob id (see agentctl.model.released)
+    # released bundles: read by the layout agentctl writes, or parsed in full; unchanged ones come from the cache
     ws.released = load_released(ws.root)
     defined = {f"{layout.agent_dir(f.name)}/" for f in _sorted_dirs(ws.root / layout.BUNDLES_DIR)
                if (f / layout.AGENT_FILE).is_file()}

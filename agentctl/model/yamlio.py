@@ -292,13 +292,13 @@ def _plain(node: Any, depth: int = 0) -> Any:
 
 
 def _fast_load(text: str) -> Any:
-    """Plain data from libyaml, or _NOT_FAST when the full path must answer (errors, tags, directives, aliases).
+    """Plain data from libyaml, or _NOT_FAST when the full path must answer (errors, tags, directives, alias bombs).
 
     Every refusal, diagnostic and odd case goes through ruamel exactly as before; only clean files
     take the fast path, and there the data is the same (tests/model/test_yamlio.py compares them).
     """
-    if "!!" in text or "!<" in text or ("&" in text and "*" in text) or text[:1] == "%" or "\n%" in text:
-        return _NOT_FAST  # standard tags, aliases (the alias-bomb guard) and directives: ruamel's answer
+    if "!!" in text or "!<" in text or text[:1] == "%" or "\n%" in text:
+        return _NOT_FAST  # standard tags and directives: ruamel's answer
     if ("[" in text or "{" in text) and _colon_in_flow(text):
         return _NOT_FAST  # `{k: 12:30}`: PyYAML's newer libyaml reads it, ruamel's refuses it
     try:
@@ -307,7 +307,11 @@ def _fast_load(text: str) -> Any:
         return _NOT_FAST
     try:
         node = yaml.compose(text, Loader=_fast_loader())  # noqa: S506 - builds nodes only, never objects
-        return _NOT_FAST if node is None else _plain(node)
+        if node is None:
+            return _NOT_FAST
+        if "&" in text and "*" in text and _expanded_size(node) > MAX_EXPANDED_NODES:
+            return _NOT_FAST  # an alias bomb: the full path refuses it with its message
+        return _plain(node)  # a self-referencing alias nests past MAX_DEPTH there: _Fallback
     except Exception:  # noqa: BLE001 - any trouble: the full path reports it exactly
         return _NOT_FAST
 
@@ -403,7 +407,16 @@ def _syntax_fix(problem: str) -> str:
 
 
 def _refuse_alias_bombs(root: Any, relpath: str) -> None:
-    """Count the nodes the document would expand to; aliases share nodes, so memoise by identity."""
+    """Refuse a document whose aliases expand to more than MAX_EXPANDED_NODES nodes."""
+    if root is not None and _expanded_size(root) > MAX_EXPANDED_NODES:
+        raise ValidationFailed([Diagnostic(
+            relpath, 1, 1, f"YAML anchors/aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
+            "write the values out instead of nesting aliases")])
+
+
+def _expanded_size(root: Any) -> int:
+    """How many nodes a composed tree (ruamel's or PyYAML's: both keep children in `.value`) expands to, counting
+    past MAX_EXPANDED_NODES only as far as needed; aliases share nodes, so memoise by identity."""
     sizes: dict[int, int] = {}
 
     def expanded(node: Any) -> int:
@@ -421,10 +434,7 @@ def _refuse_alias_bombs(root: Any, relpath: str) -> None:
         sizes[id(node)] = total
         return total
 
-    if root is not None and expanded(root) > MAX_EXPANDED_NODES:
-        raise ValidationFailed([Diagnostic(
-            relpath, 1, 1, f"YAML anchors/aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
-            "write the values out instead of nesting aliases")])
+    return expanded(root)
 
 
 def to_plain(value: Any, _depth: int = 0, _open: frozenset[int] = frozenset()) -> Any:

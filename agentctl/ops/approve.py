@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat
+from agentctl.deploy.approvals import pending_requests, read_request, request_path, self_approval
 from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
 from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
+from agentctl.ops.disable import apply_disable
+from agentctl.ops.rollback import apply_rollback
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.store.refstore import Snapshot
 
 
 @dataclass
@@ -22,7 +28,6 @@ class PendingList:
 def pending(repo: RepoLike) -> PendingList:
     """Open approval requests, oldest first."""
     repo = as_repo(repo)
-    from agentctl.deploy.approvals import pending_requests
 
     return PendingList([r.to_dict() for r in pending_requests(repo.deployment_state())])
 
@@ -33,15 +38,12 @@ def approve(repo: RepoLike, request_id: str, *, reason: str = "") -> Outcome:
     The approver needs one of the request's approver roles and may not be its requester.
     """
     repo = as_repo(repo)
-    from agentctl.deploy.approvals import read_request, request_path, self_approval
-    from agentctl.ops.disable import apply_disable
-    from agentctl.ops.rollback import apply_rollback
 
     ctx = repo.context(fall_back_to_head=True)
     now = isoformat(ctx.now)
     holder: dict[str, Any] = {}
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         request = read_request(snapshot, request_id)
         if request is None:
             raise NotFoundError(f"no approval request {request_id}", "see `agentctl approve --list`")

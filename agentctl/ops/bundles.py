@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError, NotFoundError, ValidationFailed
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
 from agentctl.model.bundle import Bundle, BundleRef, parse_ref, tag_version, walk_components
 from agentctl.model.doccache import CACHE_DIR, DocumentCache, schema_stamp
+from agentctl.model.schema import validate_document
+from agentctl.model.workspace import load_workspace
+from agentctl.store import history
+from agentctl.store.results import results_for
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
 
 
 @dataclass
@@ -57,7 +64,6 @@ def _as_ref(ref: str | BundleRef) -> BundleRef:
 
 def _sources(root: Path, agent: str) -> dict[int, tuple[str, dict[str, Any]]]:
     """version → (commit-ish holding the bundle file, tag info); tags first, then untagged files at HEAD."""
-    from agentctl.store import history
 
     found: dict[int, tuple[str, dict[str, Any]]] = {}
     for tag in history.tags(root, f"refs/tags/{agent}@v*"):
@@ -81,10 +87,6 @@ def released_versions(root: Path, agent: str) -> list[int]:
 
 def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]], *,
           validate: bool = False) -> list[Bundle]:
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
-
     pre = history.prefix(root)
     names = [history.at_commit(commit, layout.bundle_file(agent, v), pre) for v, (commit, _) in wanted.items()]
     # released bundle objects never change: their parsed (and, once checked, valid) data is kept by blob id
@@ -100,7 +102,7 @@ def _read(root: Path, agent: str, wanted: dict[int, tuple[str, dict[str, Any]]],
         key = DocumentCache.key(raw, "bundle")
         hit = cache.get(key)
         if hit is None or (validate and not hit["valid"]):
-            doc = parse_text(raw.decode("utf-8"), rel)
+            doc = yamlio.parse_text(raw.decode("utf-8"), rel)
             valid = False
             if validate:
                 # a hand-edited bundle must fail here, with file:line, not deep inside whoever reads it later
@@ -153,8 +155,6 @@ def pinned_blobs(bundle: Bundle) -> list[dict[str, Any]]:
 
 def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
     """The runtime configuration a bundle pins, read blob by blob from git objects."""
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
 
     comp = bundle.components
     prompt, kb = comp.get("prompt") or {}, comp.get("kb")
@@ -166,12 +166,12 @@ def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
             raise NotFoundError(f"{bundle.ref}: blob {entry['blob'][:12]} of {entry['path']} is missing from git",
                                 "fetch the full history (git fetch --unshallow) or restore the object")
         texts.append(raw.decode("utf-8"))
-    definition = parse_text(texts[0], comp["agent"]["path"]).data
-    meta = parse_text(texts[1], prompt["path"]).data
+    definition = yamlio.parse_text(texts[0], comp["agent"]["path"]).data
+    meta = yamlio.parse_text(texts[1], prompt["path"]).data
     template = texts[2]
     tool_entries = comp.get("tools") or []
-    contracts = {t["name"]: parse_text(text, t["path"]).data for t, text in zip(tool_entries, texts[3:3 + len(tool_entries)], strict=True)}
-    manifest = parse_text(texts[-1], kb["path"]).data if kb else None
+    contracts = {t["name"]: yamlio.parse_text(text, t["path"]).data for t, text in zip(tool_entries, texts[3:3 + len(tool_entries)], strict=True)}
+    manifest = yamlio.parse_text(texts[-1], kb["path"]).data if kb else None
     return AgentConfig(agent=bundle.agent, version=bundle.version, prompt_name=prompt["name"], prompt_text=template,
                        prompt_variables=meta.get("variables") or {}, model=meta.get("model") or {},
                        contracts=contracts, tools=[function_schema(c) for c in contracts.values()], kb=manifest,
@@ -179,7 +179,7 @@ def bundle_config(root: Path, bundle: Bundle) -> AgentConfig:
                        tool_ranges={t["name"]: t.get("range", "") for t in tool_entries}, definition=definition)
 
 
-def agent_files(ws: Any, agent: str) -> dict[str, str]:
+def agent_files(ws: Workspace, agent: str) -> dict[str, str]:
     """role → repo-relative path of each file the agent is made of in the working tree."""
     definition = ws.agents[agent]
     files = {"agent": layout.agent_file(agent), "prompt": layout.prompt_meta(definition.prompt)}
@@ -199,7 +199,6 @@ def load_agent_workspace(root: Path, agent: str, *, check: bool = True) -> Any:
     With check=False only an agent that does not load at all is an error; call
     `raise_agent_errors` later (release first checks for uncommitted files, a clearer message).
     """
-    from agentctl.model.workspace import load_workspace
 
     ws = load_workspace(root, strict=False)
     if agent not in ws.agents:
@@ -212,7 +211,7 @@ def load_agent_workspace(root: Path, agent: str, *, check: bool = True) -> Any:
     return ws
 
 
-def raise_agent_errors(ws: Any, agent: str) -> None:
+def raise_agent_errors(ws: Workspace, agent: str) -> None:
     files = set(agent_files(ws, agent).values())
     kb_name = ws.agents[agent].kb
     docs = {d["uri"] for d in ws.kbs[kb_name].documents} if kb_name in ws.kbs else set()
@@ -221,7 +220,7 @@ def raise_agent_errors(ws: Any, agent: str) -> None:
         raise ValidationFailed(own)
 
 
-def working_config(root: Path, agent: str, ws: Any = None) -> AgentConfig:
+def working_config(root: Path, agent: str, ws: Workspace | None = None) -> AgentConfig:
     """The same shape as bundle_config, from the working tree (for testing unreleased changes)."""
     ws = ws if ws is not None else load_agent_workspace(root, agent)
     definition = ws.agents[agent]
@@ -247,7 +246,6 @@ def working_config(root: Path, agent: str, ws: Any = None) -> AgentConfig:
 
 def suite_results(root: Path, agent: str, version: int) -> dict[str, dict[str, Any]]:
     """suite name → {"status", "id", ...} recorded for `agent@vN`, or {} when nothing is recorded."""
-    from agentctl.store.results import results_for
 
     return dict(results_for(root, agent, version))
 

@@ -19,11 +19,26 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agentctl import clock
+from agentctl.alerts import build_payload, mention_for, post_webhook, runbook_lines
+from agentctl.canary.judging import judge_canary
+from agentctl.canary.policy import load_policy
 from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.state import read_state
+from agentctl.deploy.windows import WindowPolicy, enforced
 from agentctl.errors import BadInputError
+from agentctl.identity import Actor, acting_as
+from agentctl.ops.rollout import abort, promote, steps_of
 from agentctl.repo import ConfigRepo, RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.deploy.state import AgentState
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.model.artifacts import Config
 
 JUDGE = "agentctl-judge"
 ROLLBACK, PROMOTE, WAIT, PAUSE, DONE = "rollback", "promote", "wait", "pause", "done"
@@ -65,7 +80,6 @@ def canary_environment(repo: RepoLike, agent: str, env: str | None) -> str | Non
     repo = as_repo(repo)
     if env:
         return env
-    from agentctl.deploy.state import read_state
 
     snapshot = repo.deployment_state()
     found = [name for name in repo.config_for(fall_back_to_head=True).environments
@@ -79,10 +93,6 @@ def evaluate(repo: RepoLike, agent: str, env: str | None = None) -> CanaryEvalua
     Without `env`: the environment where the agent has a canary, if exactly one has; else default_environment.
     """
     repo = as_repo(repo)
-    from agentctl.canary.judging import judge_canary
-    from agentctl.canary.policy import load_policy
-    from agentctl.deploy.state import read_state
-    from agentctl.ops.rollout import steps_of
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(canary_environment(repo, agent, env))
@@ -130,8 +140,6 @@ class WatchStep:
 def watch_once(repo: RepoLike, agent: str, env: str | None = None) -> WatchStep:
     """Evaluate once and act on the verdict (see the module docstring)."""
     repo = as_repo(repo)
-    from agentctl import clock
-    from agentctl.deploy.state import read_state
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(canary_environment(repo, agent, env))
@@ -158,10 +166,8 @@ def watch_once(repo: RepoLike, agent: str, env: str | None = None) -> WatchStep:
     return step
 
 
-def _try_promote(repo: ConfigRepo, ctx: Any, spec: dict[str, Any], evaluation: CanaryEvaluation,
+def _try_promote(repo: ConfigRepo, ctx: Context, spec: dict[str, Any], evaluation: CanaryEvaluation,
                  now: str) -> WatchStep:
-    from agentctl.deploy.windows import WindowPolicy, enforced
-
     if evaluation.minutes_in_step < evaluation.min_step_minutes:
         return WatchStep(now, WAIT, f"metrics pass; step {evaluation.step} has run {evaluation.minutes_in_step:g} of "
                                     f"{evaluation.min_step_minutes:g} min", evaluation)
@@ -176,9 +182,6 @@ def _try_promote(repo: ConfigRepo, ctx: Any, spec: dict[str, Any], evaluation: C
 
 
 def _act(repo: ConfigRepo, evaluation: CanaryEvaluation, action: str, now: str) -> WatchStep:
-    from agentctl.identity import Actor, acting_as
-    from agentctl.ops.rollout import abort, promote
-
     reason = f"canary judge: {evaluation.decision.reason}"
     with acting_as(Actor(JUDGE, f"{JUDGE}@localhost", "automation", login=JUDGE)):
         if action == ROLLBACK:
@@ -188,19 +191,19 @@ def _act(repo: ConfigRepo, evaluation: CanaryEvaluation, action: str, now: str) 
     return WatchStep(now, action, outcome.summary, evaluation, outcome)
 
 
-def _finished(state: Any) -> str:
+def _finished(state: AgentState) -> str:
     stable = f"stable v{state.stable['version']} at 100%" if state.stable else "nothing stable"
-    aborted = (state.canary or {}).get("aborted")
+    canary = state.canary or {}
+    aborted = canary.get("aborted")
     if aborted:
-        return f"no canary in progress: v{state.canary['version']} was rolled back by {aborted['by']}; {stable}"
+        return f"no canary in progress: v{canary['version']} was rolled back by {aborted['by']}; {stable}"
     return f"no canary in progress; {stable}"
 
 
-def _notify(root: Path, config: Any, step: WatchStep) -> dict[str, Any] | None:
+def _notify(root: Path, config: Config, step: WatchStep) -> dict[str, Any] | None:
     """Post the step to the team's webhook, when `alerts.webhook_env` names a variable that is set."""
     import os
 
-    from agentctl.alerts import build_payload, mention_for, post_webhook, runbook_lines
 
     name = (config.data.get("alerts") or {}).get("webhook_env")
     url = os.environ.get(name, "").strip() if name else ""
@@ -252,7 +255,6 @@ def watch(repo: RepoLike, agent: str, env: str | None = None, *, interval: str =
     repo = as_repo(repo)
     import time
 
-    from agentctl import clock
 
     seconds = parse_duration(interval)
     deadline = None if until == "done" else clock.now() + dt.timedelta(seconds=parse_duration(until))

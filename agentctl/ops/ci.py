@@ -7,9 +7,15 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from agentctl.ci.report import CiReport, StepResult
+from agentctl.ci.context import CiContext
+from agentctl.ci.impact import analyse
+from agentctl.ci.report import CiReport, StepResult, junit_xml, markdown_report
+from agentctl.ci.scoped import load_scoped_workspace
+from agentctl.ci.steps import STEPS
 from agentctl.fsutil import write_atomic
+from agentctl.ops.test import run_tests
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store.changes import changed_files, resolve_base
 
 
 def run_ci(repo: RepoLike, base: str | None = None, *, junit: str | Path | None = None,
@@ -25,13 +31,6 @@ def run_ci(repo: RepoLike, base: str | None = None, *, junit: str | Path | None 
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.ci.context import CiContext
-    from agentctl.ci.impact import analyse
-    from agentctl.ci.report import junit_xml, markdown_report
-    from agentctl.ci.scoped import load_scoped_workspace
-    from agentctl.ci.steps import STEPS
-    from agentctl.ops.test import run_tests
-    from agentctl.store.changes import changed_files, resolve_base
 
     env = os.environ if environ is None else environ
     resolved = resolve_base(root, base, env)

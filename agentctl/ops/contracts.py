@@ -6,9 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentctl.clock import now
+from agentctl.contracts.compat import diff_contracts
+from agentctl.contracts.openapi import is_openapi, load_openapi, operation_contract, tool_name
+from agentctl.contracts.sources import load_contract_file, parse_contract_text, rule_overrides
+from agentctl.contracts.verify import run_verify
 from agentctl.errors import BadInputError, NotFoundError
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
+from agentctl.model.yamlio import dump_yaml, load_file
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store.revisions import changed_since_head, path_revisions, read_at, resolve_revision
 
 if TYPE_CHECKING:
     from agentctl.contracts.compat import CompatReport
@@ -38,10 +45,6 @@ class ContractDiff:
 
 
 def _compare(old: dict[str, Any], new: dict[str, Any], root: Path | None) -> CompatReport:
-    from agentctl.clock import now
-    from agentctl.contracts.compat import diff_contracts
-    from agentctl.contracts.sources import rule_overrides
-
     try:
         return diff_contracts(old, new, overrides=rule_overrides(root), today=now().date())
     except ValueError as exc:
@@ -49,9 +52,6 @@ def _compare(old: dict[str, Any], new: dict[str, Any], root: Path | None) -> Com
 
 
 def _contract_at(root: Path, tool: str, rev: str | None) -> dict[str, Any]:
-    from agentctl.contracts.sources import load_contract_file, parse_contract_text
-    from agentctl.store.revisions import read_at
-
     relpath = layout.contract_file(tool)
     if rev is None:
         if not (root / relpath).is_file():
@@ -71,14 +71,12 @@ def _tool_names(root: Path) -> list[str]:
 
 def _previous_version_rev(root: Path, tool: str, current: str, before: str | None) -> str:
     """The newest commit whose contract version differs from `current`: the previous release."""
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store.revisions import path_revisions, read_at
 
     relpath = layout.contract_file(tool)
     for revision in path_revisions(root, relpath, rev=before):
         text = read_at(root, revision.sha, relpath)
         try:
-            data = parse_text(text, relpath).data if text else None
+            data = yamlio.parse_text(text, relpath).data if text else None
         except Exception:  # noqa: BLE001 - an unparseable old version is not the previous release
             continue
         if isinstance(data, dict) and str(data.get("version")) != current:
@@ -102,8 +100,6 @@ def diff_tool(repo: RepoLike, tool: str, from_rev: str | None = None, to_rev: st
 
 
 def _short(root: Path, rev: str) -> str:
-    from agentctl.store.revisions import resolve_revision
-
     return resolve_revision(root, rev)[:10]
 
 
@@ -123,10 +119,6 @@ def diff_files(old_path: Path, new_path: Path, *, operation: str | None = None,
 
 
 def _load_either(path: Path, operation: str | None) -> tuple[dict[str, Any], bool]:
-    from agentctl.contracts.openapi import is_openapi, load_openapi, operation_contract, tool_name
-    from agentctl.contracts.sources import load_contract_file
-    from agentctl.model.yamlio import load_file
-
     if not path.is_file():
         raise NotFoundError(f"no such file: {path}", "pass two contract files, or a tool name")
     if is_openapi(load_file(path, str(path)).data):
@@ -174,8 +166,6 @@ def contract_history(repo: RepoLike, tool: str) -> ContractHistory:
     """Each released version of `tool`'s contract (the commit that introduced it), newest first."""
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store.revisions import changed_since_head, path_revisions, read_at
 
     relpath = layout.contract_file(tool)
     if not (root / relpath).is_file() and not path_revisions(root, relpath, max_count=1):
@@ -184,7 +174,7 @@ def contract_history(repo: RepoLike, tool: str) -> ContractHistory:
     for revision in path_revisions(root, relpath):
         text = read_at(root, revision.sha, relpath)
         try:
-            data = parse_text(text, relpath).data if text else None
+            data = yamlio.parse_text(text, relpath).data if text else None
         except Exception:  # noqa: BLE001 - a broken commit still belongs in the history
             data = None
         data = data if isinstance(data, dict) else {}
@@ -214,8 +204,6 @@ def verify_tool(target: str, *, root: Path | None, base_url: str | None = None, 
     Exactly one of `base_url` (replaces scheme and host of backend.url) and `env`
     (backend.environments[env]) names the backend. With `junit`, the report is also written there.
     """
-    from agentctl.contracts.sources import load_contract_file
-    from agentctl.contracts.verify import run_verify
 
     path = Path(target)
     if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
@@ -250,9 +238,6 @@ class ImportResult:
 def import_openapi(openapi_file: Path, operation: str, *, root: Path | None, name: str | None = None,
                    out: Path | None = None) -> ImportResult:
     """Write a new tool contract from one OpenAPI operation; never overwrites an existing file."""
-    from agentctl.contracts.openapi import load_openapi, operation_contract, tool_name
-    from agentctl.contracts.sources import parse_contract_text
-    from agentctl.model.yamlio import dump_yaml
 
     spec = load_openapi(openapi_file)
     tool = name or tool_name(operation)

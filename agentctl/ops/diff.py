@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError
 from agentctl.model.bundle import BundleRef, component_hashes, parse_ref
@@ -12,6 +12,9 @@ from agentctl.model.crossref import sha256_file
 from agentctl.model.notes import generate_notes
 from agentctl.ops.bundles import agent_files, bundle_config, load_agent_workspace, load_bundle, working_config
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
 
 
 @dataclass
@@ -39,7 +42,7 @@ class BundleDiff:
                 "items": self.items, "files": [vars(f) for f in self.files]}
 
 
-def _working_hashes(root: Path, ws: Any, agent: str, kb: dict[str, Any] | None) -> dict[str, str]:
+def _working_hashes(root: Path, ws: Workspace, agent: str, kb: dict[str, Any] | None) -> dict[str, str]:
     out = {path: sha256_file(root / path) for path in agent_files(ws, agent).values() if (root / path).is_file()}
     for doc in (kb or {}).get("documents") or []:
         out[doc["uri"]] = doc["sha256"]

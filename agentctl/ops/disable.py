@@ -10,9 +10,11 @@ disable retries a lost race (incident action); enable follows the change window.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentctl.clock import isoformat
+from agentctl.deploy.approvals import open_request, request_path, rule
+from agentctl.deploy.guards import check_window
 from agentctl.deploy.state import (
     INCIDENT_PATIENCE_S,
     AgentState,
@@ -27,8 +29,11 @@ from agentctl.errors import BadInputError, NotFoundError, PolicyRefused
 from agentctl.model import layout
 from agentctl.repo import RepoLike, as_repo
 
+if TYPE_CHECKING:
+    from agentctl.store.refstore import Snapshot
 
-def known_agents(root: Path, snapshot: Any, env: str) -> list[str]:
+
+def known_agents(root: Path, snapshot: Snapshot, env: str) -> list[str]:
     """Agents deployed in `env` plus agents defined in the repo."""
     defined = {p.parent.name for p in (root / layout.BUNDLES_DIR).glob(f"*/{layout.AGENT_FILE}")}
     return sorted(defined | set(agents_in(snapshot, env)))
@@ -40,7 +45,7 @@ def escalation(agents: list[str], known: list[str], all_agents: bool) -> str:
     return "disable-many" if len(agents) > 1 else "disable-one"
 
 
-def apply_disable(snapshot: Any, env: str, agents: list[str], by: str, reason: str, when: str) -> list[AgentState]:
+def apply_disable(snapshot: Snapshot, env: str, agents: list[str], by: str, reason: str, when: str) -> list[AgentState]:
     states = [read_state(snapshot, env, a) for a in agents]
     for state in states:
         if state.disabled is None:
@@ -53,7 +58,6 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
     """Disable AGENTS (or every agent with `all_agents`) in `env`; exit 3 and a request when approval is needed."""
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.approvals import open_request, request_path, rule
 
     ctx = repo.context(fall_back_to_head=True)
     env, _spec = ctx.environment(env)
@@ -63,7 +67,7 @@ def disable(repo: RepoLike, agents: list[str], env: str | None = None, *, all_ag
         raise BadInputError("name the agents to disable", "pass AGENT… or --all")
     now = isoformat(ctx.now)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         known = known_agents(root, snapshot, env)
         chosen = known if all_agents else sorted(set(agents))
         unknown = [a for a in chosen if a not in known]
@@ -98,8 +102,6 @@ def enable(repo: RepoLike, agents: list[str], env: str | None = None, *, reason:
            override: bool = False) -> Outcome:
     """Put disabled AGENTS back in service in `env` (same roles as disable-one; follows change windows)."""
     repo = as_repo(repo)
-    from agentctl.deploy.approvals import rule
-    from agentctl.deploy.guards import check_window
 
     ctx = repo.context()
     env, spec = ctx.environment(env)
@@ -109,7 +111,7 @@ def enable(repo: RepoLike, agents: list[str], env: str | None = None, *, reason:
         raise PolicyRefused(f"{ctx.actor} may not enable agents in {env}",
                             f"ask {ctx.who_may(policy_rule.act_alone)} to run it")
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         states = [read_state(snapshot, env, a) for a in sorted(set(agents))]
         missing = [s.agent for s in states if not s.exists]
         if missing:

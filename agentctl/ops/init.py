@@ -9,7 +9,9 @@ from importlib import resources
 from pathlib import Path
 
 from agentctl.errors import BadInputError
+from agentctl.identity import current_actor
 from agentctl.model import layout
+from agentctl.store import git as gitstore
 
 GITIGNORE_LINES = [f"{layout.STATE_DIR}/"]
 
@@ -46,8 +48,6 @@ def init_repo(directory: Path, *, commit: bool = True) -> InitResult:
 
     Refuses to overwrite any existing file, so running it twice or in a used folder is safe.
     """
-    from agentctl.identity import current_actor
-    from agentctl.store import git as gitstore
 
     try:
         directory = directory.resolve()

@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentctl import clock
 from agentctl.errors import BadInputError
 from agentctl.fsutil import write_atomic
-from agentctl.model import layout
+from agentctl.model import layout, yamlio
+from agentctl.model.crossref import sha256_file
+from agentctl.model.notes import document_changes
 from agentctl.model.paths import escape_reason
 from agentctl.model.yamledit import edit_yaml, set_keys
+from agentctl.model.yamlio import load_file
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store import history
 
 
 @dataclass
@@ -78,8 +83,6 @@ def _load_cache(path: Path) -> dict[str, dict[str, Any]]:
 
 def _committed_version(root: Path, relpath: str) -> int | None:
     """The manifest's `version` at HEAD, or None (not committed, or not a git repo)."""
-    from agentctl.model.yamlio import parse_text
-    from agentctl.store import history
 
     if not history.is_work_tree(root) or history.head_commit(root) is None:
         return None
@@ -87,7 +90,7 @@ def _committed_version(root: Path, relpath: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(parse_text(raw.decode("utf-8"), relpath).data.get("version"))
+        return int(yamlio.parse_text(raw.decode("utf-8"), relpath).data.get("version"))
     except Exception:  # noqa: BLE001 - an unreadable old revision just means "not released as is"
         return None
 
@@ -100,10 +103,6 @@ def snapshot_kb(repo: RepoLike, kb: str, source_dir: str | Path, note: str | Non
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl import clock
-    from agentctl.model.crossref import sha256_file
-    from agentctl.model.notes import document_changes
-    from agentctl.model.yamlio import load_file
 
     if not layout.is_name(kb):
         raise BadInputError(f"'{_short(kb)}' is not a KB name", "use lowercase letters, digits and dashes, e.g. install-faq")
@@ -185,8 +184,6 @@ def _merge_document(earlier: Any, entry: dict[str, Any]) -> Any:
 
 
 def _in_git(root: Path) -> bool:
-    from agentctl.store import history
-
     return history.is_work_tree(root)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl import clock
+from agentctl.analysis.metrics import GROUPINGS, compute, metric_defs
 from agentctl.errors import BadInputError
 from agentctl.repo import RepoLike, as_repo
 
@@ -81,7 +82,6 @@ def show_metrics(repo: RepoLike, agent: str | None = None, *, env: str | None = 
                  until: str | None = None, by: str = "agent") -> MetricsReport:
     """Every declared metric per environment and agent (optionally per day or bundle version)."""
     repo = as_repo(repo)
-    from agentctl.analysis.metrics import GROUPINGS, compute, metric_defs
 
     if by not in GROUPINGS:
         raise BadInputError(f"cannot group by '{by}'", f"use one of: {', '.join(GROUPINGS)}")

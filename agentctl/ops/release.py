@@ -8,12 +8,18 @@ plus the commit they were read from; it is committed alone and marked with an an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentctl.errors import BadInputError, ConflictError, GitError
+from agentctl import clock
+from agentctl.errors import BadInputError, ConflictError, GitError, ValidationFailed
 from agentctl.fsutil import write_atomic
-from agentctl.model import layout
+from agentctl.identity import current_actor
+from agentctl.model import layout, yamlio
 from agentctl.model.bundle import Bundle, content_hash, tag_name
+from agentctl.model.crossref import sha256_file
+from agentctl.model.notes import check_note_substance, generate_notes
+from agentctl.model.schema import validate_document
+from agentctl.model.yamlio import dump_yaml
 from agentctl.ops.bundles import (
     agent_files,
     bundle_config,
@@ -23,13 +29,16 @@ from agentctl.ops.bundles import (
     released_versions,
     working_config,
 )
-from agentctl.repo import RepoLike, as_repo
+from agentctl.ops.test import cassette_warnings
+from agentctl.repo import ConfigRepo, RepoLike, as_repo
+from agentctl.store import history
 from agentctl.store.gitcmd import not_a_repository
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
 
 
 def _sha256(path: Path) -> str:
-    from agentctl.model.crossref import sha256_file
-
     return sha256_file(path)
 
 
@@ -37,9 +46,8 @@ def _local_documents(manifest: dict[str, Any] | None) -> list[str]:
     return [d["uri"] for d in (manifest or {}).get("documents") or [] if "://" not in d["uri"]]
 
 
-def pin_components(root: Path, ws: Any, agent: str, commit: str) -> dict[str, Any]:
+def pin_components(root: Path, ws: Workspace, agent: str, commit: str) -> dict[str, Any]:
     """The `components` mapping of a bundle: every file of `agent` with version, blob and sha256 at `commit`."""
-    from agentctl.store import history
 
     files = agent_files(ws, agent)
     definition = ws.agents[agent]
@@ -87,10 +95,6 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl import clock
-    from agentctl.identity import current_actor
-    from agentctl.model.notes import check_note_substance, generate_notes
-    from agentctl.store import history
 
     problem = check_note_substance(note)
     if problem:
@@ -148,19 +152,17 @@ def release_bundle(repo: RepoLike, agent: str, note: str) -> Bundle:
 def stale_cassette_warnings(repo: RepoLike, agent: str) -> list[Any]:
     """Warnings (Diagnostics) for `agent`'s replay cassettes that no longer match what was just released:
     its boundary cases would fail at `test`, and deploy refuses a bundle whose required suites did not pass."""
-    from agentctl.ops.test import cassette_warnings
 
     return cassette_warnings(repo, [agent])
 
 
-def recover_interrupted(repo: Any, agent: str) -> list[int]:
+def recover_interrupted(repo: ConfigRepo, agent: str) -> list[int]:
     """Finish or undo releases of `agent` that were killed half-way; returns the versions finished.
 
     A release commit ("Release AGENT@vN") on HEAD's history without its tag gets the tag (the commit
     is complete: it holds exactly the bundle file). A bundle file in the working tree that was never
     committed is a release killed before its commit: it is removed, so `git commit -a` cannot sweep it in.
     """
-    from agentctl.model.bundle import tag_name
 
     prefix = f"Release {agent}@v"
     log = repo.git.run("log", "-n", "200", "--format=%H%x00%s%x00%b%x1e", "HEAD", "--",
@@ -185,7 +187,7 @@ def recover_interrupted(repo: Any, agent: str) -> list[int]:
     return finished
 
 
-def _remote_has_tag(repo: Any, remote: str, tag: str) -> bool:
+def _remote_has_tag(repo: ConfigRepo, remote: str, tag: str) -> bool:
     proc = repo.git.run("ls-remote", "--tags", remote, f"refs/tags/{tag}", check=False, action="list remote tags")
     return proc.returncode == 0 and bool(proc.stdout.strip())
 
@@ -196,7 +198,7 @@ def _taken(tag: str, remote: str) -> ConflictError:
                          "your change becomes the next version")
 
 
-def _claim_tag(repo: Any, remote: str, tag: str, rel: str, parent: str) -> None:
+def _claim_tag(repo: ConfigRepo, remote: str, tag: str, rel: str, parent: str) -> None:
     """Publish the release tag on the remote; a tag push never overwrites, so exactly one clone wins a version.
     The loser's local commit, tag and bundle file are undone (its change is released again as the next version)."""
     proc = repo.git.run("push", "--quiet", "--porcelain", remote, f"refs/tags/{tag}:refs/tags/{tag}", check=False,
@@ -216,13 +218,10 @@ def _claim_tag(repo: Any, remote: str, tag: str, rel: str, parent: str) -> None:
 
 def _dump(data: dict[str, Any], rel: str) -> str:
     """YAML text of a bundle, checked against the bundle schema before anything is written."""
-    from agentctl.errors import ValidationFailed
-    from agentctl.model.schema import validate_document
-    from agentctl.model.yamlio import dump_yaml, parse_text
 
     header = "# Written by `agentctl release`; released bundles are immutable — do not edit.\n"
     text = header + dump_yaml(data)
-    errors = [d for d in validate_document(parse_text(text, rel), "bundle") if d.is_error]
+    errors = [d for d in validate_document(yamlio.parse_text(text, rel), "bundle") if d.is_error]
     if errors:
         raise ValidationFailed(errors)
     return text

@@ -10,10 +10,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agentctl.clock import isoformat, now
+from agentctl.deploy.context import load_config
 from agentctl.deploy.routing import BUCKETS, bucket, default_salt, on_canary
-from agentctl.deploy.state import AgentState
+from agentctl.deploy.signing import require_trusted_state, signing_active
+from agentctl.deploy.state import AgentState, agents_in, read_state, store
+from agentctl.errors import BadInputError, NotFoundError
+from agentctl.fsutil import write_atomic
+from agentctl.platforms import FORMATS, render
+from agentctl.repo import as_repo
+
+if TYPE_CHECKING:
+    from agentctl.repo import RepoLike
+    from agentctl.store.refstore import Snapshot
 
 HASH_SPEC = ('bucket = int.from_bytes(sha256(f"{agent}\\x00{salt}\\x00{key}".encode()).digest()[:8], "big") '
              f"% {BUCKETS}; canary iff bucket < weight * 100")
@@ -45,20 +56,15 @@ class Router:
         self._configs: dict[tuple[str, int], dict[str, Any]] = configs if configs is not None else {}
 
     @classmethod
-    def from_snapshot(cls, root: Path, env: str, spec: dict[str, Any], snapshot: Any,
+    def from_snapshot(cls, root: Path, env: str, spec: dict[str, Any], snapshot: Snapshot,
                       configs: dict[tuple[str, int], dict[str, Any]] | None = None) -> Router:
         """A router over one deployment-ref snapshot (agentctl serve re-reads it when the ref moves)."""
-        from agentctl.deploy.state import agents_in, read_state
 
         states = {a: read_state(snapshot, env, a) for a in agents_in(snapshot, env)}
         return cls(Path(root), env, default_salt(env, spec), states, snapshot.commit, configs)
 
     @classmethod
     def load(cls, root: Path | str, env: str | None = None, what: str = "") -> Router:
-        from agentctl.deploy.context import load_config
-        from agentctl.deploy.state import agents_in, read_state, store
-        from agentctl.errors import BadInputError
-
         root = Path(root)
         config = load_config(root, fall_back_to_head=True)
         name = env or config.default_environment
@@ -67,15 +73,12 @@ class Router:
             raise BadInputError(f"unknown environment '{name}'", "pass --env with an environment from agentctl.yaml")
         snapshot = store(root).snapshot()
         states = {a: read_state(snapshot, name, a) for a in agents_in(snapshot, name)}
-        from agentctl.deploy.signing import require_trusted_state, signing_active
 
         if signing_active(config):  # nobody signs: no extra cost on this one-shot path
             require_trusted_state(root, config, name, states, what or "resolve")
         return cls(root, name, default_salt(name, spec), states, snapshot.commit)
 
     def state(self, agent: str) -> AgentState:
-        from agentctl.errors import NotFoundError
-
         state = self.states.get(agent)
         if state is None:
             raise NotFoundError(f"{agent} is not deployed in {self.env}",
@@ -124,12 +127,9 @@ def resolve(root: Path | str, agent: str, *, key: str, env: str | None = None, w
     return Router.load(root, env).resolve(agent, key, with_config=with_config)
 
 
-def resolve_payload(repo: Any, agent: str, *, key: str, env: str | None = None, fmt: str = "agentctl") -> dict[str, Any]:
+def resolve_payload(repo: RepoLike, agent: str, *, key: str, env: str | None = None, fmt: str = "agentctl") -> dict[str, Any]:
     """The routed bundle for `key` as a platform payload: agentctl (resolve --json), vapi (POST /call body
     with a transient assistant), retell (create-phone-call overrides) or openai (chat-completions body)."""
-    from agentctl.errors import BadInputError
-    from agentctl.platforms import FORMATS, render
-    from agentctl.repo import as_repo
 
     if fmt not in FORMATS:
         raise BadInputError(f"unknown format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
@@ -153,7 +153,6 @@ class ExportResult:
 
 def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportResult:
     """Write `<out>/<env>.json`: each agent's stable/canary/weight/disabled, the routing spec and every config."""
-    from agentctl.clock import isoformat, now
 
     router = Router.load(root, env, "export")
     agents, bundles = {}, {}
@@ -169,7 +168,6 @@ def export(root: Path | str, out: Path | str, env: str | None = None) -> ExportR
     document = {"env": router.env, "generated": isoformat(now()), "state_commit": router.commit,
                 "routing": {"buckets": BUCKETS, "salt": router.salt, "hash": HASH_SPEC},
                 "agents": agents, "bundles": bundles}
-    from agentctl.fsutil import write_atomic
 
     # pollers never see a half-written file
     target = write_atomic(Path(out) / f"{router.env}.json", json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")

@@ -14,9 +14,11 @@ oncall) rolls back at once. Anyone else opens a request that becomes executable 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentctl.clock import isoformat
+from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
+from agentctl.deploy.guards import check_window
 from agentctl.deploy.state import (
     INCIDENT_PATIENCE_S,
     AgentState,
@@ -27,7 +29,12 @@ from agentctl.deploy.state import (
     read_state,
 )
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.model.bundle import BundleRef, parse_ref
+from agentctl.ops.bundles import load_bundle
 from agentctl.repo import RepoLike, as_repo
+
+if TYPE_CHECKING:
+    from agentctl.store.refstore import Snapshot
 
 
 def rollback_target(state: AgentState, version: int | None) -> int:
@@ -72,10 +79,6 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.approvals import open_request, pending_requests, request_path, rule
-    from agentctl.deploy.guards import check_window
-    from agentctl.model.bundle import BundleRef, parse_ref
-    from agentctl.ops.bundles import load_bundle
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
@@ -87,7 +90,7 @@ def rollback(repo: RepoLike, ref: str, env: str | None = None, *, reason: str = 
     window_override = check_window(ctx, env, spec, "rollback", override, reason)
     policy_rule = rule(ctx.policy, "rollback")
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         version = rollback_target(state, named)
         record = new_record(ctx, "rollback", env, [agent], reason)

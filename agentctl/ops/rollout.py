@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.clock import isoformat, parse_iso
+from agentctl.deploy.approvals import rule
+from agentctl.deploy.guards import check_window, gate_findings, gate_fix
 from agentctl.deploy.state import INCIDENT_PATIENCE_S, Outcome, Planned, commit_action, new_record, read_state
+from agentctl.deploy.windows import WindowPolicy
 from agentctl.errors import BadInputError, PolicyRefused
+from agentctl.ops.bundles import load_bundle
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store.results import results_for
+
+if TYPE_CHECKING:
+    from agentctl.deploy.context import Context
+    from agentctl.repo import ConfigRepo
+    from agentctl.store.refstore import Snapshot
 
 
 def steps_of(spec: dict[str, Any]) -> list[int]:
@@ -37,9 +47,6 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.deploy.guards import check_window, gate_findings, gate_fix
-    from agentctl.ops.bundles import load_bundle
-    from agentctl.store.results import results_for
 
     ctx = repo.context()
     env, spec = ctx.environment(env)
@@ -51,9 +58,7 @@ def deploy(repo: RepoLike, ref: str, env: str | None = None, *, canary: int | No
     suites = results_for(root, agent, version, store=repo.results) if spec.get("required_suites") else {}
     steps = steps_of(spec)
 
-    def plan(snapshot: Any) -> Planned:
-        from agentctl.deploy.approvals import rule
-
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         record = new_record(ctx, "deploy", env, [agent], reason)
         missing, record["evidence"] = gate_findings(ctx, snapshot, env, spec, agent, version, suites)
@@ -110,8 +115,6 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
     (`canary watch`) passes its verdict as `evidence` and is not judged twice.
     """
     repo = as_repo(repo)
-    from agentctl.deploy.guards import check_window
-    from agentctl.deploy.windows import WindowPolicy
 
     ctx = repo.context()
     env, spec = ctx.environment(env)
@@ -128,7 +131,7 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
     min_minutes = float((spec.get("rollout") or {}).get("min_step_minutes") or 0)
     steps, now = steps_of(spec), isoformat(ctx.now)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}",
@@ -165,14 +168,13 @@ def promote(repo: RepoLike, agent: str, env: str | None = None, *, to: int | Non
 REFUSING_VERDICTS = ("rollback", "inconclusive")
 
 
-def judge_before_promote(repo: Any, ctx: Any, agent: str, env: str, force: bool,
+def judge_before_promote(repo: ConfigRepo, ctx: Context, agent: str, env: str, force: bool,
                          reason: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the judge's verdict as evidence, the override record when `force` overrode it).
 
     Refuses (exit 3) a rollback or inconclusive verdict without `force`; `force` needs a reason
     and the deploy-override role. Without a live canary there is nothing to judge (promote says so).
     """
-    from agentctl.deploy.approvals import rule
     from agentctl.ops.canary import evaluate
 
     if not read_state(repo.deployment_state(), env, agent).live_canary:
@@ -201,13 +203,12 @@ def abort(repo: RepoLike, agent: str, env: str | None = None, *, reason: str = "
           evidence: dict[str, Any] | None = None) -> Outcome:
     """Set the canary's weight to 0; the stable bundle keeps 100%. Exempt from change windows by default."""
     repo = as_repo(repo)
-    from agentctl.deploy.guards import check_window
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
     window_override = check_window(ctx, env, spec, "abort", override, reason)
 
-    def plan(snapshot: Any) -> Planned:
+    def plan(snapshot: Snapshot) -> Planned:
         state = read_state(snapshot, env, agent)
         if state.canary is None or not state.live_canary:
             raise BadInputError(f"no canary in progress for {agent} in {env}", "nothing to abort; see `agentctl status`")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import BadInputError
+from agentctl.runbooks.book import load_all, load_runbook
 
 if TYPE_CHECKING:
     from agentctl.repo import ConfigRepo
@@ -62,8 +63,6 @@ class RunbookRun:
 
 
 def list_runbooks(repo: ConfigRepo) -> list[Runbook]:
-    from agentctl.runbooks.book import load_all
-
     books, problems = load_all(repo.root)
     if problems:
         from agentctl.errors import ValidationFailed
@@ -81,7 +80,6 @@ def run_runbook(repo: ConfigRepo, name: str, *, tool: str | None = None, agent: 
     A command step that fails does not stop the run: the diagnosis steps before a human decision
     all run, so the person sees every result.
     """
-    from agentctl.runbooks.book import load_runbook
 
     book = load_runbook(repo.root, name)
     values = {k: v for k, v in {"tool": tool, "agent": agent, "env": env or "production"}.items() if v}

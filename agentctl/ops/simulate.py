@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import IO, Any
 
+from agentctl import clock
+from agentctl.calls.simulate import QuarterStory, parse_fault, simulate_lines
 from agentctl.errors import BadInputError
 
 
@@ -26,8 +28,6 @@ def simulate_to(out: IO[str], out_name: str, *, agent: str, env: str, versions: 
     `story="quarter"` writes the incident quarter (calls.simulate.QuarterStory, 91 days by default) instead of
     the flat version mix; `faults` are added to the story's own.
     """
-    from agentctl import clock
-    from agentctl.calls.simulate import QuarterStory, parse_fault, simulate_lines
 
     if story not in (None, "quarter"):
         raise BadInputError(f"unknown story '{story}'", "use --story quarter")

@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.clock import parse_iso
+from agentctl.deploy.signing import Verifier, require_signed, signing_active
+from agentctl.deploy.state import agents_in, parse_message, read_state, state_path
+from agentctl.deploy.windows import WindowPolicy, enforced
+from agentctl.errors import NotFoundError
+from agentctl.model import layout
+from agentctl.ops.rollout import steps_of
 from agentctl.repo import ConfigRepo, RepoLike, as_repo
 
 
@@ -62,10 +68,6 @@ class StatusReport:
 def status(repo: RepoLike, agent: str | None = None, env: str | None = None) -> StatusReport:
     """Stable, canary, weight, step and time in step for each agent in `env`, and whether the window is open."""
     repo = as_repo(repo)
-    from agentctl.deploy.state import agents_in, read_state, state_path
-    from agentctl.deploy.windows import WindowPolicy, enforced
-    from agentctl.errors import NotFoundError
-    from agentctl.ops.rollout import steps_of
 
     ctx = repo.context(fall_back_to_head=True)
     env, spec = ctx.environment(env)
@@ -95,8 +97,6 @@ def status(repo: RepoLike, agent: str | None = None, env: str | None = None) -> 
 
 def verify_states(repo: ConfigRepo, env: str, agents: list[str]) -> Signatures | None:
     """Verify every record that wrote these agents' state in `env` (None when nobody signs)."""
-    from agentctl.deploy.signing import Verifier, require_signed, signing_active
-    from agentctl.deploy.state import state_path
 
     authority = repo.context(fall_back_to_head=True).authority or repo.config_for(fall_back_to_head=True)
     if not signing_active(authority):
@@ -134,8 +134,6 @@ def deployment_log(repo: RepoLike, agent: str, env: str | None = None, *, limit:
     verdict (see agentctl.deploy.signing). An agent with neither a definition nor a deployment is an error.
     """
     repo = as_repo(repo)
-    from agentctl.deploy.signing import Verifier, require_signed
-    from agentctl.deploy.state import parse_message, state_path
 
     ctx = repo.context(fall_back_to_head=True)
     env, _spec = ctx.environment(env)
@@ -169,8 +167,6 @@ def _require_known_agent(repo: ConfigRepo, agent: str) -> None:
     """NotFoundError with a did-you-mean for an agent with no definition and no deployment anywhere."""
     import difflib
 
-    from agentctl.errors import NotFoundError
-    from agentctl.model import layout
 
     if (repo.root / layout.agent_file(agent)).is_file():
         return

@@ -12,13 +12,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agentctl import __version__
-from agentctl.errors import BadInputError, NotFoundError, ValidationFailed, unknown_environment
+from agentctl.errors import AgentctlError, BadInputError, NotFoundError, ValidationFailed, unknown_environment
 from agentctl.model import layout
+from agentctl.model.bundle import parse_ref
+from agentctl.model.workspace import load_workspace
+from agentctl.model.yamlio import load_file
+from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
 from agentctl.repo import RepoLike, as_repo
+from agentctl.suites.cassettes import record_command, stale_warnings
+from agentctl.suites.model import read_suite_document, suite_from_document
 from agentctl.suites.outcome import SuiteResult, pass_hat_k
+from agentctl.suites.runner import (
+    RunContext,
+    default_jobs,
+    missing_variables,
+    parse_provider,
+    run_suite,
+    units,
+)
+
+if TYPE_CHECKING:
+    from agentctl.model.artifacts import Workspace
+    from agentctl.ops.bundles import AgentConfig
+    from agentctl.suites.model import Suite
+    from agentctl.suites.runner import RunContext
 
 
 class ProgressSink(Protocol):
@@ -69,8 +89,6 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     """
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.model.bundle import parse_ref
-    from agentctl.suites.runner import RunContext, default_jobs, parse_provider, run_suite, units
 
     ref = parse_ref(target)
     config, stored_as, note = _resolve(root, ref.agent, target)
@@ -85,7 +103,6 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
         progress.start(sum(units(s) for s in selected))
     results = [run_suite(ctx, suite) for suite in selected]
     run = TestRun(ref.agent, target, config.version, stored_as, results, note=note)
-    from agentctl.suites.cassettes import record_command
 
     run.rerecord = {suite.name: record_command(ref.agent, suite) for suite, result in zip(selected, results, strict=True)
                     if any(c.status == "stale" for c in result.cases)}
@@ -104,9 +121,8 @@ def run_tests(repo: RepoLike, target: str, *, suites: Sequence[str] = (), env: s
     return run
 
 
-def _require_variables(ctx: Any, selected: Sequence[Any]) -> None:
+def _require_variables(ctx: RunContext, selected: Sequence[Suite]) -> None:
     """Refuse (exit 2) before running or recording anything when a provider's ${VAR} is not set."""
-    from agentctl.suites.runner import missing_variables
 
     for suite in selected:
         missing = missing_variables(ctx, suite)
@@ -122,7 +138,6 @@ def _require_variables(ctx: Any, selected: Sequence[Any]) -> None:
 
 def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]:
     """(config to test, version to store results under, note for the reader)."""
-    from agentctl.ops.bundles import bundle_config, load_agent_workspace, load_bundle, working_config
 
     if "@" in target:
         bundle = load_bundle(root, target)
@@ -141,7 +156,7 @@ def _resolve(root: Path, agent: str, target: str) -> tuple[Any, int | None, str]
                           f"(release it, then run `agentctl test {agent}@latest`)")
 
 
-def _comparable(config: Any) -> dict[str, Any]:
+def _comparable(config: AgentConfig) -> dict[str, Any]:
     data = dict(config.to_dict())
     data.pop("version", None)
     return data
@@ -149,8 +164,6 @@ def _comparable(config: Any) -> dict[str, Any]:
 
 def load_agent_suites(root: Path, agent: str) -> list[Any]:
     """Every suite the agent definition lists, loaded and schema-checked (all findings at once)."""
-    from agentctl.model.yamlio import load_file
-    from agentctl.suites.model import read_suite_document, suite_from_document
 
     relpath = layout.agent_file(agent)
     if not (root / relpath).is_file():
@@ -198,16 +211,12 @@ def summary_counts(run: TestRun) -> dict[str, Any]:
             "stale": statuses.count("stale"), "pass_k": pass_hat_k(cases)}
 
 
-def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: Any = None) -> list[Any]:
+def cassette_warnings(repo: RepoLike, agents: Sequence[str] | None = None, ws: Workspace | None = None) -> list[Any]:
     """Warnings (Diagnostics) for replay cassettes that no longer match the working tree's prompt, tools or cases.
 
     `ws` is a workspace already loaded (leniently) by the caller; agents whose config or suites do not
     load are skipped: validate reports those as errors already.
     """
-    from agentctl.errors import AgentctlError
-    from agentctl.model.workspace import load_workspace
-    from agentctl.ops.bundles import working_config
-    from agentctl.suites.cassettes import stale_warnings
 
     repo = as_repo(repo)
     root = repo.root

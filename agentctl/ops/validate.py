@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentctl.errors import BadInputError, ValidationFailed
 from agentctl.model.diagnostics import Diagnostic
+from agentctl.ops.test import cassette_warnings
 from agentctl.repo import RepoLike, as_repo
 
 
@@ -43,9 +44,9 @@ def validate_repo(repo: RepoLike, paths: Sequence[str | Path] = ()) -> Validatio
     repo = as_repo(repo)
     root = repo.root
     ws = repo.workspace_lenient
-    from agentctl.ops.test import cassette_warnings
 
-    diagnostics = [*ws.diagnostics, *cassette_warnings(repo, ws=ws)]
+    with_suites = sorted(name for name, agent in ws.agents.items() if agent.suites)  # the rest have no cassettes
+    diagnostics = [*ws.diagnostics, *cassette_warnings(repo, with_suites, ws=ws)]
     if paths:
         wanted = [_relative(root, p) for p in paths]
         diagnostics = [d for d in diagnostics if any(d.file == w or d.file.startswith(w.rstrip("/") + "/") or w == "."

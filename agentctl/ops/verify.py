@@ -11,9 +11,11 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from agentctl.deploy.checks import untagged_releases
 from agentctl.model.bundle import BundleRef, content_hash
 from agentctl.ops.bundles import load_bundle, pinned_blobs
 from agentctl.repo import RepoLike, as_repo
+from agentctl.store import history
 
 
 @dataclass
@@ -60,7 +62,6 @@ def verify_bundle(repo: RepoLike, ref: str | BundleRef) -> VerifyResult:
     """Re-read every file `ref` pins from git objects and check its hashes; never raises for a mismatch."""
     repo = as_repo(repo)
     root = repo.root
-    from agentctl.store import history
 
     bundle = load_bundle(root, ref)
     pins = pinned_blobs(bundle)
@@ -80,7 +81,6 @@ def verify_bundle(repo: RepoLike, ref: str | BundleRef) -> VerifyResult:
         result.files.append(FileCheck(pin["role"], pin["path"], pin["blob"], pin["sha256"], actual, status))
     kb = bundle.components.get("kb") or {}
     result.skipped = [d["uri"] for d in kb.get("documents") or [] if not d.get("blob")]
-    from agentctl.deploy.checks import untagged_releases
 
     for release in untagged_releases(root, [bundle.agent]):
         if release.version == bundle.version:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agentctl.deploy.windows import WindowStatus
+from agentctl.deploy.windows import WindowPolicy, WindowStatus, enforced
 from agentctl.repo import RepoLike, as_repo
 
 
 def window_status(repo: RepoLike, at: dt.datetime | None = None, env: str | None = None) -> WindowStatus:
     """The policy's verdict at `at` (default: now); with `env`, a non-enforcing environment is always open."""
     repo = as_repo(repo)
-    from agentctl.deploy.windows import WindowPolicy, enforced
 
     ctx = repo.context(fall_back_to_head=True)
     moment = at or ctx.now

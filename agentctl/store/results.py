@@ -45,13 +45,13 @@ def save_result(root: Path, agent: str, version: int, suite: str, run: dict[str,
     return str(record["id"])
 
 
-def results_for(root: Path, agent: str, version: int, *, store: Any = None) -> dict[str, dict[str, Any]]:
+def results_for(root: Path, agent: str, version: int, *, store: RefStore | None = None) -> dict[str, dict[str, Any]]:
     """Latest result per suite for agent@vN: {suite: {"status", "id", ...}} (empty when never run)."""
     return results_by_version(root, agent, f"{agent}/v{version}/", store=store).get(version, {})
 
 
 def results_by_version(root: Path, agent: str, prefix: str | None = None, *,
-                       store: Any = None) -> dict[int, dict[str, dict[str, Any]]]:
+                       store: RefStore | None = None) -> dict[int, dict[str, dict[str, Any]]]:
     """Every recorded result of `agent`, as {version: {suite: result}}, in one read of the results ref.
 
     One snapshot, one tree listing and one batched blob read, however many releases there are:

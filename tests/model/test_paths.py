@@ -92,3 +92,24 @@ def test_escape_reason_cases(tmp_path: Path) -> None:
     assert escape_reason(tmp_path, "loop/x") is not None
     assert "characters long" in (escape_reason(tmp_path, "a" * 100_000) or "")
     assert is_url("https://example.com/faq.md") and not is_url("file:///etc/passwd") and not is_url("kb/a.md")
+
+
+def test_the_one_lstat_per_name_check_answers_as_the_full_resolve_does(tmp_path: Path, monkeypatch) -> None:
+    from agentctl.model import paths
+
+    root = tmp_path / "repo"
+    (root / "prompts/a").mkdir(parents=True)
+    (root / "prompts/a/system.md").write_text("x")
+    (tmp_path / "secret").write_text("s")
+    (root / "prompts/out").symlink_to(tmp_path)
+    (root / "prompts/a/leak.md").symlink_to(tmp_path / "secret")
+    (root / "prompts/in").symlink_to(root / "prompts/a")
+    (tmp_path / "via").symlink_to(root)  # a root reached through a symlink
+    cases = ["prompts/a/system.md", "prompts/a/missing.md", "missing/dir/x.md", "missing/../../x", "prompts/out/secret",
+             "prompts/a/leak.md", "prompts/in/system.md", "prompts//a/system.md", "prompts/./a", "prompts/a/",
+             "prompts/out/repo/prompts/a/system.md"]
+    fast = {(r, c): paths.escape_reason(r, c) for r in (root, tmp_path / "via") for c in cases}
+    monkeypatch.setattr(paths, "_plainly_inside", lambda root, relpath: False)
+    full = {(r, c): paths.escape_reason(r, c) for r in (root, tmp_path / "via") for c in cases}
+    assert fast == full
+    assert fast[(root, "prompts/a/leak.md")] is not None and fast[(root, "prompts/a/system.md")] is None

@@ -103,3 +103,26 @@ def test_anything_unusual_takes_the_full_parser(text: str) -> None:
     from agentctl.model.yamlio import _NOT_FAST, _fast_load
 
     assert _fast_load(text) is _NOT_FAST
+
+
+@pytest.mark.parametrize("text", ["base: &b {x: 1, y: [a, b]}\nother: *b\nlist: [*b, *b]\n",
+                                  "s: &s text\nt: *s\nu: [*s]\n", "k: &k\n  - 1\n  - {a: 2}\nm: *k\n",
+                                  "q: Q&A *bold*\n"])
+def test_harmless_aliases_take_the_fast_parser_and_read_the_same(text: str) -> None:
+    from agentctl.model.yamlio import _NOT_FAST, _fast_load
+
+    fast = _fast_load(text)
+    assert fast is not _NOT_FAST
+    assert repr(fast) == repr(_ruamel(text))
+
+
+def test_an_alias_bomb_still_gets_the_full_parsers_refusal() -> None:
+    from agentctl.model.yamlio import _NOT_FAST, _fast_load
+
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)]
+    text = "\n".join(levels) + "\n"
+    assert _fast_load(text) is _NOT_FAST
+    with pytest.raises(ValidationFailed) as caught:
+        parse_text(text, "f.yaml")
+    assert str(caught.value.diagnostics[0]).startswith("f.yaml:1:1: YAML anchors/aliases expand to more than 100,000")
