@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -378,38 +378,30 @@ def _quote_end(sql: str, start: int) -> int:
     return len(sql)
 
 
-def _paren_end(sql: str, start: int) -> int | None:
+def _outside_quotes(sql: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of `sql` from `start` outside quoted strings, with the parenthesis depth after it."""
     depth, i = 0, start
     while i < len(sql):
         ch = sql[i]
         if ch in ("'", '"'):
             i = _quote_end(sql, i)
             continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        yield i, ch, depth
         i += 1
-    return None
+
+
+def _paren_end(sql: str, start: int) -> int | None:
+    """Where the parenthesis opened at `start` closes."""
+    return next((i for i, ch, depth in _outside_quotes(sql, start) if ch == ")" and depth == 0), None)
 
 
 def _split_args(text: str) -> list[str]:
-    args, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch in ("'", '"'):
-            i = _quote_end(text, i)
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
+    args, start = [], 0
+    for i, ch, depth in _outside_quotes(text):
+        if ch == "," and depth == 0:
             args.append(text[start:i])
             start = i + 1
-        i += 1
     args.append(text[start:])
     return args if any(a.strip() for a in args) else []
 
