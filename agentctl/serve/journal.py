@@ -450,16 +450,13 @@ class Drainer:
         with self._mutex:
             self.release()
 
-    def open_with_retry(self) -> Any:
-        """Open the store once (waiting while another process holds it); the caller closes it."""
-        return self._open_with_retry()
-
     def _store(self) -> Any:
         if self.store is None:
-            self.store, self._opened_at = self._open_with_retry(), time.monotonic()
+            self.store, self._opened_at = self.open_with_retry(), time.monotonic()
         return self.store
 
-    def _open_with_retry(self) -> Any:
+    def open_with_retry(self) -> Any:
+        """Open the store once (waiting while another process holds it); the caller closes it."""
         deadline = time.monotonic() + self.retry_s
         delay = 0.01
         while True:
