@@ -22,9 +22,11 @@ KIND_LABEL = {"prompt": "prompt", "tool": "tool contract", "kb": "KB manifest"}
 def _released(ws: Workspace) -> dict[tuple[str, str, str], tuple[str, dict[str, str]]]:
     """(kind, name, version) → (first bundle ref that pinned it, {path: sha256}) from the bundle files present."""
     pinned: dict[tuple[str, str, str], tuple[str, dict[str, str]]] = {}
+    seen: set[int] = set()  # pin lists already walked: files that pin the same share one list
     for released in ws.released if ws.released is not None else load_released(ws.root):
-        if released.ref is None:
-            continue  # unreadable: reported by the schema check of bundle files
+        if released.ref is None or id(released.pins) in seen:
+            continue  # unreadable (reported by the schema check of bundle files), or nothing new to pin
+        seen.add(id(released.pins))
         for kind, name, version, hashes in released.pins:
             pinned.setdefault((kind, name, version), (released.ref, hashes))
     return pinned

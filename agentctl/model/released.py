@@ -43,7 +43,7 @@ from agentctl.model.diagnostics import Diagnostic
 from agentctl.model.schema import load_schema, validate_document
 from agentctl.model.yamlio import MAX_FILE_BYTES, load_file
 
-CACHE_FILE = ".agentctl/cache/released-bundles-v4.json"
+CACHE_FILE = ".agentctl/cache/released-bundles-v5.json"
 
 # (kind, name, version, {path: sha256}) — what one bundle pins
 Pin = tuple[str, str, str, dict[str, str]]
@@ -53,7 +53,7 @@ Pin = tuple[str, str, str, dict[str, str]]
 class ReleasedFile:
     relpath: str
     ref: str | None = None  # "agent@vN" (None when the file could not be read)
-    pins: list[Pin] = field(default_factory=list)  # shared between files that pin the same: read, never change
+    pins: list[Pin] = field(default_factory=list)  # shared between files that pin the same (list and pins): read only
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -147,7 +147,9 @@ def _file(indent: int, name: str = "") -> str:
     return f"{pad}path: {path}\\n{pad}blob: {_BLOB}\\n{pad}sha256: {sha}\\n"
 
 
-_LAYOUT_PATTERN = (
+# The layout in parts: every line of a part ends in `\n` and no part looks past its own text, so a file matches
+# `_LAYOUT_PATTERN` exactly when its header, each top-level component and its notes match their parts.
+_HEAD_PART = (
     f"(?:#[^{_ODD}]*\\n)*"
     f"agent: (?P<agent>{_AGENT})\\n"
     f"version: (?P<version>{_INT})\\n"
@@ -155,26 +157,32 @@ _LAYOUT_PATTERN = (
     f"author: {_STR}\\n"
     f"source_commit: {_BLOB}\\n"
     f"(?:previous:(?: {_INT})?\\n)?"
-    f"content_hash: {_SHA}\\n"
-    "components:\\n(?P<components>"
-    f"  agent:\\n{_file(4)}"
-    f"  prompt:\\n    name: (?P<prompt>{_STR})\\n    version: (?P<prompt_version>{_INT})\\n{_file(4, 'prompt')}"
-    f"    template:\\n{_file(6, 'template')}"
-    f"  tools:(?P<tools> \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
-    f"(?:      range: {_RANGE}\\n)?{_file(6)})+)"
-    f"  kb:\\n(?:    name: (?P<kb>{_STR})\\n    version: (?P<kb_version>{_INT})\\n{_file(4, 'kb')}"
-    f"    documents:(?: \\[\\]\\n|\\n(?:      - uri: {_STR1}\\n        sha256: {_SHA}\\n        size: (?:0|{_INT})\\n"
-    f"(?:        path: {_STR1}\\n        blob: {_BLOB}\\n)?)+))?)"
-    "notes:\\n"
+    f"content_hash: {_SHA}\\n")
+_AGENT_PART = f"  agent:\\n{_file(4)}"
+_PROMPT_PART = (f"  prompt:\\n    name: (?P<prompt>{_STR})\\n    version: (?P<prompt_version>{_INT})\\n{_file(4, 'prompt')}"
+                f"    template:\\n{_file(6, 'template')}")
+_TOOLS_PART = (f"  tools:(?P<tools> \\[\\]\\n|\\n(?:    - name: {_STR}\\n      version: (?:{_STR}|{_SEMVER})\\n"
+               f"(?:      range: {_RANGE}\\n)?{_file(6)})+)")
+_KB_PART = (f"  kb:\\n(?:    name: (?P<kb>{_STR})\\n    version: (?P<kb_version>{_INT})\\n{_file(4, 'kb')}"
+            f"    documents:(?: \\[\\]\\n|\\n(?:      - uri: {_STR1}\\n        sha256: {_SHA}\\n        size: (?:0|{_INT})\\n"
+            f"(?:        path: {_STR1}\\n        blob: {_BLOB}\\n)?)+))?")
+_NOTES_PART = (
     f"  human: {_STR1}\\n"
     f"  generated:(?: \\[\\]\\n|\\n(?:    - component: (?:agent|prompt|tool|kb)\\n      name: {_STR}\\n"
     f"      change: {_STR}\\n      summary: {_STR}\\n(?:{_DETAIL})*)+)")
+_LAYOUT_PATTERN = (f"{_HEAD_PART}components:\\n(?P<components>{_AGENT_PART}{_PROMPT_PART}{_TOOLS_PART}{_KB_PART})"
+                   f"notes:\\n{_NOTES_PART}")
 
 
 @functools.cache
 def _layout() -> re.Pattern[str]:
     """`_LAYOUT`, compiled on first use (about 70 ms: a command that reads no released file never pays it)."""
     return re.compile(_LAYOUT_PATTERN)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 _DETAIL_KEY = re.compile("^      (?!(?:name|change|summary):)([a-z_][a-z0-9_]*):", re.M)
@@ -215,13 +223,81 @@ def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    read = _read_parts(text)
+    return read if read is not None else _read_whole(text)
+
+
+def _read_parts(text: str) -> tuple[str, list[Pin]] | None:
+    """`_read_whole`, part by part: a component part is matched once per distinct text (releases of an agent mostly
+    pin the same tools and KB), the header and notes of each file every time. None when any part does not match."""
+    at = text.find("\ncomponents:\n") + 1
+    prompt = text.find("\n  prompt:\n", at) + 1
+    tools = text.find("\n  tools:", prompt) + 1
+    kb = text.find("\n  kb:\n", tools) + 1
+    notes = text.find("\nnotes:\n", kb) + 1
+    if not 0 < at < prompt < tools < kb < notes:
+        return None
+    head = _compiled(_HEAD_PART).fullmatch(text, 0, at)
+    if head is None or not _agent_part(text[at + 12:prompt]):  # 12: len("components:\n")
+        return None
+    pins = _component_pins(text[prompt:tools], text[tools:kb], text[kb:notes])
+    if pins is None or _compiled(_NOTES_PART).fullmatch(text, notes + 7) is None or _repeats_a_detail(text, notes):
+        return None
+    return f"{head['agent']}@v{head['version']}", pins
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _component_pins(prompt: str, tools: str, kb: str) -> list[Pin] | None:
+    """The pins of these component parts: one list shared by every file that pins the same (callers only read it)."""
+    parts = [_prompt_part(prompt), _tools_part(tools), _kb_part(kb)]
+    return None if None in parts else [pin for part in parts if part for pin in part]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _agent_part(part: str) -> bool:
+    return _compiled(_AGENT_PART).fullmatch(part) is not None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _prompt_part(part: str) -> tuple[Pin, ...] | None:
+    match = _compiled(_PROMPT_PART).fullmatch(part)
+    if match is None:
+        return None
+    name, version, path, sha, template, template_sha = map(_text, match.group(
+        "prompt", "prompt_version", "prompt_path", "prompt_sha", "template_path", "template_sha"))
+    return (_prompt_pin(name, version, path, sha, template, template_sha),) if name else ()  # no name: no pin
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _tools_part(part: str) -> tuple[Pin, ...] | None:
+    if _compiled(_TOOLS_PART).fullmatch(part) is None:
+        return None
+    return tuple(_file_pin("tool", *map(_text, found)) for found in _TOOL.findall(part))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _kb_part(part: str) -> tuple[Pin, ...] | None:
+    match = _compiled(_KB_PART).fullmatch(part)
+    if match is None:
+        return None
+    kb = match.group("kb", "kb_version", "kb_path", "kb_sha")
+    return () if kb[0] is None else (_file_pin("kb", *map(_text, kb)),)
+
+
+def _repeats_a_detail(text: str, notes: int) -> bool:
+    """A generated note naming one detail twice: the parser refuses it, with a position."""
+    return bool(_DETAIL_KEY.search(text, notes)) and any(len(keys) != len(set(keys)) for keys in map(
+        _DETAIL_KEY.findall, text[notes:].split("\n    - ")))
+
+
+def _read_whole(text: str) -> tuple[str, list[Pin]] | None:
+    """(ref, pins) of `text` if `_LAYOUT` matches it, else None."""
     match = _layout().fullmatch(text)
     if match is None:
         return None
     start, end = match.span("components")
-    if _DETAIL_KEY.search(text, end) and any(len(keys) != len(set(keys)) for keys in map(
-            _DETAIL_KEY.findall, text[end:].split("\n    - "))):
-        return None  # a generated note naming one detail twice: the parser refuses it, with a position
+    if _repeats_a_detail(text, end):
+        return None
     prompt = match.group("prompt", "prompt_version", "prompt_path", "prompt_sha", "template_path", "template_sha")
     tools = _TOOL.findall(text, *match.span("tools"))
     kb = match.group("kb", "kb_version", "kb_path", "kb_sha")
@@ -272,7 +348,7 @@ def load_released(root: Path) -> list[ReleasedFile]:
             out.append(ReleasedFile(rel, known[0], known[1]))
             continue
         try:
-            raw = _read_bytes(os.path.join(base, rel), st.st_size)
+            raw = _read_bytes(f"{base}/{rel}", st.st_size)
         except OSError:
             continue
         read = _read_layout(raw) if fast else None
@@ -288,9 +364,12 @@ def _read_bytes(path: str, size: int) -> bytes:
     """The file's bytes; `size` (from the stat just taken) lets one read take it all, without a file object."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = [os.read(fd, size + 1)]
-        while chunks[-1] and sum(map(len, chunks)) > size:  # it grew since the stat: read on to the end
-            chunks.append(os.read(fd, 65536))
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]  # it grew since the stat: read on to the end
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -301,7 +380,7 @@ def _scan_stat(root: Path) -> list[tuple[str, os.stat_result]]:
     found = []
     for rel in _scan(root):
         try:
-            found.append((rel, os.stat(os.path.join(base, rel))))
+            found.append((rel, os.stat(f"{base}/{rel}")))
         except OSError:
             continue
     return found
@@ -315,26 +394,33 @@ _RACY_NS = 2_000_000_000
 class _Cache:
     """What clean released files pin, so an unchanged file is not read again.
 
-    `files` maps a path to [size, mtime_ns, inode, ref, pin numbers] (pins are stored once in `pins`,
-    as most releases of an agent pin the same files); `blobs` maps the git blob id of a clean file the
-    full parser had to read to [ref, pin numbers]. A file with findings is never kept.
+    `files` maps a path to [size, mtime_ns, inode, ref, list number]; `lists` holds each distinct list of
+    pin numbers once and `pins` each pin once, as most releases of an agent pin the same files. `blobs`
+    maps the git blob id of a clean file the full parser had to read to [ref, list number]. A file with
+    findings is never kept.
     """
 
     def __init__(self, root: Path) -> None:
         self.path = root / CACHE_FILE
         self.stamp = _stamp()
         self.pins: list[Pin] = []
+        self.lists: list[list[int]] = []
         self.files: dict[str, list[Any]] = {}
         self.blobs: dict[str, list[Any]] = {}
         try:
             data = json.loads(self.path.read_text("utf-8"))
             if isinstance(data, dict) and data.get("stamp") == self.stamp:
                 self.pins = [(k, n, v, h) for k, n, v, h in data["pins"]]
-                self.files, self.blobs = data["files"], data["blobs"]
+                self.lists, self.files, self.blobs = data["lists"], data["files"], data["blobs"]
         except (OSError, ValueError, KeyError, TypeError):
-            self.pins, self.files, self.blobs = [], {}, {}
+            self.pins, self.lists, self.files, self.blobs = [], [], {}, {}
         self._loaded = (dict(self.files), dict(self.blobs))
-        self._numbers = {id(pin): i for i, pin in enumerate(self.pins)}  # pins are shared objects (see _file_pin)
+        # numbers of shared objects by id (pins and pin lists are shared, see _component_pins); each is kept alive
+        # in `pins` or `_kept`, so no id is reused while this cache lives
+        self._pin_numbers = {id(pin): i for i, pin in enumerate(self.pins)}
+        self._list_numbers: dict[int, int] = {}
+        self._kept: list[list[Pin]] = []
+        self._as_pins: dict[int, list[Pin]] = {}  # list number → one shared list of pins
         self._seen: set[str] = set()
         self._used_blobs: set[str] = set()
         self._written_ns = time.time_ns()
@@ -344,7 +430,13 @@ class _Cache:
         if entry is None or entry[:3] != [st.st_size, st.st_mtime_ns, st.st_ino]:
             return None
         self._seen.add(rel)
-        return entry[3], [self.pins[i] for i in entry[4]]
+        return entry[3], self._pins_of(entry[4])
+
+    def _pins_of(self, number: int) -> list[Pin]:
+        pins = self._as_pins.get(number)
+        if pins is None:
+            pins = self._as_pins[number] = [self.pins[i] for i in self.lists[number]]
+        return pins
 
     def remember(self, rel: str, st: os.stat_result, ref: str, pins: list[Pin]) -> None:
         self._seen.add(rel)
@@ -353,15 +445,21 @@ class _Cache:
             return
         self.files[rel] = [st.st_size, st.st_mtime_ns, st.st_ino, ref, self._number(pins)]
 
-    def _number(self, pins: list[Pin]) -> list[int]:
+    def _number(self, pins: list[Pin]) -> int:
+        number = self._list_numbers.get(id(pins))
+        if number is not None:
+            return number
         numbers = []
         for pin in pins:
-            number = self._numbers.get(id(pin))
-            if number is None:
-                number = self._numbers[id(pin)] = len(self.pins)
+            i = self._pin_numbers.get(id(pin))
+            if i is None:
+                i = self._pin_numbers[id(pin)] = len(self.pins)
                 self.pins.append(pin)  # kept, so its id is not reused
-            numbers.append(number)
-        return numbers
+            numbers.append(i)
+        self._kept.append(pins)
+        number = self._list_numbers[id(pins)] = len(self.lists)
+        self.lists.append(numbers)
+        return number
 
     def read_in_full(self, root: Path, rel: str, raw: bytes) -> ReleasedFile:
         """The file through the YAML parser and the schema (or from `blobs` when this content was clean before)."""
@@ -369,7 +467,7 @@ class _Cache:
         hit = self.blobs.get(key)
         if hit is not None:
             self._used_blobs.add(key)
-            return ReleasedFile(rel, hit[0], [self.pins[i] for i in hit[1]])
+            return ReleasedFile(rel, hit[0], self._pins_of(hit[1]))
         try:
             doc = load_file(root / rel, rel)
         except ValidationFailed as exc:
@@ -388,22 +486,30 @@ class _Cache:
         blobs = {key: entry for key, entry in self.blobs.items() if key in self._used_blobs}
         if (files, blobs) == self._loaded:
             return
-        pins: list[Pin] = []  # only the pins still named, renumbered
-        renumber: dict[int, int] = {}
-        for entry in [*files.values(), *blobs.values()]:
-            numbers = entry[-1]
-            for k, i in enumerate(numbers):
-                if i not in renumber:
-                    renumber[i] = len(pins)
-                    pins.append(self.pins[i])
-                numbers[k] = renumber[i]
+        # only the lists and pins still named, renumbered (new entries, so the loaded ones stay as they were)
+        lists: list[list[int]] = []
+        list_renumber: dict[int, int] = {}
+        for entries in (files, blobs):
+            for key, entry in entries.items():
+                number = list_renumber.get(entry[-1])
+                if number is None:
+                    number = list_renumber[entry[-1]] = len(lists)
+                    lists.append(self.lists[entry[-1]])
+                if number != entry[-1]:
+                    entries[key] = [*entry[:-1], number]
+        pins: list[Pin] = []
+        pin_renumber: dict[int, int] = {}
+        for k, numbers in enumerate(lists):
+            lists[k] = [pin_renumber.setdefault(i, len(pin_renumber)) for i in numbers]
+        for old, _new in sorted(pin_renumber.items(), key=lambda item: item[1]):
+            pins.append(self.pins[old])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", "utf-8")  # a cache: never committed, even where .agentctl/ is not ignored
-            write_atomic(self.path, json.dumps({"stamp": self.stamp, "pins": pins, "files": files, "blobs": blobs},
-                                               separators=(",", ":")))
+            write_atomic(self.path, json.dumps({"stamp": self.stamp, "pins": pins, "lists": lists, "files": files,
+                                                "blobs": blobs}, separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: no cache, same answers
 

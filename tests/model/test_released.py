@@ -158,6 +158,7 @@ def test_the_fast_read_agrees_with_the_parser_or_declines(bundle_data, where) ->
     accepted = 0
     for value, text in _variants(bundle_data, where):
         fast = released._read_layout(text.encode("utf-8"))
+        assert released._read_parts(text) == released._read_whole(text) == fast, (where, value)  # part by part = whole
         if fast is None:
             continue
         accepted += 1
@@ -173,6 +174,9 @@ def test_layouts_other_than_agentctls_are_left_to_the_parser(bundle_data) -> Non
               text.replace("\ncomponents:", "\n\ncomponents:"), "\ufeff" + text, "---\n" + text,
               text.replace("  human: ", "  human: !!str ", 1), text.replace("version: 1\n", "version: 01\n", 1),
               text.replace("    - name: sms-gateway", "    -   name: sms-gateway", 1),
-              text.replace("this agent\n", "this agent\n      old: 1\n      old: 2\n", 1)]  # a duplicate key
+              text.replace("this agent\n", "this agent\n      old: 1\n      old: 2\n", 1),  # a duplicate key
+              text.replace("\n  prompt:\n", "\n  agent:\n  prompt:\n", 1),  # a component twice, or out of order
+              text.replace("\n  tools:", "\n  kb:\n  tools:", 1), text.replace("\n  kb:\n", "\n  x: 1\n  kb:\n", 1)]
     for other in others:
         assert released._read_layout(other.encode()) is None, other[:200]
+        assert released._read_parts(other) is None and released._read_whole(other) is None
