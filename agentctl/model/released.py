@@ -335,20 +335,25 @@ def load_released(root: Path) -> list[ReleasedFile]:
     A file whose size, mtime and inode match what the cache remembers for its path is not read at all
     (git's own index trick); any other file is read by `_LAYOUT` where it matches, else in full.
     """
-    files = _scan_stat(root)
+    files = _scan(root)
     if not files:
         return []
     fast = _layout_is_current()
     cache = _Cache(root)
     out = []
     base = os.fspath(root)
-    for rel, st in files:
-        known = cache.at_path(rel, st)
-        if known is not None:
-            out.append(ReleasedFile(rel, known[0], known[1]))
-            continue
+    for rel in files:
+        path = f"{base}/{rel}"
+        if rel in cache.files:  # remembered: a stat tells whether it is unchanged
+            try:
+                known = cache.at_path(rel, os.stat(path))
+            except OSError:
+                continue
+            if known is not None:
+                out.append(ReleasedFile(rel, known[0], known[1]))
+                continue
         try:
-            raw = _read_bytes(f"{base}/{rel}", st.st_size)
+            raw, st = _read_file(path)
         except OSError:
             continue
         read = _read_layout(raw) if fast else None
@@ -360,30 +365,20 @@ def load_released(root: Path) -> list[ReleasedFile]:
     return out
 
 
-def _read_bytes(path: str, size: int) -> bytes:
-    """The file's bytes; `size` (from the stat just taken) lets one read take it all, without a file object."""
+def _read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its stat, taken before the read (an open, an fstat and one read: no file object)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
-            return data
+        st = os.fstat(fd)
+        data = os.read(fd, st.st_size + 1)
+        if len(data) <= st.st_size:
+            return data, st
         chunks = [data]  # it grew since the stat: read on to the end
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), st
     finally:
         os.close(fd)
-
-
-def _scan_stat(root: Path) -> list[tuple[str, os.stat_result]]:
-    base = os.fspath(root)
-    found = []
-    for rel in _scan(root):
-        try:
-            found.append((rel, os.stat(f"{base}/{rel}")))
-        except OSError:
-            continue
-    return found
 
 
 # a file changed within this long of the cache being written may change again unseen in the same mtime tick
