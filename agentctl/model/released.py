@@ -285,7 +285,13 @@ def _kb_part(part: str) -> tuple[Pin, ...] | None:
 
 
 def _repeats_a_detail(text: str, notes: int) -> bool:
-    """A generated note naming one detail twice: the parser refuses it, with a position."""
+    """A generated note naming one detail twice: the parser refuses it, with a position.
+
+    `text` from `notes` on is known to match the layout's notes, where each note has three lines at six
+    spaces (name, change, summary) and each detail at least one more: equal counts mean no detail at all.
+    """
+    if text.count("\n      ", notes) == 3 * text.count("\n    - ", notes):
+        return False
     return bool(_DETAIL_KEY.search(text, notes)) and any(len(keys) != len(set(keys)) for keys in map(
         _DETAIL_KEY.findall, text[notes:].split("\n    - ")))
 
