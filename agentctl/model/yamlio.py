@@ -195,6 +195,8 @@ class _Fallback(Exception):
 
 
 _TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _SEQ, _MAP, _MERGE = (
+    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge"))
 
 
 @functools.cache
@@ -222,8 +224,8 @@ def _fast_loader() -> Any:
                     for tag, regexp in table.get(value[:1], ()):
                         if regexp.match(value):
                             return tag
-                return _TAG + "str"
-            return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
+                return _STR
+            return _SEQ if kind is yaml.SequenceNode else _MAP
 
     return Loader
 
@@ -251,17 +253,17 @@ def _float(text: str) -> float:
 
 def _scalar(node: Any) -> Any:
     tag, value = node.tag, node.value
-    if tag == _TAG + "str":
+    if tag == _STR:
         return value
-    if tag == _TAG + "int":
+    if tag == _INT:
         return _int(value)
-    if tag == _TAG + "float":
+    if tag == _FLOAT:
         return _float(value)
-    if tag == _TAG + "bool":
+    if tag == _BOOL:
         return value.lower() == "true"  # the 1.2 table tags only true/false spellings
-    if tag == _TAG + "null":
+    if tag == _NULL:
         return None
-    if tag == _TAG + "timestamp" and not _LONG_FRACTION.search(value):  # past µs PyYAML truncates, ruamel rounds
+    if tag == _TIMESTAMP and not _LONG_FRACTION.search(value):  # past µs PyYAML truncates, ruamel rounds
         from yaml.constructor import SafeConstructor
 
         return SafeConstructor.construct_yaml_timestamp(SafeConstructor(), node)
@@ -272,18 +274,20 @@ def _plain(node: Any, depth: int = 0) -> Any:
     """Nodes → JSON-compatible data, as `to_plain(ruamel's safe load)` gives it; _Fallback on anything else."""
     if depth > MAX_DEPTH:
         raise _Fallback()
-    kind = node.id
+    kind, tag = node.id, node.tag
     if kind == "scalar":
+        if tag == _STR:  # most scalars: no call
+            return node.value
         value = _scalar(node)
         return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
-    if kind == "sequence" and node.tag == _TAG + "seq":
+    if kind == "sequence" and tag == _SEQ:
         return [_plain(item, depth + 1) for item in node.value]
-    if kind == "mapping" and node.tag == _TAG + "map":
+    if kind == "mapping" and tag == _MAP:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.id != "scalar" or key_node.tag == _TAG + "merge":
+            if key_node.id != "scalar" or key_node.tag == _MERGE:
                 raise _Fallback()  # complex keys and `<<` merges: ruamel's answer
-            key = str(_scalar(key_node))
+            key = key_node.value if key_node.tag == _STR else str(_scalar(key_node))
             if key in out:
                 raise _Fallback()  # a duplicate key: ruamel refuses it with a positioned message
             out[key] = _plain(value_node, depth + 1)
