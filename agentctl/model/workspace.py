@@ -14,7 +14,7 @@ from agentctl.model.doccache import DocumentCache, schema_stamp
 from agentctl.model.paths import escape_reason
 from agentctl.model.released import load_released
 from agentctl.model.schema import validate_document
-from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_file
+from agentctl.model.yamlio import MAX_FILE_BYTES, Document, load_bytes, load_file
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -57,7 +57,7 @@ class Loader:
         self.cache = DocumentCache(root, stamp=schema_stamp(*CACHED_SCHEMAS)) if cache else None
 
     def load(self, relpath: str, schema: str) -> Document | None:
-        key = None
+        key, raw = None, None
         if self.cache is not None:
             try:
                 raw = (self.root / relpath).read_bytes()
@@ -69,7 +69,7 @@ class Loader:
                 if hit is not None:  # parsed and validated clean before: same content, same answer
                     return Document(relpath, hit, raw.decode("utf-8"))
         try:
-            doc = load_file(self.root / relpath, relpath)
+            doc = load_file(self.root / relpath, relpath) if raw is None else load_bytes(raw, relpath)  # read once
         except ValidationFailed as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None

@@ -99,16 +99,26 @@ def load_file(path: Path, relpath: str) -> Document:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, "file does not exist",
                                            "create it or fix the reference")]) from None
     if size > MAX_FILE_BYTES:
-        raise ValidationFailed([Diagnostic(
-            relpath, 1, 1, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
-            "keep config files small; large documents belong in a KB manifest, referenced by uri")])
-    raw = path.read_bytes()
+        raise _too_big(relpath, size)
+    return load_bytes(path.read_bytes(), relpath)
+
+
+def load_bytes(raw: bytes, relpath: str) -> Document:
+    """`load_file` of bytes already read."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_big(relpath, len(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed([Diagnostic(relpath, 1, 1, f"file is not UTF-8 text (byte {exc.start})",
                                            "save the file as UTF-8")]) from None
     return parse_text(text, relpath)
+
+
+def _too_big(relpath: str, size: int) -> ValidationFailed:
+    return ValidationFailed([Diagnostic(
+        relpath, 1, 1, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
+        "keep config files small; large documents belong in a KB manifest, referenced by uri")])
 
 
 def parse_text(text: str, relpath: str) -> Document:
