@@ -8,6 +8,7 @@ are any, so repos without releases pay nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 from agentctl.model import layout
@@ -37,20 +38,29 @@ def released_content_is_immutable(ws: Workspace) -> Iterator[Diagnostic]:
     if not any((ws.root / layout.BUNDLES_DIR).glob("*/v*.yaml")):
         return
     released = _released(ws)
-    current: list[tuple[str, str, str, list[str]]] = []
-    current += [("prompt", p.name, str(p.version), [p.doc.relpath, p.text_path]) for p in ws.prompts.values()]
-    current += [("tool", c.name, c.version, [c.doc.relpath]) for c in ws.contracts.values()]
-    current += [("kb", k.name, str(k.version), [k.doc.relpath]) for k in ws.kbs.values()]
+    # (path, its text when the workspace already read it exactly: config files are read as bytes and decoded)
+    current: list[tuple[str, str, str, list[tuple[str, str | None]]]] = []
+    current += [("prompt", p.name, str(p.version), [(p.doc.relpath, p.doc.text), (p.text_path, None)])
+                for p in ws.prompts.values()]
+    current += [("tool", c.name, c.version, [(c.doc.relpath, c.doc.text)]) for c in ws.contracts.values()]
+    current += [("kb", k.name, str(k.version), [(k.doc.relpath, k.doc.text)]) for k in ws.kbs.values()]
     for kind, name, version, paths in current:
         found = released.get((kind, name, version))
         if not found:
             continue
         ref, hashes = found
-        for path in paths:
+        for path, text in paths:
             expected = hashes.get(path)
-            target = ws.root / path
-            if expected and target.is_file() and sha256_file(target) != expected:
+            if expected and _sha256(ws, path, text) not in (expected, None):
                 yield Diagnostic(path, 1, 1, f"{KIND_LABEL[kind]} '{name}' version {version} was released in {ref} "
                                              "but its content changed",
                                  "bump `version` and describe the change in `changes`")
                 break
+
+
+def _sha256(ws: Workspace, path: str, text: str | None) -> str | None:
+    """The file's sha256 (from the text the workspace read it as, when given), or None when it is not a file."""
+    if text:  # every config file is read as bytes and decoded: the text encodes back to the same bytes
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    target = ws.root / path
+    return sha256_file(target) if target.is_file() else None

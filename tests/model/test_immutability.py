@@ -36,3 +36,15 @@ def test_edited_contract_is_reported(example_repo: RepoDir, cli) -> None:
 def test_unreleased_edits_are_fine(example_repo: RepoDir, cli) -> None:
     example_repo.edit(PROMPT_TEXT, "Keep every turn", "Keep each turn")
     assert cli("validate", cwd=example_repo.path).exit_code == 0
+
+
+def test_an_edit_is_reported_again_when_the_file_comes_from_the_document_cache(example_repo: RepoDir, cli) -> None:
+    """The check hashes the text the workspace read; a cached document's text is the file as it is now."""
+    release(example_repo)
+    example_repo.edit("tool-contracts/sms-gateway.yaml", "timeout_s: 8", "timeout_s: 9")
+    for _ in range(2):  # the second run takes the edited contract from the document cache
+        result = cli("validate", cwd=example_repo.path)
+        assert result.exit_code == 2
+        assert any(line.startswith("tool-contracts/sms-gateway.yaml:1:1: tool contract 'sms-gateway' version 2.0.0 "
+                                   "was released in install-reminder@v1 but its content changed")
+                   for line in result.stderr.splitlines())
