@@ -1,10 +1,11 @@
 """What one ConfigRepo per command buys, each figure beside its floor, from one run.
 
     python benchmarks/renovation.py [--agents 200] [--releases 50] [--contracts 1000] [--only validate]
+    python benchmarks/renovation.py --only validate --existing NONE MANY   # two repos built by synthetic_repo.py
 
 - validate (CPU s of the `agentctl validate` process) with no releases and with N releases per
   agent, cold (as after a clone: no .agentctl/cache, git's index refreshed) and warm (right after another run), each the
-  median of --runs; the floor is the no-release cost.
+  median (and range) of --runs, the two repos alternating; the floor is the no-release cost.
 - canary evaluate and check daily on the big repo vs on the example repo (same command, same empty
   call store; median of three runs after the first validate, so caches are warm).
 - status for every agent deployed (CLI, wall ms) vs the git floor: `for-each-ref` + one
@@ -45,15 +46,21 @@ def cpu_s(*argv: str) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def validate_cpu(root: Path, runs: int) -> tuple[float, float]:
-    """(cold, warm) CPU seconds of `agentctl validate`, each the median of `runs`: cold as after a clone (no
-    .agentctl/cache), warm right after another run."""
-    cold, warm = [], []
+def validate_cpu(none: Path, many: Path, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
+    """CPU seconds of `agentctl validate` on the repo without releases and the one with them: (none cold, none warm,
+    many cold, many warm), `runs` of each. Cold is as after a clone (no .agentctl/cache), warm right after another
+    run; the two repos alternate, so a busy machine weighs on both alike."""
+    figures: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
     for _ in range(runs):
-        shutil.rmtree(root / ".agentctl/cache", ignore_errors=True)
-        cold.append(cpu_s("validate", "--repo", str(root)))
-        warm.append(cpu_s("validate", "--repo", str(root)))
-    return statistics.median(cold), statistics.median(warm)
+        for offset, root in ((0, none), (2, many)):
+            shutil.rmtree(root / ".agentctl/cache", ignore_errors=True)
+            figures[offset].append(cpu_s("validate", "--repo", str(root)))
+            figures[offset + 1].append(cpu_s("validate", "--repo", str(root)))
+    return figures
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):6.2f} s CPU ({min(values):.2f}–{max(values):.2f})"
 
 
 def git(root: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -84,22 +91,32 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=["validate"], help="time only the validate figures")
+    parser.add_argument("--existing", nargs=2, type=Path, metavar=("NONE", "MANY"),
+                        help="with --only validate: time these two synthetic repos (no releases, releases) instead "
+                             "of building them; only their .agentctl/cache is touched")
     args = parser.parse_args()
+    if args.existing and args.only != "validate":
+        parser.error("--existing needs --only validate (the other figures change the repo)")
     print(f"# {' '.join(sys.argv)}")
     with tempfile.TemporaryDirectory() as tmp:
-        none = make_synthetic_repo(Path(tmp) / "none", args.agents)
-        many = make_synthetic_repo(Path(tmp) / "many", args.agents)
-        add_releases(many, args.releases)
-        time.sleep(1.1)  # then refresh git's index, as a clone leaves it: files written in the same second as the
-        for root in (none, many):  # index are "racy" and every git call that reads the tree would re-hash them
-            git(root, "update-index", "-q", "--refresh")
-        floor_cold, floor_warm = validate_cpu(none, args.runs)
-        cold, warm = validate_cpu(many, args.runs)
-        print(f"validate, {args.agents} agents × 0 releases (floor): cold {floor_cold:6.2f} s CPU, "
-              f"warm {floor_warm:6.2f} s CPU")
-        print(f"validate, {args.agents} agents × {args.releases} releases:       cold {cold:6.2f} s CPU, "
-              f"warm {warm:6.2f} s CPU  → {warm / floor_warm:.2f}× the no-release cost (warm), "
-              f"{cold / floor_cold:.2f}× (cold)")
+        if args.existing:
+            none, many = args.existing
+        else:
+            none = make_synthetic_repo(Path(tmp) / "none", args.agents)
+            many = make_synthetic_repo(Path(tmp) / "many", args.agents)
+            add_releases(many, args.releases)
+            time.sleep(1.1)  # then refresh git's index, as a clone leaves it: files written in the same second as
+            for root in (none, many):  # the index are "racy" and every git call that reads the tree re-hashes them
+                git(root, "update-index", "-q", "--refresh")
+        none_cold, none_warm, many_cold, many_warm = validate_cpu(none, many, args.runs)
+        floor_cold, floor_warm = statistics.median(none_cold), statistics.median(none_warm)
+        cold, warm = statistics.median(many_cold), statistics.median(many_warm)
+        print(f"validate, {args.agents} agents × 0 releases (floor): cold {_spread(none_cold)}, "
+              f"warm {_spread(none_warm)}")
+        print(f"validate, {args.agents} agents × {args.releases} releases:       cold {_spread(many_cold)}, "
+              f"warm {_spread(many_warm)}")
+        print(f"  → {warm / floor_warm:.2f}× the no-release cost (warm), {cold / floor_cold:.2f}× (cold); "
+              f"medians of {args.runs}, load average {os.getloadavg()[0]:.2f}")
         if args.only == "validate":
             return
 
