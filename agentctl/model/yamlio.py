@@ -209,22 +209,52 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _SEQ, _MAP, _MERGE = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge"))
 
 
+# YAML 1.2 implicit resolvers as ruamel.yaml lists them: (tag name, pattern, flags, first characters; "" stands
+# for an empty value). Frozen here so the fast path needs no ruamel import; tests/model/test_yamlio.py compares.
+_IMPLICIT_1_2: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
+    ("bool", "^(?:true|True|TRUE|false|False|FALSE)$", re.X, ("t", "T", "f", "F")),
+    ("float", "^(?:"
+     "\n         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+     "\n        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+     "\n        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?"
+     "\n        |[-+]?\\.(?:inf|Inf|INF)"
+     "\n        |\\.(?:nan|NaN|NAN))$",
+     re.X, ("-", "+", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ".")),
+    ("int", "^(?:[-+]?0b[0-1_]+"
+     "\n        |[-+]?0o?[0-7_]+"
+     "\n        |[-+]?[0-9_]+"
+     "\n        |[-+]?0x[0-9a-fA-F_]+)$",
+     re.X, ("-", "+", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")),
+    ("merge", "^(?:<<)$", 0, ("<",)),
+    ("null", "^(?: ~"
+     "\n        |null|Null|NULL"
+     "\n        | )$",
+     re.X, ("~", "n", "N", "")),
+    ("timestamp", "^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+     "\n        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?"
+     "\n        (?:[Tt]|[ \\t]+)[0-9][0-9]?"
+     "\n        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?"
+     "\n        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+     re.X, ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")),
+    ("value", "^(?:=)$", 0, ("=",)),
+    ("yaml", "^(?:!|&|\\*)$", 0, ("!", "&", "*")),
+)
+
+
 @functools.cache
 def _fast_loader() -> Any:
     """PyYAML's libyaml-backed loader, tagging plain scalars exactly as ruamel does for YAML 1.2.
 
     PyYAML speaks YAML 1.1 (`yes` is true, `0777` is octal, `12:30` is a number); the resolver table
-    here is ruamel's own 1.2 table. Only the node tree is taken from it: `_plain` turns nodes into
-    data directly (PyYAML's constructors and `to_plain` would walk every value twice).
+    here is ruamel's own 1.2 table (`_IMPLICIT_1_2`). Only the node tree is taken from it: `_plain` turns
+    nodes into data directly (PyYAML's constructors and `to_plain` would walk every value twice).
     """
     import yaml
-    from ruamel.yaml.resolver import implicit_resolvers
 
-    table: dict[str, list[tuple[str, Any]]] = {}
-    for versions, tag, regexp, first in implicit_resolvers:
-        if (1, 2) in versions:
-            for char in first:
-                table.setdefault(char, []).append((tag, re.compile(regexp.pattern, regexp.flags)))  # not lazy
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for name, pattern, flags, first in _IMPLICIT_1_2:
+        for char in first:
+            table.setdefault(char, []).append((_TAG + name, re.compile(pattern, flags)))
     scalar = yaml.ScalarNode
 
     class Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no annotations

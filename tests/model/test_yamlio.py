@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agentctl.errors import ValidationFailed
+from agentctl.model import yamlio
 from agentctl.model.yamlio import parse_text
 
 
@@ -126,3 +129,14 @@ def test_an_alias_bomb_still_gets_the_full_parsers_refusal() -> None:
     with pytest.raises(ValidationFailed) as caught:
         parse_text(text, "f.yaml")
     assert str(caught.value.diagnostics[0]).startswith("f.yaml:1:1: YAML anchors/aliases expand to more than 100,000")
+
+
+def test_the_frozen_yaml_1_2_resolvers_are_ruamels() -> None:
+    """The fast loader tags plain scalars with its own copy of ruamel's YAML 1.2 table (importing ruamel costs ~20 ms)."""
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    theirs = [(tag, regexp.pattern, regexp.flags, list(first))
+              for versions, tag, regexp, first in implicit_resolvers if (1, 2) in versions]
+    ours = [(yamlio._TAG + name, pattern, re.compile(pattern, flags).flags, list(first))
+            for name, pattern, flags, first in yamlio._IMPLICIT_1_2]
+    assert ours == theirs, "ruamel.yaml's 1.2 resolvers changed: copy them into yamlio._IMPLICIT_1_2"
