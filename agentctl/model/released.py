@@ -227,6 +227,10 @@ def _read_layout(raw: bytes) -> tuple[str, list[Pin]] | None:
     return read if read is not None else _read_whole(text)
 
 
+# distinct component parts remembered per process (a few KB each): bounds what a long-running process keeps
+_PARTS_KEPT = 1 << 12
+
+
 def _read_parts(text: str) -> tuple[str, list[Pin]] | None:
     """`_read_whole`, part by part: a component part is matched once per distinct text (releases of an agent mostly
     pin the same tools and KB), the header and notes of each file every time. None when any part does not match."""
@@ -246,19 +250,19 @@ def _read_parts(text: str) -> tuple[str, list[Pin]] | None:
     return f"{head['agent']}@v{head['version']}", pins
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=_PARTS_KEPT)
 def _component_pins(prompt: str, tools: str, kb: str) -> list[Pin] | None:
     """The pins of these component parts: one list shared by every file that pins the same (callers only read it)."""
     parts = [_prompt_part(prompt), _tools_part(tools), _kb_part(kb)]
     return None if None in parts else [pin for part in parts if part for pin in part]
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=_PARTS_KEPT)
 def _agent_part(part: str) -> bool:
     return _compiled(_AGENT_PART).fullmatch(part) is not None
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=_PARTS_KEPT)
 def _prompt_part(part: str) -> tuple[Pin, ...] | None:
     match = _compiled(_PROMPT_PART).fullmatch(part)
     if match is None:
@@ -268,14 +272,14 @@ def _prompt_part(part: str) -> tuple[Pin, ...] | None:
     return (_prompt_pin(name, version, path, sha, template, template_sha),) if name else ()  # no name: no pin
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=_PARTS_KEPT)
 def _tools_part(part: str) -> tuple[Pin, ...] | None:
     if _compiled(_TOOLS_PART).fullmatch(part) is None:
         return None
     return tuple(_file_pin("tool", *map(_text, found)) for found in _TOOL.findall(part))
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=_PARTS_KEPT)
 def _kb_part(part: str) -> tuple[Pin, ...] | None:
     match = _compiled(_KB_PART).fullmatch(part)
     if match is None:
