@@ -64,13 +64,22 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
     bulk_ingest = getattr(store, "bulk_ingest", None)
     for path in paths:
         run.source = "<stdin>" if path == "-" else path
-        bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None and fmt in ("auto", "record") \
-            and not _is_csv(path, fmt) else None
+        bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None else None
         if bulk is not None and bulk.usable:
             stats.judged_in_python.update(bulk.python_judged)
+            if _is_csv(path, fmt):  # rows mapped to record lines, then the engine
+                for first, lines, items in _csv_blocks(_read(path, fmt, stdin), defaults, batch_size or BULK_BATCH):
+                    _mapped_block(bulk, first, lines, items, run, salt)
+                    if progress is not None:
+                        progress(stats.read)
+                continue
             first = 1
             for block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
-                _bulk_block(bulk, first, block, run, salt)
+                if fmt == "record" or (fmt == "auto" and not any(_may_be_payload(line) for line in block)):
+                    _bulk_block(bulk, first, block, run, salt)
+                else:  # platform payloads mapped to record lines, then the engine
+                    lines, items = _map_lines(first, block, run, salt)
+                    _mapped_block(bulk, first, lines, items, run, salt)
                 first += len(block)
                 if progress is not None:
                     progress(stats.read)
@@ -148,6 +157,129 @@ def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: byte
             continue
         suspects.append((line_no, RawLine(line + "\n"), mark or None))  # as read by lines: the error columns match
     run.python_chunk(suspects)
+
+
+PAYLOAD_HINTS = (b"end-of-call-report", b"call_status")  # what `detect` looks for, as it appears in a line's bytes
+
+
+def _may_be_payload(line: bytes) -> bool:
+    """Whether `auto` must parse this line to tell its kind. A line without these bytes is a call record for
+    `detect` unless it spells them with escapes; the engine then refuses its unknown keys and the per-record
+    path (which maps what it detects) takes it, so no payload is stored as a record."""
+    return PAYLOAD_HINTS[0] in line or PAYLOAD_HINTS[1] in line
+
+
+@dataclass
+class _Item:
+    """One input line on its way through the engine: what the per-record path would read for it (a RawLine
+    or a CSV row) and its event fingerprint there (None for CSV rows: the engine fingerprints those)."""
+
+    item: Any
+    mark: int | None
+    direct: bool = False  # the mapper refused it (or it is not JSON): only the per-record path can say why
+
+
+def _map_lines(first: int, block: list[bytes], run: _Run, salt: bytes) -> tuple[list[bytes], dict[int, _Item]]:
+    """A block of JSONL lines as record lines for the engine, one for each input line so the engine numbers
+    them as the file does: a platform payload mapped to its call record (minified, ASCII: no byte the engine
+    reads specially), a call record as it is, and b"\\n" (blank: not a record) for a line the engine must not
+    see — blank, already stored (counted here without being parsed), or refused by the mapper (sent to the
+    per-record path, which gives the reason). `items` holds what the per-record path needs for each line
+    that is not a record line as it is."""
+    fmt = run.fmt
+    texts = {n: line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") for n, line in enumerate(block, first)
+             if fmt != "auto" or _may_be_payload(line)}
+    texts = {n: text for n, text in texts.items() if text.strip()}
+    marks = {n: fingerprint(salt, text) for n, text in texts.items()}
+    seen = _seen(run.store, list(marks.values()))
+    lines = list(block)
+    items: dict[int, _Item] = {}
+    for n, text in texts.items():
+        mark = marks[n]
+        if mark in seen:  # this exact event is stored: no parsing, no mapping
+            run.stats.read += 1
+            run.stats.duplicates += 1
+            lines[n - first] = b"\n"
+            continue
+        item = _Item(RawLine(text + "\n"), mark)
+        items[n] = item
+        try:
+            parsed = json.loads(text)
+            kind = detect(parsed) if fmt == "auto" else fmt
+            if kind not in MAPPERS:
+                continue  # a call record: the engine reads the line as it is
+            lines[n - first] = _record_line(map_record(parsed, kind, run.defaults))
+        except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
+            item.direct = True
+            lines[n - first] = b"\n"
+    return lines, items
+
+
+def _record_line(record: Any) -> bytes:
+    return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _csv_blocks(rows: Iterator[tuple[int, Any]], defaults: Defaults,
+                size: int) -> Iterator[tuple[int, list[bytes], dict[int, _Item]]]:
+    """Blocks of `size` CSV rows as (first line number, record lines, items): a row's record line sits at the
+    line the row ends on (as the per-record path numbers it), b"\\n" on the header and the lines a quoted
+    cell spans."""
+    for chunk in _chunks(rows, size):
+        first = chunk[0][0]
+        lines = [b"\n"] * (chunk[-1][0] - first + 1)
+        items: dict[int, _Item] = {}
+        for line_no, row in chunk:
+            item = items[line_no] = _Item(row, None)
+            try:
+                if isinstance(row, RecordError):
+                    raise row
+                lines[line_no - first] = _record_line(map_record(row, "csv", defaults))
+            except Exception:  # noqa: BLE001
+                item.direct = True
+        yield first, lines, items
+
+
+def _mapped_block(bulk: Any, first: int, lines: list[bytes], items: dict[int, _Item], run: _Run,
+                  salt: bytes) -> None:
+    """Record lines numbered from `first` through the engine; the lines it hands back and those the mapper
+    refused go through the per-record path, in line order, as the input held them (so a reject carries the
+    input line and payload, and its reason is the per-record path's)."""
+    import duckdb
+
+    direct = [(n, i.item, i.mark) for n, i in items.items() if i.direct]
+    if len(direct) == len(items) and all(line == b"\n" for line in lines):
+        run.stats.read += len(direct)
+        run.python_chunk(direct)
+        return
+    try:
+        result = bulk.block(first, lines, run.source, run.ingested_at)
+    except (duckdb.Error, OSError):  # the whole block through the per-record path
+        pending = [(n, i.item, i.mark) for n, i in items.items()]
+        raw = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
+               for n, line in enumerate(lines, first) if n not in items and line.strip()]
+        run.stats.read += len(pending) + len(raw)
+        run.python_chunk(sorted(pending + _unseen(run.store, salt, raw, run.stats), key=lambda entry: entry[0]))
+        return
+    run.stats.read += result.read + len(direct)
+    run.stats.inserted += result.inserted
+    run.stats.updated += result.updated
+    run.stats.duplicates += result.duplicates
+    handed_back = set()
+    suspects: list[tuple[int, Any, int | None]] = list(direct)
+    for line_no, mark, line in result.suspects:
+        handed_back.add(line_no)
+        known = items.get(line_no)
+        if known is not None:
+            suspects.append((line_no, known.item, known.mark if known.mark is not None else (mark or None)))
+        elif not line.strip():  # blank to Python (e.g. only Unicode separators): not a record
+            run.stats.read -= 1
+        else:
+            suspects.append((line_no, RawLine(line + "\n"), mark or None))
+    # what the engine took is remembered under the per-record path's fingerprint of the input line too, so
+    # either path skips it next time without mapping it
+    run.store.remember_events([i.mark for n, i in items.items()
+                               if i.mark is not None and not i.direct and n not in handed_back])
+    run.python_chunk(sorted(suspects, key=lambda entry: entry[0]))
 
 
 def _is_csv(path: str, fmt: str) -> bool:
