@@ -77,8 +77,8 @@ def test_vapi_reports_through_the_engine_store_what_the_record_path_stores(
                 (15, "cannot tell the agent, environment, bundle_version of this call"),
                 (16, "'call.metadata' must be an object, got a list"), (17, "unknown agent 'refund-bot'"),
                 (18, "'business.install_completed' is str here but earlier calls stored it as BOOLEAN")]
-    assert [(r["line"], r["reason"][:len(reason)]) for r, (_, reason) in zip(written, expected)] == expected
     assert len(written) == len(expected)
+    assert [(r["line"], r["reason"][:len(reason)]) for r, (_, reason) in zip(written, expected, strict=True)] == expected
     assert written[3]["record"] == list_metadata  # the payload as it came, not a mapped record
     # the engine judged the mapped reports; Python saw only what it had to: the unknown agent, and the block where
     # install_completed is a string once (lines 11-20: its reports, in line order, decide which type comes first)
