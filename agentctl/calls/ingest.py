@@ -171,12 +171,24 @@ def _may_be_payload(line: bytes) -> bool:
 
 @dataclass
 class _Item:
-    """One input line on its way through the engine: what the per-record path would read for it (a RawLine
-    or a CSV row) and its event fingerprint there (None for CSV rows: the engine fingerprints those)."""
+    """One input line on its way through the engine: its event fingerprint on the per-record path (None for CSV
+    rows: the engine fingerprints those), and what that path reads for it — a CSV row, or the JSONL line's bytes
+    (decoded only if the line goes there: a block holds no second copy of its payloads)."""
 
-    item: Any
+    raw: Any
     mark: int | None
     direct: bool = False  # the mapper refused it (or it is not JSON): only the per-record path can say why
+
+    def item(self) -> Any:
+        return _raw_line(self.raw) if isinstance(self.raw, bytes) else self.raw
+
+
+def _text_of(line: bytes) -> str:
+    return line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace")
+
+
+def _raw_line(line: bytes) -> RawLine:
+    return RawLine(_text_of(line) + "\n")
 
 
 def _map_lines(first: int, block: list[bytes], run: _Run, salt: bytes) -> tuple[list[bytes], dict[int, _Item]]:
@@ -187,24 +199,24 @@ def _map_lines(first: int, block: list[bytes], run: _Run, salt: bytes) -> tuple[
     per-record path, which gives the reason). `items` holds what the per-record path needs for each line
     that is not a record line as it is."""
     fmt = run.fmt
-    texts = {n: line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") for n, line in enumerate(block, first)
-             if fmt != "auto" or _may_be_payload(line)}
-    texts = {n: text for n, text in texts.items() if text.strip()}
-    marks = {n: fingerprint(salt, text) for n, text in texts.items()}
+    marks: dict[int, int] = {}
+    for n, line in enumerate(block, first):
+        if fmt != "auto" or _may_be_payload(line):
+            text = _text_of(line)
+            if text.strip():
+                marks[n] = fingerprint(salt, text)
     seen = _seen(run.store, list(marks.values()))
     lines = list(block)
     items: dict[int, _Item] = {}
-    for n, text in texts.items():
-        mark = marks[n]
+    for n, mark in marks.items():
         if mark in seen:  # this exact event is stored: no parsing, no mapping
             run.stats.read += 1
             run.stats.duplicates += 1
             lines[n - first] = b"\n"
             continue
-        item = _Item(RawLine(text + "\n"), mark)
-        items[n] = item
+        item = items[n] = _Item(block[n - first], mark)
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(_text_of(item.raw))
             kind = detect(parsed) if fmt == "auto" else fmt
             if kind not in MAPPERS:
                 continue  # a call record: the engine reads the line as it is
@@ -246,7 +258,7 @@ def _mapped_block(bulk: Any, first: int, lines: list[bytes], items: dict[int, _I
     input line and payload, and its reason is the per-record path's)."""
     import duckdb
 
-    direct = [(n, i.item, i.mark) for n, i in items.items() if i.direct]
+    direct = [(n, i.item(), i.mark) for n, i in items.items() if i.direct]
     if len(direct) == len(items) and all(line == b"\n" for line in lines):
         run.stats.read += len(direct)
         run.python_chunk(direct)
@@ -254,9 +266,8 @@ def _mapped_block(bulk: Any, first: int, lines: list[bytes], items: dict[int, _I
     try:
         result = bulk.block(first, lines, run.source, run.ingested_at)
     except (duckdb.Error, OSError):  # the whole block through the per-record path
-        pending = [(n, i.item, i.mark) for n, i in items.items()]
-        raw = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
-               for n, line in enumerate(lines, first) if n not in items and line.strip()]
+        pending = [(n, i.item(), i.mark) for n, i in items.items()]
+        raw = [(n, _raw_line(line)) for n, line in enumerate(lines, first) if n not in items and line.strip()]
         run.stats.read += len(pending) + len(raw)
         run.python_chunk(sorted(pending + _unseen(run.store, salt, raw, run.stats), key=lambda entry: entry[0]))
         return
@@ -270,7 +281,7 @@ def _mapped_block(bulk: Any, first: int, lines: list[bytes], items: dict[int, _I
         handed_back.add(line_no)
         known = items.get(line_no)
         if known is not None:
-            suspects.append((line_no, known.item, known.mark if known.mark is not None else (mark or None)))
+            suspects.append((line_no, known.item(), known.mark if known.mark is not None else (mark or None)))
         elif not line.strip():  # blank to Python (e.g. only Unicode separators): not a record
             run.stats.read -= 1
         else:
