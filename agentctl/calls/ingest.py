@@ -55,8 +55,11 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
     is called after each batch (`batch_size` lines; default 125,000 through the engine, 20,000 per record).
 
     JSONL call records go through the store's set-based path when it has one (`bulk_ingest`, DuckDB: the
-    engine parses, checks, judges and merges a whole batch; see calls.bulk) and the lines it cannot take
-    as they are go through the per-record path below, which every other store and input uses."""
+    engine parses, checks, judges and merges a whole batch; see calls.bulk). Vapi/Retell payloads and CSV
+    rows go there too, mapped to record lines first (a few dict lookups each: `_map_lines`, `_csv_blocks`);
+    a line already stored is skipped before it is mapped. The lines the engine cannot take as they are, and
+    those the mapper refuses, go through the per-record path below, as the input held them and in line
+    order; every other store uses that path for everything."""
     stats = IngestStats()
     defaults = defaults or {}
     salt = hashlib.blake2b(f"{fmt}|{sorted(defaults.items())}".encode()).digest()
@@ -172,15 +175,18 @@ def _may_be_payload(line: bytes) -> bool:
 @dataclass
 class _Item:
     """One input line on its way through the engine: its event fingerprint on the per-record path (None for CSV
-    rows: the engine fingerprints those), and what that path reads for it — a CSV row, or the JSONL line's bytes
-    (decoded only if the line goes there: a block holds no second copy of its payloads)."""
+    rows: the engine fingerprints those), and what that path would read for it, kept as bytes where it can be
+    (read only if the line goes there: a block holds no second copy of its payloads or rows)."""
 
     raw: Any
     mark: int | None
     direct: bool = False  # the mapper refused it (or it is not JSON): only the per-record path can say why
+    row: bool = False  # `raw` is a CSV row's record line, which reads back as the row (JSON keeps its values)
 
     def item(self) -> Any:
-        return _raw_line(self.raw) if isinstance(self.raw, bytes) else self.raw
+        if not isinstance(self.raw, bytes):
+            return self.raw
+        return json.loads(self.raw) if self.row else _raw_line(self.raw)
 
 
 def _text_of(line: bytes) -> str:
@@ -233,21 +239,26 @@ def _record_line(record: Any) -> bytes:
 
 def _csv_blocks(rows: Iterator[tuple[int, Any]], defaults: Defaults,
                 size: int) -> Iterator[tuple[int, list[bytes], dict[int, _Item]]]:
-    """Blocks of `size` CSV rows as (first line number, record lines, items): a row's record line sits at the
-    line the row ends on (as the per-record path numbers it), b"\\n" on the header and the lines a quoted
-    cell spans."""
-    for chunk in _chunks(rows, size):
-        first = chunk[0][0]
-        lines = [b"\n"] * (chunk[-1][0] - first + 1)
-        items: dict[int, _Item] = {}
-        for line_no, row in chunk:
-            item = items[line_no] = _Item(row, None)
-            try:
-                if isinstance(row, RecordError):
-                    raise row
-                lines[line_no - first] = _record_line(map_record(row, "csv", defaults))
-            except Exception:  # noqa: BLE001
-                item.direct = True
+    """Blocks of `size` CSV rows as (first line number, record lines, items), each row mapped as it is read (a
+    block holds its record lines, not its rows): a row's record line sits at the line the row ends on (as the
+    per-record path numbers it), b"\\n" on the lines a quoted cell spans."""
+    first, lines, items = 0, list[bytes](), dict[int, _Item]()
+    for line_no, row in rows:
+        if items and (len(items) >= size or line_no < first + len(lines)):  # (a number already placed: a new block)
+            yield first, lines, items
+            lines, items = [], {}
+        if not items:
+            first = line_no
+        lines.extend([b"\n"] * (line_no - first - len(lines)))
+        try:
+            if isinstance(row, RecordError):
+                raise row
+            lines.append(_record_line(map_record(row, "csv", defaults)))
+            items[line_no] = _Item(lines[-1], None, row=True)
+        except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
+            lines.append(b"\n")
+            items[line_no] = _Item(row, None, direct=True)
+    if items:
         yield first, lines, items
 
 
