@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from tests.calls.test_bulk import both_paths, differences
@@ -89,15 +90,21 @@ def test_auto_detects_payloads_next_to_records(example_repo: RepoDir, tmp_path: 
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     ended = retell_call_ended("r-1", "+15555550142", BUNDLE)
     ended["call"]["metadata"]["agentctl_env"] = "production"
+    anonymous = retell_call("r-3", "+1556", BUNDLE)
+    del anonymous["metadata"]  # identity from --agent/--version/--env
     lines: list[Any] = [good(1), vapi(1), ended, retell_call("r-2", "+1555", BUNDLE), good(2, outcome="great"),
-                        json.dumps(good(3)).replace('"call_id"', '"call_\\u0069d"'), vapi(2)]
+                        json.dumps(good(3)).replace('"call_id"', '"call_\\u0069d"'), vapi(2), anonymous]
     source = write_jsonl(tmp_path / "mixed.jsonl", lines)
-    engine, python = both_paths(example_repo, tmp_path, source, monkeypatch)
-    assert engine["first"] == python["first"] == [7, 6, 0, 0, 1]
+    defaults = {"agent": "install-reminder", "environment": "production", "bundle_version": 7}
+    engine, python = both_paths(example_repo, tmp_path, source, monkeypatch, defaults=defaults)
+    assert engine["first"] == python["first"] == [8, 7, 0, 0, 1]
     assert engine["again"] == python["again"]
     assert differences(engine["db"], python["db"]) == SAME
     assert [(r["line"], r["reason"]) for r in same_rejects(tmp_path)] == [
         (5, "'outcome' is 'great', not one of completed, escalated, no_answer, voicemail, abandoned, error")]
+    con = duckdb.connect(str(engine["db"]), read_only=True)
+    assert con.execute("SELECT bundle_version FROM calls WHERE call_id = 'r-3'").fetchall() == [(7,)]
+    con.close()
 
 
 def test_retell_call_analyzed_merges_after_call_ended_in_line_order(
@@ -128,7 +135,7 @@ def test_retell_call_analyzed_merges_after_call_ended_in_line_order(
         (9, "'cost_usd' must be a number ≥ 0, got 'a lot'"),
         (10, "timestamp 1000000000000000000000000000000 is not a time in milliseconds since 1970"),
         (15, "'call' must be an object, got 'r-7'")]
-    con = __import__("duckdb").connect(str(engine["db"]), read_only=True)
+    con = duckdb.connect(str(engine["db"]), read_only=True)
     assert con.execute("SELECT call_id, install_completed FROM calls ORDER BY 1").fetchall() == [
         ("r-1", False), ("r-2", False), ("r-3", True), ("r-4", True), ("r-5", False), ("r-6", None)]
     con.close()
