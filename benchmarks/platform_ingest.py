@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agentctl.calls.simulate import SilentToolFailure, simulate_lines  # noqa: E402
+from agentctl.calls.simulate import Fault, SilentToolFailure, simulate_lines  # noqa: E402
 from agentctl.ops.init import init_repo  # noqa: E402
 from benchmarks.calls_ingest import _child  # noqa: E402
 
@@ -111,7 +111,7 @@ def generate(workdir: Path, calls: int, days: int) -> tuple[Path, Path]:
     if vapi.exists() and table.exists():
         return vapi, table
     started = time.perf_counter()
-    faults = [SilentToolFailure(tool="sms-gateway", share=0.3, versions=frozenset({2}))]
+    faults: list[Fault] = [SilentToolFailure(tool="sms-gateway", share=0.3, versions=frozenset({2}))]
     with vapi.open("w") as out, table.open("w", newline="") as sheet:
         writer = csv.writer(sheet)
         writer.writerow(CSV_COLUMNS)
