@@ -176,3 +176,20 @@ def test_csv_rows_through_the_engine_store_what_the_record_path_stores(
         (17, "'business.install_completed' is str here")]
     assert written[0]["record"]["bundle_version"] == "two"  # the row as read, not a mapped line
     assert engine["checked_in_python"] <= 8
+
+
+def test_reingest_skips_stored_payloads_before_mapping_them(example_repo: RepoDir, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentctl.calls import mappers
+    from agentctl.ops.calls import ingest_calls
+
+    source = write_jsonl(tmp_path / "vapi.jsonl", [vapi(1), vapi(2), "not json"])
+    first = ingest_calls(example_repo.path, [str(source)], fmt="vapi", rejects_path=tmp_path / "r.jsonl")
+    assert (first.inserted, first.rejected) == (2, 1)
+
+    def no_mapping(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a stored payload was mapped again")
+
+    monkeypatch.setitem(mappers.MAPPERS, "vapi", no_mapping)
+    again = ingest_calls(example_repo.path, [str(source)], fmt="vapi", rejects_path=tmp_path / "r2.jsonl")
+    assert (again.read, again.inserted, again.duplicates, again.rejected) == (3, 0, 2, 1)
