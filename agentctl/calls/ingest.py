@@ -71,7 +71,8 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
         if bulk is not None and bulk.usable:
             stats.judged_in_python.update(bulk.python_judged)
             if _is_csv(path, fmt):  # rows mapped to record lines, then the engine
-                for first, lines, items in _csv_blocks(_read(path, fmt, stdin), defaults, batch_size or BULK_BATCH):
+                for first, lines, items in _csv_blocks(_read(path, fmt, stdin, rows=True), run, salt,
+                                                       batch_size or BULK_BATCH):
                     _mapped_block(bulk, first, lines, items, run, salt)
                     if progress is not None:
                         progress(stats.read)
@@ -174,8 +175,8 @@ def _may_be_payload(line: bytes) -> bool:
 
 @dataclass
 class _Item:
-    """One input line on its way through the engine: its event fingerprint on the per-record path (None for CSV
-    rows: the engine fingerprints those), and what that path would read for it, kept as bytes where it can be
+    """One input line on its way through the engine: its event fingerprint (of the JSONL line as the per-record
+    path takes it, or of the CSV row as read), and what that path would read for it, kept as bytes where it can be
     (read only if the line goes there: a block holds no second copy of its payloads or rows)."""
 
     raw: Any
@@ -237,27 +238,39 @@ def _record_line(record: Any) -> bytes:
     return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
 
 
-def _csv_blocks(rows: Iterator[tuple[int, Any]], defaults: Defaults,
+CSV_SEEN_CHUNK = 4096  # rows fingerprinted and looked up in the store at once
+
+
+def _csv_blocks(rows: Iterator[tuple[int, Any]], run: _Run, salt: bytes,
                 size: int) -> Iterator[tuple[int, list[bytes], dict[int, _Item]]]:
-    """Blocks of `size` CSV rows as (first line number, record lines, items), each row mapped as it is read (a
-    block holds its record lines, not its rows): a row's record line sits at the line the row ends on (as the
+    """Blocks of `size` CSV rows (as the reader gives them) as (first line number, record lines, items), each
+    row mapped as it is read (a block holds its record lines, not its rows) unless the store holds its exact
+    event already (counted here, never mapped): a row's record line sits at the line the row ends on (as the
     per-record path numbers it), b"\\n" on the lines a quoted cell spans."""
     first, lines, items = 0, list[bytes](), dict[int, _Item]()
-    for line_no, row in rows:
-        if items and (len(items) >= size or line_no < first + len(lines)):  # (a number already placed: a new block)
-            yield first, lines, items
-            lines, items = [], {}
-        if not items:
-            first = line_no
-        lines.extend([b"\n"] * (line_no - first - len(lines)))
-        try:
-            if isinstance(row, RecordError):
-                raise row
-            lines.append(_record_line(map_record(row, "csv", defaults)))
-            items[line_no] = _Item(lines[-1], None, row=True)
-        except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
-            lines.append(b"\n")
-            items[line_no] = _Item(row, None, direct=True)
+    for chunk in _chunks(rows, CSV_SEEN_CHUNK):
+        marks = [fingerprint(salt, repr(tuple(row.items()))) if isinstance(row, dict) else None for _, row in chunk]
+        seen = _seen(run.store, [mark for mark in marks if mark is not None])
+        for (line_no, row), mark in zip(chunk, marks, strict=True):
+            if mark is not None and mark in seen:
+                run.stats.read += 1
+                run.stats.duplicates += 1
+                continue
+            if items and (len(items) >= size or line_no < first + len(lines)):  # (a number placed: a new block)
+                yield first, lines, items
+                lines, items = [], {}
+            if not items:
+                first = line_no
+            lines.extend([b"\n"] * (line_no - first - len(lines)))
+            record = csv_item(row) if isinstance(row, dict) else row
+            try:
+                if isinstance(record, RecordError):
+                    raise record
+                lines.append(_record_line(map_record(record, "csv", run.defaults)))
+                items[line_no] = _Item(lines[-1], mark, row=True)
+            except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
+                lines.append(b"\n")
+                items[line_no] = _Item(record, mark, direct=True)
     if items:
         yield first, lines, items
 
@@ -447,16 +460,16 @@ def _reject_line(entry: dict[str, Any]) -> str:
         return json.dumps({**entry, "record": repr(entry["record"])[:2000]})
 
 
-def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
+def _read(path: str, fmt: str, stdin: IO[str] | None, *, rows: bool = False) -> Iterator[tuple[int, Any]]:
     """(line number, RawLine, or parsed CSV row or RecordError) for each non-blank line or CSV row."""
     if path == "-":
         handle = stdin if stdin is not None else sys.stdin
-        yield from (_read_csv(handle) if fmt == "csv" else _read_jsonl(handle))
+        yield from (_read_csv(handle, rows) if fmt == "csv" else _read_jsonl(handle))
         return
     file = Path(path)
     with file.open("r", encoding="utf-8", newline="" if fmt == "csv" else None, errors="replace") as handle:
         is_csv = fmt == "csv" or (fmt == "auto" and file.suffix.lower() == ".csv")
-        yield from (_read_csv(handle) if is_csv else _read_jsonl(handle))
+        yield from (_read_csv(handle, rows) if is_csv else _read_jsonl(handle))
 
 
 def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
@@ -490,8 +503,9 @@ CSV_BOOL = {"escalated"}
 CSV_JSON = {"tool_calls", "turn_latencies_ms"}
 
 
-def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
-    """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
+def _read_csv(handle: IO[str], rows: bool = False) -> Iterator[tuple[int, Any]]:
+    """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME.
+    With `rows`, each row as the reader gives it (`csv_item` makes it a record)."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(handle)
     _check_csv_header(list(reader.fieldnames or []), str(getattr(handle, "name", "CSV")))
@@ -503,12 +517,16 @@ def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
         except csv.Error as exc:  # the reader stays usable after a broken row
             yield reader.line_num, RecordError(f"bad CSV row: {exc}")
             continue
-        line_no = reader.line_num
-        try:
-            yield line_no, _csv_record(row)
-        except RecordError as exc:
-            exc.raw = row  # type: ignore[attr-defined]
-            yield line_no, exc
+        yield reader.line_num, row if rows else csv_item(row)
+
+
+def csv_item(row: dict[Any, Any]) -> Any:
+    """A CSV row as a call record, or a RecordError (carrying the row) saying why not."""
+    try:
+        return _csv_record(row)
+    except RecordError as exc:
+        exc.raw = row  # type: ignore[attr-defined]
+        return exc
 
 
 def _check_csv_header(columns: list[str], source: str) -> None:

@@ -193,3 +193,24 @@ def test_reingest_skips_stored_payloads_before_mapping_them(example_repo: RepoDi
     monkeypatch.setitem(mappers.MAPPERS, "vapi", no_mapping)
     again = ingest_calls(example_repo.path, [str(source)], fmt="vapi", rejects_path=tmp_path / "r2.jsonl")
     assert (again.read, again.inserted, again.duplicates, again.rejected) == (3, 0, 2, 1)
+
+
+def test_reingest_skips_stored_csv_rows_before_mapping_them(example_repo: RepoDir, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentctl.calls.ingest as ingest
+    from agentctl.ops.calls import ingest_calls
+
+    source = tmp_path / "calls.csv"
+    source.write_text(CSV_HEADER + csv_row(1) + csv_row(2, outcome="great") + csv_row(3))
+    first = ingest_calls(example_repo.path, [str(source)], rejects_path=tmp_path / "r.jsonl")
+    assert (first.inserted, first.rejected) == (2, 1)
+
+    read = ingest._csv_record
+
+    def no_mapping(row: dict[str, Any]) -> Any:
+        assert row["call_id"] == "k2", "a stored row was mapped again"  # the rejected row is read again
+        return read(row)
+
+    monkeypatch.setattr(ingest, "_csv_record", no_mapping)
+    again = ingest_calls(example_repo.path, [str(source)], rejects_path=tmp_path / "r2.jsonl")
+    assert (again.read, again.inserted, again.duplicates, again.rejected) == (3, 0, 2, 1)
