@@ -1,7 +1,7 @@
 """Ingest of Vapi end-of-call reports and of a CSV of the same calls: the engine route (payloads and rows mapped
 to record lines, then calls.bulk), the per-record route, and DuckDB's bare load of the same file (the floor).
 
-    python benchmarks/platform_ingest.py [--calls 100000] [--days 10] [--workdir DIR]
+    python benchmarks/platform_ingest.py [--calls 100000] [--days 10] [--workdir DIR] [--mapping]
 
 Simulates calls (`simulate_lines`: 30% silent SMS failures on version 2), writes each as a Vapi
 end-of-call-report server message shaped like tests/serve/payloads.py (after
@@ -11,7 +11,8 @@ business.NAME, tool calls and latencies as JSON). Then, each in a fresh child pr
 for each file: `ingest_calls` through the engine route, the same through the per-record route (the store's
 set-based path switched off), a re-ingest through the engine route, and DuckDB alone loading the file into a
 table (`read_json` / `read_csv`, detected schema). Prints CPU (user + system) and wall time and peak RSS of
-each, with the ratios.
+each, with the ratios. With --mapping, also the Vapi mapping alone: in Python (what the engine route does)
+and as SQL over the payload JSON (a partial mapping, without the mapper's checks).
 """
 
 from __future__ import annotations
@@ -53,6 +54,49 @@ con = duckdb.connect(sys.argv[1])
 reader = "read_csv(?, header = true)" if sys.argv[2].endswith(".csv") else "read_json(?, format = 'newline_delimited')"
 con.execute(f"CREATE TABLE calls AS SELECT * FROM {reader}", [sys.argv[2]])
 """
+
+
+MAP_PYTHON = """
+import json, sys
+from agentctl.calls.mappers import from_vapi
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        json.dumps(from_vapi(json.loads(line), {}), separators=(",", ":")).encode("ascii")
+"""
+# the mapping as SQL over the payload JSON, partial: the scalar fields, the outcome, tool calls joined to their
+# results by id; none of the mapper's per-field type checks (which give the exact reject reasons)
+MAP_SQL = r'''
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f"""
+CREATE TEMP TABLE m AS
+WITH src AS (SELECT row_number() OVER () AS n, message AS m FROM read_json('{sys.argv[1]}', format = 'newline_delimited',
+             columns = {{message: 'JSON'}})),
+msgs AS (SELECT n, unnest(json_extract(m, '$.artifact.messages[*]')) AS e FROM src),
+calls AS (SELECT n, e->'toolCalls'->0 AS tc FROM msgs WHERE e->>'role' = 'tool_calls'),
+results AS (SELECT n, e->>'toolCallId' AS id, e FROM msgs WHERE e->>'role' = 'tool_call_result'),
+tools AS (SELECT c.n, list(json_object('tool', c.tc->'function'->>'name', 'arguments', json(c.tc->'function'->>'arguments'),
+            'http_status', r.e->'metadata'->'http_status', 'response', json(r.e->>'result'))) AS tool_calls
+          FROM calls c LEFT JOIN results r ON r.n = c.n AND r.id = c.tc->>'id' GROUP BY c.n)
+SELECT src.n, json_object(
+  'call_id', m->'call'->>'id',
+  'agent', split_part(m->'assistant'->'metadata'->>'agentctl_bundle', '@v', 1),
+  'bundle_version', try_cast(split_part(m->'assistant'->'metadata'->>'agentctl_bundle', '@v', 2) AS INTEGER),
+  'environment', m->'assistant'->'metadata'->>'agentctl_env',
+  'caller_key', m->'customer'->>'number',
+  'started_at', m->>'startedAt', 'ended_at', m->>'endedAt',
+  'outcome', CASE WHEN contains(m->>'endedReason', 'forward') THEN 'escalated'
+                  WHEN contains(m->>'endedReason', 'voicemail') THEN 'voicemail'
+                  WHEN m->>'endedReason' IN ('customer-did-not-answer', 'customer-busy') THEN 'no_answer'
+                  WHEN contains(m->>'endedReason', 'error') THEN 'error'
+                  WHEN contains(m->>'endedReason', 'silence') THEN 'abandoned' ELSE 'completed' END,
+  'ended_reason', m->>'endedReason', 'cost_usd', m->'cost',
+  'business', m->'analysis'->'structuredData',
+  'transcript', m->'artifact'->>'transcript', 'recording_url', m->'artifact'->>'recordingUrl',
+  'turn_latencies_ms', json_extract(m, '$.artifact.performanceMetrics.turnLatencies[*].turnLatency'),
+  'tool_calls', coalesce(to_json(tools.tool_calls), '[]')) AS line
+FROM src LEFT JOIN tools USING (n)""")
+'''
 
 
 def vapi_report(record: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +174,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/agentctl-bench-platform"))
+    parser.add_argument("--mapping", action="store_true", help="also time the Vapi mapping alone, Python and SQL")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     repo = args.workdir / "repo"
@@ -160,6 +205,11 @@ def main() -> None:
         cpu = {name: run["cpu"] for name, run in runs.items()}
         print(f"  ratios (CPU): engine/floor {cpu['engine'] / cpu['floor']:.1f}x, per-record/floor "
               f"{cpu['per-record'] / cpu['floor']:.1f}x, per-record/engine {cpu['per-record'] / cpu['engine']:.1f}x")
+    if args.mapping:  # the mapping alone: Python (json.loads + from_vapi + json.dumps) against SQL over the JSON
+        python = _child([sys.executable, "-c", MAP_PYTHON, str(vapi)], repo, env)
+        sql = _child([sys.executable, "-c", MAP_SQL, str(vapi)], repo, env)
+        print(f"\nmapping {vapi.name} alone: Python {python['cpu']:.1f} s CPU, SQL (partial) {sql['cpu']:.1f} s CPU"
+              + (f" — {(python['stderr'] + sql['stderr'])[-300:]}" if python["stderr"] or sql["stderr"] else ""))
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
