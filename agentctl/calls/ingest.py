@@ -55,8 +55,11 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
     is called after each batch (`batch_size` lines; default 125,000 through the engine, 20,000 per record).
 
     JSONL call records go through the store's set-based path when it has one (`bulk_ingest`, DuckDB: the
-    engine parses, checks, judges and merges a whole batch; see calls.bulk) and the lines it cannot take
-    as they are go through the per-record path below, which every other store and input uses."""
+    engine parses, checks, judges and merges a whole batch; see calls.bulk). Vapi/Retell payloads and CSV
+    rows go there too, mapped to record lines first (a few dict lookups each: `_map_lines`, `_csv_blocks`);
+    a line already stored is skipped before it is mapped. The lines the engine cannot take as they are, and
+    those the mapper refuses, go through the per-record path below, as the input held them and in line
+    order; every other store uses that path for everything."""
     stats = IngestStats()
     defaults = defaults or {}
     salt = hashlib.blake2b(f"{fmt}|{sorted(defaults.items())}".encode()).digest()
@@ -64,13 +67,23 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
     bulk_ingest = getattr(store, "bulk_ingest", None)
     for path in paths:
         run.source = "<stdin>" if path == "-" else path
-        bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None and fmt in ("auto", "record") \
-            and not _is_csv(path, fmt) else None
+        bulk = bulk_ingest(ctx, salt.hex()) if bulk_ingest is not None else None
         if bulk is not None and bulk.usable:
             stats.judged_in_python.update(bulk.python_judged)
+            if _is_csv(path, fmt):  # rows mapped to record lines, then the engine
+                for first, lines, items in _csv_blocks(_read(path, fmt, stdin, rows=True), run, salt,
+                                                       batch_size or BULK_BATCH):
+                    _mapped_block(bulk, first, lines, items, run, salt)
+                    if progress is not None:
+                        progress(stats.read)
+                continue
             first = 1
             for block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
-                _bulk_block(bulk, first, block, run, salt)
+                if fmt == "record" or (fmt == "auto" and not any(_may_be_payload(line) for line in block)):
+                    _bulk_block(bulk, first, block, run, salt)
+                else:  # platform payloads mapped to record lines, then the engine
+                    lines, items = _map_lines(first, block, run, salt)
+                    _mapped_block(bulk, first, lines, items, run, salt)
                 first += len(block)
                 if progress is not None:
                     progress(stats.read)
@@ -148,6 +161,160 @@ def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: byte
             continue
         suspects.append((line_no, RawLine(line + "\n"), mark or None))  # as read by lines: the error columns match
     run.python_chunk(suspects)
+
+
+PAYLOAD_HINTS = (b"end-of-call-report", b"call_status")  # what `detect` looks for, as it appears in a line's bytes
+
+
+def _may_be_payload(line: bytes) -> bool:
+    """Whether `auto` must parse this line to tell its kind. A line without these bytes is a call record for
+    `detect` unless it spells them with escapes; the engine then refuses its unknown keys and the per-record
+    path (which maps what it detects) takes it, so no payload is stored as a record."""
+    return PAYLOAD_HINTS[0] in line or PAYLOAD_HINTS[1] in line
+
+
+@dataclass
+class _Item:
+    """One input line on its way through the engine: its event fingerprint (of the JSONL line as the per-record
+    path takes it, or of the CSV row as read), and what that path would read for it, kept as bytes where it can be
+    (read only if the line goes there: a block holds no second copy of its payloads or rows)."""
+
+    raw: Any
+    mark: int | None
+    direct: bool = False  # the mapper refused it (or it is not JSON): only the per-record path can say why
+    row: bool = False  # `raw` is a CSV row's record line, which reads back as the row (JSON keeps its values)
+
+    def item(self) -> Any:
+        if not isinstance(self.raw, bytes):
+            return self.raw
+        return json.loads(self.raw) if self.row else _raw_line(self.raw)
+
+
+def _text_of(line: bytes) -> str:
+    return line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace")
+
+
+def _raw_line(line: bytes) -> RawLine:
+    return RawLine(_text_of(line) + "\n")
+
+
+def _map_lines(first: int, block: list[bytes], run: _Run, salt: bytes) -> tuple[list[bytes], dict[int, _Item]]:
+    """A block of JSONL lines as record lines for the engine, one for each input line so the engine numbers
+    them as the file does: a platform payload mapped to its call record (minified, ASCII: no byte the engine
+    reads specially), a call record as it is, and b"\\n" (blank: not a record) for a line the engine must not
+    see — blank, already stored (counted here without being parsed), or refused by the mapper (sent to the
+    per-record path, which gives the reason). `items` holds what the per-record path needs for each line
+    that is not a record line as it is."""
+    fmt = run.fmt
+    marks: dict[int, int] = {}
+    for n, line in enumerate(block, first):
+        if fmt != "auto" or _may_be_payload(line):
+            text = _text_of(line)
+            if text.strip():
+                marks[n] = fingerprint(salt, text)
+    seen = _seen(run.store, list(marks.values()))
+    lines = list(block)
+    items: dict[int, _Item] = {}
+    for n, mark in marks.items():
+        if mark in seen:  # this exact event is stored: no parsing, no mapping
+            run.stats.read += 1
+            run.stats.duplicates += 1
+            lines[n - first] = b"\n"
+            continue
+        item = items[n] = _Item(block[n - first], mark)
+        try:
+            parsed = json.loads(_text_of(item.raw))
+            kind = detect(parsed) if fmt == "auto" else fmt
+            if kind not in MAPPERS:
+                continue  # a call record: the engine reads the line as it is
+            lines[n - first] = _record_line(map_record(parsed, kind, run.defaults))
+        except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
+            item.direct = True
+            lines[n - first] = b"\n"
+    return lines, items
+
+
+def _record_line(record: Any) -> bytes:
+    return json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+CSV_SEEN_CHUNK = 4096  # rows fingerprinted and looked up in the store at once
+
+
+def _csv_blocks(rows: Iterator[tuple[int, Any]], run: _Run, salt: bytes,
+                size: int) -> Iterator[tuple[int, list[bytes], dict[int, _Item]]]:
+    """Blocks of `size` CSV rows (as the reader gives them) as (first line number, record lines, items), each
+    row mapped as it is read (a block holds its record lines, not its rows) unless the store holds its exact
+    event already (counted here, never mapped): a row's record line sits at the line the row ends on (as the
+    per-record path numbers it), b"\\n" on the lines a quoted cell spans."""
+    first, lines, items = 0, list[bytes](), dict[int, _Item]()
+    for chunk in _chunks(rows, CSV_SEEN_CHUNK):
+        marks = [fingerprint(salt, repr(tuple(row.items()))) if isinstance(row, dict) else None for _, row in chunk]
+        seen = _seen(run.store, [mark for mark in marks if mark is not None])
+        for (line_no, row), mark in zip(chunk, marks, strict=True):
+            if mark is not None and mark in seen:
+                run.stats.read += 1
+                run.stats.duplicates += 1
+                continue
+            if items and (len(items) >= size or line_no < first + len(lines)):  # (a number placed: a new block)
+                yield first, lines, items
+                lines, items = [], {}
+            if not items:
+                first = line_no
+            lines.extend([b"\n"] * (line_no - first - len(lines)))
+            record = csv_item(row) if isinstance(row, dict) else row
+            try:
+                if isinstance(record, RecordError):
+                    raise record
+                lines.append(_record_line(map_record(record, "csv", run.defaults)))
+                items[line_no] = _Item(lines[-1], mark, row=True)
+            except Exception:  # noqa: BLE001 - the per-record path reads it again and says why
+                lines.append(b"\n")
+                items[line_no] = _Item(record, mark, direct=True)
+    if items:
+        yield first, lines, items
+
+
+def _mapped_block(bulk: Any, first: int, lines: list[bytes], items: dict[int, _Item], run: _Run,
+                  salt: bytes) -> None:
+    """Record lines numbered from `first` through the engine; the lines it hands back and those the mapper
+    refused go through the per-record path, in line order, as the input held them (so a reject carries the
+    input line and payload, and its reason is the per-record path's)."""
+    import duckdb
+
+    direct = [(n, i.item(), i.mark) for n, i in items.items() if i.direct]
+    if len(direct) == len(items) and all(line == b"\n" for line in lines):
+        run.stats.read += len(direct)
+        run.python_chunk(direct)
+        return
+    try:
+        result = bulk.block(first, lines, run.source, run.ingested_at)
+    except (duckdb.Error, OSError):  # the whole block through the per-record path
+        pending = [(n, i.item(), i.mark) for n, i in items.items()]
+        raw = [(n, _raw_line(line)) for n, line in enumerate(lines, first) if n not in items and line.strip()]
+        run.stats.read += len(pending) + len(raw)
+        run.python_chunk(sorted(pending + _unseen(run.store, salt, raw, run.stats), key=lambda entry: entry[0]))
+        return
+    run.stats.read += result.read + len(direct)
+    run.stats.inserted += result.inserted
+    run.stats.updated += result.updated
+    run.stats.duplicates += result.duplicates
+    handed_back = set()
+    suspects: list[tuple[int, Any, int | None]] = list(direct)
+    for line_no, mark, line in result.suspects:
+        handed_back.add(line_no)
+        known = items.get(line_no)
+        if known is not None:
+            suspects.append((line_no, known.item(), known.mark if known.mark is not None else (mark or None)))
+        elif not line.strip():  # blank to Python (e.g. only Unicode separators): not a record
+            run.stats.read -= 1
+        else:
+            suspects.append((line_no, RawLine(line + "\n"), mark or None))
+    # what the engine took is remembered under the per-record path's fingerprint of the input line too, so
+    # either path skips it next time without mapping it
+    run.store.remember_events([i.mark for n, i in items.items()
+                               if i.mark is not None and not i.direct and n not in handed_back])
+    run.python_chunk(sorted(suspects, key=lambda entry: entry[0]))
 
 
 def _is_csv(path: str, fmt: str) -> bool:
@@ -293,16 +460,16 @@ def _reject_line(entry: dict[str, Any]) -> str:
         return json.dumps({**entry, "record": repr(entry["record"])[:2000]})
 
 
-def _read(path: str, fmt: str, stdin: IO[str] | None) -> Iterator[tuple[int, Any]]:
+def _read(path: str, fmt: str, stdin: IO[str] | None, *, rows: bool = False) -> Iterator[tuple[int, Any]]:
     """(line number, RawLine, or parsed CSV row or RecordError) for each non-blank line or CSV row."""
     if path == "-":
         handle = stdin if stdin is not None else sys.stdin
-        yield from (_read_csv(handle) if fmt == "csv" else _read_jsonl(handle))
+        yield from (_read_csv(handle, rows) if fmt == "csv" else _read_jsonl(handle))
         return
     file = Path(path)
     with file.open("r", encoding="utf-8", newline="" if fmt == "csv" else None, errors="replace") as handle:
         is_csv = fmt == "csv" or (fmt == "auto" and file.suffix.lower() == ".csv")
-        yield from (_read_csv(handle) if is_csv else _read_jsonl(handle))
+        yield from (_read_csv(handle, rows) if is_csv else _read_jsonl(handle))
 
 
 def _read_jsonl(handle: IO[str]) -> Iterator[tuple[int, Any]]:
@@ -336,8 +503,9 @@ CSV_BOOL = {"escalated"}
 CSV_JSON = {"tool_calls", "turn_latencies_ms"}
 
 
-def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
-    """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME."""
+def _read_csv(handle: IO[str], rows: bool = False) -> Iterator[tuple[int, Any]]:
+    """CSV with a header row: record fields as columns, tool_calls as JSON, business fields as business.NAME.
+    With `rows`, each row as the reader gives it (`csv_item` makes it a record)."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(handle)
     _check_csv_header(list(reader.fieldnames or []), str(getattr(handle, "name", "CSV")))
@@ -349,12 +517,16 @@ def _read_csv(handle: IO[str]) -> Iterator[tuple[int, Any]]:
         except csv.Error as exc:  # the reader stays usable after a broken row
             yield reader.line_num, RecordError(f"bad CSV row: {exc}")
             continue
-        line_no = reader.line_num
-        try:
-            yield line_no, _csv_record(row)
-        except RecordError as exc:
-            exc.raw = row  # type: ignore[attr-defined]
-            yield line_no, exc
+        yield reader.line_num, row if rows else csv_item(row)
+
+
+def csv_item(row: dict[Any, Any]) -> Any:
+    """A CSV row as a call record, or a RecordError (carrying the row) saying why not."""
+    try:
+        return _csv_record(row)
+    except RecordError as exc:
+        exc.raw = row  # type: ignore[attr-defined]
+        return exc
 
 
 def _check_csv_header(columns: list[str], source: str) -> None:
