@@ -80,7 +80,7 @@ def _plain_table(columns: Sequence[str], rows: list[list[str]], title: str | Non
     for row_lines in split:
         for i, lines in enumerate(row_lines):
             widths[i] = max(widths[i], *map(len, lines))
-    if sum(widths) + 3 * len(widths) + 1 > _columns():
+    if sum(widths) + 3 * len(widths) + 1 > _columns() or 0 in widths:  # (rich folds the lines of an empty column)
         return None
 
     def rule(left: str, fill: str, cross: str, right: str) -> str:

@@ -99,3 +99,10 @@ def test_colour_forced_goes_to_rich(monkeypatch: pytest.MonkeyPatch, env: dict[s
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(sys, "stdout", _Stdout())
     assert render._plain_table(["a"], [["x"]], None) is None
+
+
+@pytest.mark.parametrize("cell", ["\n", "\n\n", ""])
+def test_a_column_with_no_visible_text_prints_what_rich_prints(monkeypatch: pytest.MonkeyPatch, cell: str) -> None:
+    """An empty column folds a cell's line breaks in rich: the fast path leaves such a table to rich."""
+    monkeypatch.setenv("COLUMNS", "40")
+    assert _printed(True, [""], [[cell]], None) == _printed(False, [""], [[cell]], None)
