@@ -60,14 +60,14 @@ def _check_same(monkeypatch: pytest.MonkeyPatch, data: st.DataObject, width: int
 _FAST: list[bool] = []
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), width=st.integers(min_value=1, max_value=60))
 def test_fast_table_prints_what_rich_prints(monkeypatch: pytest.MonkeyPatch, data: st.DataObject, width: int) -> None:
     _check_same(monkeypatch, data, width, _TEXT, _TEXT)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), width=st.integers(min_value=4, max_value=60))
+@settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), width=st.integers(min_value=4, max_value=120))
 def test_plain_tables_print_what_rich_prints(monkeypatch: pytest.MonkeyPatch, data: st.DataObject, width: int) -> None:
     _FAST.append(_check_same(monkeypatch, data, width, _PLAIN_TEXT, _PLAIN_LINE))
 
