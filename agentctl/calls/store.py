@@ -174,7 +174,8 @@ class DuckDBCallStore:
                     "CASE WHEN b.tool_call_count = 0 THEN c.tool_call_count ELSE b.tool_call_count END AS tool_call_count, "
                     f"{pick}, b.tool_call_count > 0 AND b.tool_call_count IS DISTINCT FROM c.tool_call_count "
                     f"OR {changed} AS changed "
-                    "FROM batch_calls b JOIN calls c ON c.call_id = b.call_id")
+                    "FROM batch_calls b JOIN calls c ON c.call_id = b.call_id "
+                    "WHERE b.call_id IN (SELECT call_id FROM batch_existing)")  # (not the calls just inserted)
                 changed_existing, unchanged = con.execute(
                     "SELECT count(*) FILTER (WHERE changed), count(*) FILTER (WHERE NOT changed) FROM batch_merged"
                 ).fetchall()[0]

@@ -140,3 +140,15 @@ def test_blank_and_broken_lines_keep_their_numbers_when_the_engine_numbers_the_l
     assert [line for line, _ in engine["rejects"]] == [52, 54, 55]
     assert differences(engine["db"], python["db"]) == {"calls": ([], []), "tool_calls": ([], [])}
     assert engine["checked_in_python"] <= 3
+
+
+def test_a_block_of_new_and_stored_calls_counts_each_once(example_repo: RepoDir, tmp_path: Path) -> None:
+    """A later event of a stored call beside new calls: the new ones are inserted, the stored one merged, and
+    none of the new ones is counted again as an unchanged duplicate."""
+    ingest_calls(example_repo.path, [str(write_jsonl(tmp_path / "first.jsonl", [good(3)]))])
+    later = write_jsonl(tmp_path / "later.jsonl", [good(12), good(14), good(3, business={"channel": "sms"})])
+    report = ingest_calls(example_repo.path, [str(later)])
+    assert [getattr(report, c) for c in COUNTS] == [3, 2, 0, 1, 0]
+    unchanged = write_jsonl(tmp_path / "unchanged.jsonl", [good(20), json.dumps(good(3, outcome="completed"))])
+    report = ingest_calls(example_repo.path, [str(unchanged)])
+    assert [getattr(report, c) for c in COUNTS] == [2, 1, 1, 0, 0]
