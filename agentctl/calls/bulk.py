@@ -209,6 +209,13 @@ class BulkIngest:
         """Build ing_c (per line not stored yet: `good` and the call's columns), ing_t (tool calls) and ing_b
         (business fields) from the numbered lines in `source`; return the lines that are not good."""
         ctx = self.ctx
+
+        def when_valid(sql: str) -> str:
+            # unguarded, every line is taken for JSON (`valid` is TRUE), and a CASE would only copy what it
+            # wraps: the parsed structure, its keys and the timestamps (measured: ≈ 0.5 s of CPU per 125,000 lines)
+            return f"CASE WHEN valid THEN {sql} END" if guarded else sql
+
+        ks = "',' || array_to_string(k, ',') || ','"
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
         checks = [
             "valid", "object",  # the keys: below, once per distinct set of keys
@@ -258,14 +265,14 @@ class BulkIngest:
             "CREATE TEMP TABLE ing_c AS SELECT n, fp, ks, nk, call_id, started, ended, escalated, good, "
             + ", ".join(f"CASE WHEN good THEN {sql} END AS {name}" for name, sql in staged.items())
             + f" FROM (SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
-            f"CASE WHEN valid THEN {_timestamp('started_text', 'started_is_text')} END AS started, "
-            f"CASE WHEN valid THEN {_timestamp('ended_text', 'ended_is_text')} END AS ended, {escalated} AS escalated "
+            f"{when_valid(_timestamp('started_text', 'started_is_text'))} AS started, "
+            f"{when_valid(_timestamp('ended_text', 'ended_is_text'))} AS ended, {escalated} AS escalated "
             "FROM (SELECT *, (r.started_at ->> '$') AS started_text, json_type(r.started_at) = 'VARCHAR' AS started_is_text, "
             "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text FROM ("
             f"SELECT n, fp, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
-            f"CASE WHEN valid THEN json_transform(line, {_text(_structure())}) END AS r, "
-            "CASE WHEN valid THEN json_keys(line) END AS k, "
-            "CASE WHEN valid THEN ',' || array_to_string(k, ',') || ',' END AS ks, len(k) AS nk "
+            f"{when_valid(f'json_transform(line, {_text(_structure())})')} AS r, "
+            f"{when_valid('json_keys(line)')} AS k, "
+            f"{when_valid(ks)} AS ks, len(k) AS nk "
             f"FROM (SELECT n, line, fp, {'json_valid(line)' if guarded else 'TRUE'} AS valid FROM {source} "
             "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen))))))")
         # (two statements: in one, the engine pushes the filter below the DISTINCT and checks every line)
