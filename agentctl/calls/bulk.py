@@ -132,6 +132,14 @@ class BulkIngest:
         tz = ctx.timezone
         self.tz = None if tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC") else getattr(tz, "key", None)
         self.usable = tz is UTC or self.tz is not None
+        import duckdb
+
+        # DuckDB 1.2-1.5 give read_csv a buffer of 16 x max_line_size: 1 GiB for 64 MiB lines, more than the
+        # default --memory-limit, so every block failed there and went to Python. There, 16 MiB lines in
+        # 32 MiB buffers (DuckDB's own default buffer); a block with a longer line takes the Python path.
+        # (DuckDB 2 reads 64 MiB lines without it, and is slower with an explicit buffer size.)
+        self.line_limit = ("max_line_size = 67108864" if int(duckdb.__version__.split(".")[0]) >= 2
+                           else "max_line_size = 16777216, buffer_size = 33554432")
 
     # -- one block -------------------------------------------------------------------------------------------
 
@@ -159,7 +167,7 @@ class BulkIngest:
             self._drop()
             columns = "{'n': 'BIGINT', 'line': 'VARCHAR'}" if numbered else "{'line': 'VARCHAR'}"
             source_sql = (f"read_csv({_text(scratch)}, columns = {columns}, delim = '\x01', "
-                          "quote = '', escape = '', header = false, auto_detect = false, max_line_size = 67108864)")
+                          f"quote = '', escape = '', header = false, auto_detect = false, {self.line_limit})")
             # (trim() copies each line: a regex that fails at the first character is far cheaper)
             # row_number() over the scan keeps the file's order (a streaming window): line numbers without a pass
             self.con.execute(
