@@ -140,6 +140,8 @@ class BulkIngest:
         # (DuckDB 2 reads 64 MiB lines without it, and is slower with an explicit buffer size.)
         self.line_limit = ("max_line_size = 67108864" if int(duckdb.__version__.split(".")[0]) >= 2
                            else "max_line_size = 16777216, buffer_size = 33554432")
+        # DuckDB 1.5 draws its own progress bar on stderr for every long statement, over the ingest's own
+        self.con.execute("SET enable_progress_bar = false")
 
     # -- one block -------------------------------------------------------------------------------------------
 
