@@ -54,6 +54,7 @@ def main() -> None:
     env = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin", "HOME": str(args.workdir)}
     db = repo / ".agentctl" / "calls.duckdb"
     db.unlink(missing_ok=True)
+    load = os.getloadavg()  # other work on the machine inflates wall times (CPU times far less)
     ingest = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
     report = json.loads(ingest["stdout"]) if ingest["stdout"].strip().startswith("{") else {"error": ingest["stderr"][-500:]}
     again = _child([sys.executable, "-m", "agentctl", "calls", "ingest", str(data), "--json"], repo, env)
@@ -67,6 +68,10 @@ def main() -> None:
     print(f"re-ingest of the same file (every event stored): {again['cpu']:.1f} s CPU, {again['wall']:.1f} s wall")
     print(f"DuckDB bare load (floor): {bare['cpu']:.1f} s CPU, {bare['wall']:.1f} s wall, peak RSS {bare['rss']:,.0f} MiB")
     print(f"ratio: {ingest['cpu'] / bare['cpu']:.1f}x CPU, {ingest['wall'] / bare['wall']:.1f}x wall (aim: <= 2.0x)")
+    import duckdb
+
+    print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"store: {db.stat().st_size / 1e9:.2f} GB at {db}" if db.exists() else f"no store: {report}")
 
 
