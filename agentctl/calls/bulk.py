@@ -7,10 +7,11 @@ once with `json_transform` against the record's explicit structure, checks it wi
 that mirrors `record.normalize`, and keeps the call's columns. If a line is not JSON the parse fails
 and the block is read again with each line checked first (`json_valid`), so a bad line only costs
 itself. Lines that pass go to the store in one upsert (`DuckDBCallStore.merge_staged`); the rest —
-bad lines, platform payloads, and the rare lines whose order matters (several events of one call in
+bad lines and the rare lines whose order matters (several events of one call in
 the block, a business field whose type varies) — go through the per-record Python path, which
 gives the exact reject reasons with their line numbers. So what lands in the store is what the
-Python path would have stored.
+Python path would have stored. Vapi/Retell payloads and CSV rows reach this path too, mapped to record
+lines first by `calls.ingest` (a payload the mapper refuses goes to the per-record path there).
 
 Tool calls are judged by their contracts in SQL (`judge_sql.compile_success`); the Python
 judge writes the reasons of the failed ones and judges contracts whose criteria do not compile.
