@@ -6,7 +6,7 @@
 - validate (CPU s of the `agentctl validate` process) with no releases and with N releases per
   agent, cold (as after a clone: no .agentctl/cache, git's index refreshed) and warm (right after another run), each the
   median (and range) of --runs, the two repos alternating; the floor is the no-release cost.
-- canary evaluate and check daily on the big repo vs on the example repo (same command, same empty
+- canary evaluate and check daily on the big repo vs on the example repo (same command, same deployments, same empty
   call store; median of three runs after the first validate, so caches are warm).
 - status for every agent deployed (CLI, wall ms) vs the git floor: `for-each-ref` + one
   `cat-file --batch` of every state file.
@@ -124,7 +124,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "agentctl", "init", str(example)], capture_output=True, check=True,
                        env=ENV)
         agents = sorted(p.parent.name for p in (many / "bundles").glob("*/agent.yaml"))
-        deploy_everyone(many, agents)
+        # the same deployments on both repos first: what the big repo's size and history cost, not its traffic
+        deploy_everyone(many, [AGENT])
         deploy_everyone(example, [AGENT])
         small = statistics.median(cpu_s("canary", "evaluate", AGENT, "--env", "production", "--repo", str(example))
                                   for _ in range(3))
@@ -136,6 +137,10 @@ def main() -> None:
         big = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
         print(f"check daily:     example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
               f"(difference {big - small:+.2f} s)")
+        deploy_everyone(many, agents)  # then every agent in production: checks (and findings) grow with them
+        every = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
+        print(f"check daily with all {len(agents)} agents deployed: {every:5.2f} s CPU "
+              f"({(every - big) / max(len(agents) - 1, 1) * 1000:.1f} ms per further agent)")
 
         from agentctl.ops.status import status
 
