@@ -137,10 +137,13 @@ def main() -> None:
         big = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
         print(f"check daily:     example repo {small:5.2f} s CPU, {args.agents}-agent repo {big:5.2f} s CPU "
               f"(difference {big - small:+.2f} s)")
-        deploy_everyone(many, agents)  # then every agent in production: checks (and findings) grow with them
-        every = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(many)) for _ in range(3))
-        print(f"check daily with all {len(agents)} agents deployed: {every:5.2f} s CPU "
-              f"({(every - big) / max(len(agents) - 1, 1) * 1000:.1f} ms per further agent)")
+        # check daily checks every agent the config names (7 metrics each here), so the example's one agent
+        # against 201 is work asked for; the same 201 agents without their release history cost the same
+        deploy_everyone(none, [AGENT])
+        flat = statistics.median(cpu_s("check", "daily", "--no-post", "--repo", str(none)) for _ in range(3))
+        print(f"check daily:     {args.agents}-agent repo with 0 releases {flat:5.2f} s CPU, with {args.releases} "
+              f"{big:5.2f} s CPU (difference {big - flat:+.2f} s)")
+        deploy_everyone(many, agents)  # every agent in production, for status
 
         from agentctl.ops.status import status
 
