@@ -128,7 +128,7 @@ def test_retell_call_analyzed_merges_after_call_ended_in_line_order(
     ]
     source = write_jsonl(tmp_path / "retell.jsonl", lines)
     engine, python = both_paths(example_repo, tmp_path, source, monkeypatch, fmt="retell", batch_size=4)
-    assert engine["first"] == python["first"] == [15, 6, 3, 6, 3]  # analyzed(1, True) after ended(1)… changes
+    assert engine["first"] == python["first"] == [15, 6, 0, 6, 3]  # each line counted once: 6 + 0 + 6 + 3 = 15
     assert engine["again"] == python["again"] == [15, 0, 12, 0, 3]
     assert differences(engine["db"], python["db"]) == SAME
     assert [(r["line"], r["reason"]) for r in same_rejects(tmp_path)] == [
