@@ -88,7 +88,7 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
                 if progress is not None:
                     progress(stats.read)
             continue
-        for chunk in _chunks(_read(path, fmt, stdin), batch_size or DEFAULT_BATCH):
+        for chunk in _chunks(_read(path, fmt, stdin, rows=True), batch_size or DEFAULT_BATCH):
             stats.read += len(chunk)
             run.python_chunk(_unseen(store, salt, chunk, stats))
             if progress is not None:
@@ -125,16 +125,23 @@ class _Run:
 
 def _unseen(store: CallStore, salt: bytes, chunk: list[tuple[int, Any]],
             stats: IngestStats) -> list[tuple[int, Any, int | None]]:
-    """The items of `chunk` whose exact event is not stored yet (counted as duplicates without being parsed)."""
-    marks = [fingerprint(salt, item) if isinstance(item, RawLine) else None for _, item in chunk]
+    """The items of `chunk` whose exact event is not stored yet (counted as duplicates without being parsed); a
+    CSV row as the reader gave it becomes its record here."""
+    marks = [fingerprint(salt, item) if isinstance(item, RawLine) else _row_mark(salt, item) if isinstance(item, dict)
+             else None for _, item in chunk]
     seen = _seen(store, [mark for mark in marks if mark is not None])
     unseen = []
     for (line_no, item), mark in zip(chunk, marks, strict=True):
         if mark is not None and mark in seen:  # this exact event is stored: no parsing, no judging
             stats.duplicates += 1
         else:
-            unseen.append((line_no, item, mark))
+            unseen.append((line_no, csv_item(item) if isinstance(item, dict) else item, mark))
     return unseen
+
+
+def _row_mark(salt: bytes, row: dict[Any, Any]) -> int:
+    """The event fingerprint of a CSV row as the reader gave it (both routes use it)."""
+    return fingerprint(salt, repr(tuple(row.items())))
 
 
 def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: bytes) -> None:
@@ -249,7 +256,7 @@ def _csv_blocks(rows: Iterator[tuple[int, Any]], run: _Run, salt: bytes,
     per-record path numbers it), b"\\n" on the lines a quoted cell spans."""
     first, lines, items = 0, list[bytes](), dict[int, _Item]()
     for chunk in _chunks(rows, CSV_SEEN_CHUNK):
-        marks = [fingerprint(salt, repr(tuple(row.items()))) if isinstance(row, dict) else None for _, row in chunk]
+        marks = [_row_mark(salt, row) if isinstance(row, dict) else None for _, row in chunk]
         seen = _seen(run.store, [mark for mark in marks if mark is not None])
         for (line_no, row), mark in zip(chunk, marks, strict=True):
             if mark is not None and mark in seen:

@@ -162,11 +162,12 @@ def test_csv_rows_through_the_engine_store_what_the_record_path_stores(
              csv_row(13, extra=",surplus"), csv_row(14, transcript="Rémi ✓"),
              "k15,install-reminder,2,production,2026-03-10T15:00:00Z,2026-03-10T15:01:00Z,completed,false,,,,"
              "maybe,sms,\n",
-             *(csv_row(i) for i in range(20, 26))]
+             *(csv_row(i) for i in range(20, 26)),
+             csv_row(2, transcript="a later event of call 2")]  # a stored call among new ones: merged, counted once
     source = tmp_path / "calls.csv"
     source.write_text(CSV_HEADER + "".join(body))
     engine, python = both_paths(example_repo, tmp_path, source, monkeypatch, batch_size=5)
-    assert engine["first"] == python["first"] == [len(body), 16, 0, 0, 5]
+    assert engine["first"] == python["first"] == [len(body), 16, 0, 1, 5]
     assert engine["again"] == python["again"] == [len(body), 0, len(body) - 5, 0, 5]
     assert differences(engine["db"], python["db"]) == SAME
     written = same_rejects(tmp_path)
