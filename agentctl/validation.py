@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 
+from agentctl.model.crossref import on_first_use
+
 CHECK_MODULES: tuple[str, ...] = (
     "agentctl.model.immutability",
     "agentctl.analysis.metric_checks",
@@ -33,5 +35,7 @@ def load_checks() -> None:
             importlib.import_module(name)
         _loaded = True
 
+
+on_first_use(load_checks)  # importing this module is enough: the checks load when a workspace is first checked
 
 __all__ = ["CHECK_MODULES", "load_checks"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import agentctl
 from agentctl.layers import upward
+from tests.helpers import RepoDir
 
 PACKAGE = Path(agentctl.__file__).parent
 
@@ -37,3 +41,22 @@ def test_validation_checks_are_registered_by_their_subsystems() -> None:
     owners = {fn.__module__ for fn in CHECKS}
     assert {"agentctl.analysis.metric_checks", "agentctl.canary.checks", "agentctl.suites.checks",
             "agentctl.contracts.lifecycle", "agentctl.model.immutability"} <= owners
+
+
+def test_the_check_modules_load_when_a_workspace_is_first_checked(example_repo: RepoDir) -> None:
+    """Importing the ops API installs the checks' loader; only checking a workspace imports the check modules,
+    and then every one of them runs (a command that never loads a workspace never pays for them)."""
+    code = ("import sys, json\n"
+            "import agentctl.ops, agentctl.ops.status\n"
+            "from agentctl.validation import CHECK_MODULES\n"
+            "before = [m for m in CHECK_MODULES if m in sys.modules]\n"
+            "from agentctl.model.workspace import load_workspace\n"
+            f"load_workspace(__import__('pathlib').Path({str(example_repo.path)!r}))\n"
+            "from agentctl.model.crossref import CHECKS\n"
+            "print(json.dumps([before, [m for m in CHECK_MODULES if m not in sys.modules],"
+            " sorted({fn.__module__ for fn in CHECKS})]))\n")
+    before, missing, owners = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                        check=True).stdout)
+    assert (before, missing) == ([], [])
+    assert {"agentctl.analysis.metric_checks", "agentctl.canary.checks", "agentctl.deploy.checks",
+            "agentctl.model.immutability", "agentctl.report.checks"} <= set(owners)

@@ -15,6 +15,9 @@ from agentctl.model.prompt import malformed_placeholders, placeholders
 
 Check = Callable[[Workspace], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
+# what registers the subsystems' checks (agentctl.validation installs its loader when imported): run on first
+# use, so a command that never checks a workspace never imports the check modules
+_LOADERS: list[Callable[[], None]] = []
 
 
 def check(fn: Check) -> Check:
@@ -22,11 +25,22 @@ def check(fn: Check) -> Check:
     return fn
 
 
+def on_first_use(loader: Callable[[], None]) -> None:
+    """Run `loader` (which registers checks or notes) before the first workspace check or contract note."""
+    _LOADERS.append(loader)
+
+
+def ensure_registered() -> None:
+    while _LOADERS:
+        _LOADERS.pop(0)()
+
+
 def check_workspace(ws: Workspace) -> list[Diagnostic]:
     """Run every registered cross-file check; each yields diagnostics and none stops the others.
 
-    Subsystems register theirs (see agentctl.validation, which `ConfigRepo.workspace` loads).
+    Subsystems register theirs (see agentctl.validation, whose loader runs here on first use).
     """
+    ensure_registered()
     return [d for fn in CHECKS for d in fn(ws)]
 
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from agentctl.model.crossref import ensure_registered
+
 MAX_LINES = 40  # lines kept per prompt item; a rewrite is summarised, not copied
 
 GENERIC_WORDS = {
@@ -121,8 +123,10 @@ def register_contract_notes(describe: ContractNotes) -> None:
 def contract_changes(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     """Note items for tool `name` changed from contract `old` to `new`."""
     if not _contract_notes:
+        ensure_registered()
+    if not _contract_notes:
         raise RuntimeError("contract change notes are not registered: call agentctl.validation.load_checks() "
-                           "first (importing agentctl.ops does)")
+                           "first (importing agentctl.ops or agentctl.repo installs it)")
     return _contract_notes[0](name, old, new)
 
 

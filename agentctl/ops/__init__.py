@@ -1,9 +1,8 @@
 """The public Python API: one module per verb, each taking a `ConfigRepo` (agentctl.repo).
 
-Importing ops registers every subsystem's validation checks (agentctl.validation), so any
-workspace an ops function loads is checked by all of them.
+Importing ops installs the loader of every subsystem's validation checks (agentctl.validation), so any
+workspace an ops function loads is checked by all of them; the check modules are imported when a workspace
+is first checked, not by commands that never load one.
 """
 
-from agentctl.validation import load_checks
-
-load_checks()
+import agentctl.validation  # noqa: F401  (installs the checks' loader)
