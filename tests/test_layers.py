@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import agentctl
 from agentctl.layers import upward
 from tests.helpers import RepoDir
@@ -60,3 +62,20 @@ def test_the_check_modules_load_when_a_workspace_is_first_checked(example_repo: 
     assert (before, missing) == ([], [])
     assert {"agentctl.analysis.metric_checks", "agentctl.canary.checks", "agentctl.deploy.checks",
             "agentctl.model.immutability", "agentctl.report.checks"} <= set(owners)
+
+
+def test_a_check_loader_that_failed_runs_again_next_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentctl.model import crossref
+
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ImportError("a check module failed to import")
+
+    monkeypatch.setattr(crossref, "_LOADERS", [flaky])
+    with pytest.raises(ImportError):
+        crossref.ensure_registered()
+    crossref.ensure_registered()
+    assert calls == [1, 1] and crossref._LOADERS == []

@@ -32,7 +32,8 @@ def on_first_use(loader: Callable[[], None]) -> None:
 
 def ensure_registered() -> None:
     while _LOADERS:
-        _LOADERS.pop(0)()
+        _LOADERS[0]()  # dropped only once it ran: a loader that failed runs again next time (loaders are idempotent)
+        _LOADERS.pop(0)
 
 
 def check_workspace(ws: Workspace) -> list[Diagnostic]:
