@@ -27,6 +27,7 @@ FORMATS = ("auto", "record", "vapi", "retell", "csv")
 DEFAULT_BATCH = 20_000  # records per store transaction on the per-record path
 BULK_BATCH = 125_000  # lines per block on the engine's path: at least a row group (122,880 rows), so DuckDB writes
 # the block straight to the file instead of through its log and a checkpoint; memory stays bounded
+READ_CHUNK = 8 << 20  # bytes per read of a JSONL file
 T = TypeVar("T")
 
 
@@ -78,13 +79,13 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
                         progress(stats.read)
                 continue
             first = 1
-            for block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
-                if fmt == "record" or (fmt == "auto" and not any(_may_be_payload(line) for line in block)):
+            for count, block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
+                if fmt == "record" or (fmt == "auto" and not _may_be_payload(block)):
                     _bulk_block(bulk, first, block, run, salt)
                 else:  # platform payloads mapped to record lines, then the engine
-                    lines, items = _map_lines(first, block, run, salt)
+                    lines, items = _map_lines(first, split_lines(block), run, salt)
                     _mapped_block(bulk, first, lines, items, run, salt)
-                first += len(block)
+                first += count
                 if progress is not None:
                     progress(stats.read)
             continue
@@ -144,7 +145,7 @@ def _row_mark(salt: bytes, row: dict[Any, Any]) -> int:
     return fingerprint(salt, repr(tuple(row.items())))
 
 
-def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: bytes) -> None:
+def _bulk_block(bulk: Any, first: int, block: bytes, run: _Run, salt: bytes) -> None:
     """Lines `first`… through the engine; its suspect lines (and the whole block if the engine cannot read it)
     through the per-record path, in line order."""
     import duckdb
@@ -153,7 +154,7 @@ def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: byte
         result = bulk.block(first, block, run.source, run.ingested_at)
     except (duckdb.Error, OSError):
         items = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
-                 for n, line in enumerate(block, first) if line.strip()]
+                 for n, line in enumerate(split_lines(block), first) if line.strip()]
         run.stats.read += len(items)
         run.python_chunk(_unseen(run.store, salt, items, run.stats))
         return
@@ -173,11 +174,11 @@ def _bulk_block(bulk: Any, first: int, block: list[bytes], run: _Run, salt: byte
 PAYLOAD_HINTS = (b"end-of-call-report", b"call_status")  # what `detect` looks for, as it appears in a line's bytes
 
 
-def _may_be_payload(line: bytes) -> bool:
-    """Whether `auto` must parse this line to tell its kind. A line without these bytes is a call record for
-    `detect` unless it spells them with escapes; the engine then refuses its unknown keys and the per-record
-    path (which maps what it detects) takes it, so no payload is stored as a record."""
-    return PAYLOAD_HINTS[0] in line or PAYLOAD_HINTS[1] in line
+def _may_be_payload(text: bytes) -> bool:
+    """Whether `auto` must parse this line (or a line of this block) to tell its kind. A line without these
+    bytes is a call record for `detect` unless it spells them with escapes; the engine then refuses its unknown
+    keys and the per-record path (which maps what it detects) takes it, so no payload is stored as a record."""
+    return PAYLOAD_HINTS[0] in text or PAYLOAD_HINTS[1] in text
 
 
 @dataclass
@@ -339,17 +340,38 @@ def _byte_lines(path: str, stdin: IO[str] | None) -> Iterator[bytes]:
         yield from file
 
 
-def _byte_blocks(path: str, stdin: IO[str] | None, size: int) -> Iterator[list[bytes]]:
-    """Lists of `size` lines (each with its line break, as bytes), cut by the file object itself (no per-line
-    Python work)."""
-    from itertools import islice
-
+def _byte_blocks(path: str, stdin: IO[str] | None, size: int) -> Iterator[tuple[int, bytes]]:
+    """(line count, bytes) of each run of `size` lines (the last may be shorter and lack its line break), read
+    in large chunks and cut at a line break: no Python object per line."""
     if path == "-":
-        yield from _chunks(_byte_lines(path, stdin), size)
+        for lines in _chunks(_byte_lines(path, stdin), size):
+            yield len(lines), b"".join(lines)
         return
-    with Path(path).open("rb") as file:
-        while block := list(islice(file, size)):
-            yield block
+    with Path(path).open("rb", buffering=0) as file:
+        parts: list[bytes] = []  # the block so far; `before` line breaks in it
+        before = 0
+        while chunk := file.read(READ_CHUNK):
+            left, at = chunk.count(b"\n"), 0  # line breaks in chunk[at:]
+            while before + left >= size:  # the block ends inside this chunk, after its (size - before)-th break
+                end = at
+                for _ in range(size - before):
+                    end = chunk.index(b"\n", end) + 1
+                parts.append(chunk[at:end])
+                yield size, b"".join(parts)
+                left -= size - before
+                parts, before, at = [], 0, end
+            parts.append(chunk[at:])
+            before += left
+        rest = b"".join(parts)
+        if rest:
+            yield before + (not rest.endswith(b"\n")), rest
+
+
+def split_lines(block: bytes) -> list[bytes]:
+    """The lines of a block, each with its line break (the last keeps none if the block ends without one)."""
+    lines = [line + b"\n" for line in block.split(b"\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 class RawLine(str):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentctl.calls.simulate import simulate_calls
 from agentctl.errors import BadInputError
@@ -173,3 +175,26 @@ def test_reingest_skips_stored_events_before_reading_them(example_repo: RepoDir,
     monkeypatch.setattr("agentctl.calls.ingest.normalize", no_per_record_work)
     again = ingest_calls(example_repo.path, [str(source)])
     assert (again.read, again.inserted, again.duplicates, again.rejected) == (2, 0, 2, 0)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+       st.booleans(), st.integers(1, 9), st.integers(1, 30))
+def test_blocks_are_cut_at_line_breaks_whatever_the_read_size(lines: list[bytes], last_break: bool, size: int,
+                                                              chunk: int) -> None:
+    """A file read in chunks of any size comes out as blocks of `size` whole lines, the same lines in order."""
+    import tempfile
+
+    from agentctl.calls import ingest
+
+    text = b"\n".join(lines) + (b"\n" if last_break and lines else b"")
+    with tempfile.NamedTemporaryFile() as file:
+        file.write(text)
+        file.flush()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ingest, "READ_CHUNK", chunk)
+            blocks = list(ingest._byte_blocks(file.name, None, size))
+    expected = ingest.split_lines(text)
+    assert b"".join(block for _, block in blocks) == text
+    assert [count for count, _ in blocks] == [len(expected[i:i + size]) for i in range(0, len(expected), size)]
+    assert [ingest.split_lines(block) for _, block in blocks] == [expected[i:i + size] for i in range(0, len(expected), size)]
