@@ -20,6 +20,7 @@ The response digest is `sha256:` + SHA-256 of the response as minified JSON, com
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -29,12 +30,9 @@ from typing import Any
 from agentctl.calls.judge_sql import compile_success
 from agentctl.calls.record import (
     BUSINESS_NAME,
-    KNOWN_KEYS,
     MAX_INT,
     OUTCOMES,
-    REQUIRED,
     RESERVED_COLUMNS,
-    TOOL_KEYS,
     UTC,
     IngestContext,
 )
@@ -48,7 +46,7 @@ TS = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][
 NUMBER = r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 LATENCIES = rf"^\[({NUMBER}(,{NUMBER})*)?\]$"
 SQL_KIND = {"VARCHAR": "VARCHAR", "BOOLEAN": "BOOLEAN", "UBIGINT": "DOUBLE", "BIGINT": "DOUBLE", "DOUBLE": "DOUBLE"}
-TABLES = ("ing_l", "ing_seen", "ing_k", "ing_u", "ing_tk", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
+TABLES = ("ing_l", "ing_seen", "ing_c", "ing_t", "ing_b", "ing_bad", "ing_verdicts")
 VIEWS = ("batch_calls", "batch_tools")
 
 
@@ -107,10 +105,63 @@ def _timestamp(text: str, is_text: str) -> str:
             f"timezone('UTC', try_cast(CASE WHEN {offset} THEN {text} ELSE {text} || '+00:00' END AS TIMESTAMPTZ)) END)")
 
 
-def _structure() -> str:
-    top = {key: "JSON" for key in sorted(KNOWN_KEYS) if key != "tool_calls"}
-    fields = ", ".join(f'"{key}": "{kind}"' for key, kind in top.items())
-    return "{" + fields + ', "tool_calls": ["JSON"]}'
+STRING, INTEGER, NUMBER = ("VARCHAR",), ("UBIGINT", "BIGINT"), ("UBIGINT", "BIGINT", "DOUBLE")
+ANY = (None, "NULL", "VARCHAR", "BOOLEAN", "UBIGINT", "BIGINT", "DOUBLE", "ARRAY", "OBJECT")  # what json_type says
+# what json_type may say of each key of a call record (None: the key is absent, 'NULL': it holds null), mirroring
+# record.normalize; and the SQL type each is read as once its JSON type is known (VARCHAR unless named here)
+RECORD_TYPES: dict[str, tuple[str | None, ...]] = {
+    **{key: STRING for key in ("call_id", "agent", "environment", "outcome", "started_at", "ended_at")},
+    "bundle_version": INTEGER, "escalated": (None, "BOOLEAN"), "turn_latencies_ms": (None, "NULL", "ARRAY"),
+    "transcription_confidence": (None, "NULL", *NUMBER), "cost_usd": (None, "NULL", *NUMBER),
+    **{key: (None, "NULL", "VARCHAR") for key in ("caller_key", "ended_reason", "transcript", "recording_url")},
+    "platform_agent_version": (None, "NULL", "VARCHAR", *INTEGER), "business": (None, "NULL", "OBJECT"),
+    "tool_calls": (None, "ARRAY"),
+}
+RECORD_READ = {"bundle_version": "BIGINT", "escalated": "BOOLEAN", "transcription_confidence": "DOUBLE",
+               "cost_usd": "DOUBLE", "turn_latencies_ms": "JSON", "business": "JSON", "tool_calls": ["JSON"]}
+
+
+class Shape:
+    """An object's keys read at their JSON types in two parses: `json_transform` gives each known key's value at
+    its SQL type (no JSON text to parse again), `json_type` over the known keys' paths says what each one held
+    (so a string "2" is never taken for the number 2), and the number of keys (`json_keys`) says whether it
+    holds a key that is not known or one twice (DuckDB reads the first of two, Python the last)."""
+
+    def __init__(self, types: dict[str, tuple[str | None, ...]], read: dict[str, Any]) -> None:
+        self.keys = sorted(types)
+        self.types, self.read = types, read
+
+    def structure(self) -> str:
+        import json
+
+        return json.dumps({key: self.read.get(key, "VARCHAR") for key in self.keys}, separators=(", ", ": "))
+
+    def paths(self) -> str:
+        return "[" + ", ".join(_text('$."' + key + '"') for key in self.keys) + "]"
+
+    def type_of(self, types: str, key: str) -> str:
+        return f"{types}[{self.keys.index(key) + 1}]"
+
+    def well_typed(self, types: str, count: str) -> str:
+        """SQL: every key holds a type it may hold, and no other key is there (`count` keys in all)."""
+        checks = []
+        for key in self.keys:
+            allowed, of = [t for t in self.types[key] if t is not None], self.type_of(types, key)
+            if set(self.types[key]) >= set(ANY):
+                continue  # any value, or none
+            listed = f"{of} IN ({', '.join(map(_text, allowed))})" if allowed else "FALSE"
+            checks.append(f"({of} IS NULL OR {listed})" if None in self.types[key] else listed)
+        present = " + ".join(f"({self.type_of(types, key)} IS NOT NULL)::INTEGER" for key in self.keys)
+        return " AND ".join(checks) + f" AND {count} = {present}"
+
+
+RECORD = Shape(RECORD_TYPES, RECORD_READ)
+TOOL = Shape({"tool": STRING, "http_status": (None, "NULL", *INTEGER), "latency_ms": (None, "NULL", *NUMBER),
+              "response": ANY, "response_fields": (None, "NULL", "OBJECT"), "arguments": (None, "NULL", "OBJECT"),
+              "contract_version": (None, "NULL", "VARCHAR"), "error": (None, "NULL", "VARCHAR"),
+              "response_digest": (None,)},  # the engine never takes a recorded digest: it computes its own
+             {"http_status": "BIGINT", "latency_ms": "DOUBLE", "response": "JSON", "response_fields": "JSON",
+              "arguments": "JSON"})
 
 
 class BulkIngest:
@@ -229,71 +280,54 @@ class BulkIngest:
             # wraps: the parsed structure, its keys and the timestamps (measured: ≈ 0.5 s of CPU per 125,000 lines)
             return f"CASE WHEN valid THEN {sql} END" if guarded else sql
 
-        ks = "',' || array_to_string(k, ',') || ','"
         day = "started::DATE" if self.tz is None else f"timezone({_text(self.tz)}, timezone('UTC', started))::DATE"
+        ty = functools.partial(RECORD.type_of, "ty")
         checks = [
-            "valid", "object",  # the keys: below, once per distinct set of keys
-            "json_type(r.call_id) = 'VARCHAR' AND (r.call_id ->> '$') <> ''",
-            f"json_type(r.agent) = 'VARCHAR' AND list_contains({_list(ctx.agents)}, (r.agent ->> '$'))",
-            f"json_type(r.environment) = 'VARCHAR' AND list_contains({_list(ctx.environments)}, (r.environment ->> '$'))",
-            f"json_type(r.bundle_version) IN ('UBIGINT', 'BIGINT') AND try_cast(r.bundle_version AS HUGEINT) BETWEEN 1 AND {MAX_INT}",
+            "valid", "object", RECORD.well_typed("ty", "nk"),
+            "r.call_id <> ''",
+            f"list_contains({_list(ctx.agents)}, r.agent)",
+            f"list_contains({_list(ctx.environments)}, r.environment)",
+            f"r.bundle_version BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
-            f"json_type(r.outcome) = 'VARCHAR' AND list_contains({_list(OUTCOMES)}, (r.outcome ->> '$'))",
-            f"NOT {_has('ks', 'escalated')} OR json_type(r.escalated) = 'BOOLEAN'",
+            f"list_contains({_list(OUTCOMES)}, r.outcome)",
             _optional("r.turn_latencies_ms",
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
-            _optional("r.transcription_confidence",
-                      f"{_num('r.transcription_confidence')} AND try_cast(r.transcription_confidence AS DOUBLE) BETWEEN 0 AND 1"),
-            _optional("r.cost_usd",
-                      f"{_num('r.cost_usd')} AND try_cast(r.cost_usd AS DOUBLE) >= 0 AND try_cast(r.cost_usd AS DOUBLE) < 1e308"),
-            *(_optional(f"r.{key}", f"json_type(r.{key}) = 'VARCHAR'")
-              for key in ("caller_key", "ended_reason", "transcript", "recording_url")),
-            _optional("r.platform_agent_version", "json_type(r.platform_agent_version) IN ('VARCHAR', 'UBIGINT', 'BIGINT')"),
-            _optional("r.business", "json_type(r.business) = 'OBJECT'"),
-            f"NOT {_has('ks', 'tool_calls')} OR r.tool_calls IS NOT NULL",
+            _optional("r.transcription_confidence", "r.transcription_confidence BETWEEN 0 AND 1"),
+            _optional("r.cost_usd", "r.cost_usd >= 0 AND r.cost_usd < 1e308"),
+            f"{ty('tool_calls')} IS NULL OR r.tool_calls IS NOT NULL",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
-        escalated = "coalesce(try_cast(r.escalated AS BOOLEAN), (r.outcome ->> '$') = 'escalated')"
         # stored events are counted and never parsed (the block is the join's build side, so the store's
         # fingerprints are scanned, not hashed, once per block)
         self.con.execute("CREATE TEMP TABLE ing_seen AS SELECT DISTINCT fingerprint AS fp FROM ingested_events "
                          f"WHERE fingerprint IN (SELECT fp FROM {source})")
-        pav = ("CASE WHEN json_type(r.platform_agent_version) = 'VARCHAR' THEN (r.platform_agent_version ->> '$') "
-               "ELSE r.platform_agent_version::VARCHAR END")
         staged = {  # the call's columns as the store takes them (read for good lines only)
-            "agent": "(r.agent ->> '$')", "environment": "(r.environment ->> '$')",
-            "bundle_version": "try_cast(r.bundle_version AS INTEGER)", "caller_key": "(r.caller_key ->> '$')",
-            "day": day, "handle_time_s": "date_diff('microsecond', started, ended) / 1e6",
-            "outcome": "(r.outcome ->> '$')", "ended_reason": "(r.ended_reason ->> '$')",
-            "is_error": "(r.outcome ->> '$') = 'error'",
+            "agent": "r.agent", "environment": "r.environment", "bundle_version": "r.bundle_version::INTEGER",
+            "caller_key": "r.caller_key", "day": day, "handle_time_s": "date_diff('microsecond', started, ended) / 1e6",
+            "outcome": "r.outcome", "ended_reason": "r.ended_reason", "is_error": "r.outcome = 'error'",
             "turn_latencies_ms": "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')",
-            "transcription_confidence": "try_cast(r.transcription_confidence AS DOUBLE)",
-            "cost_usd": "try_cast(r.cost_usd AS DOUBLE)", "tool_call_count": "coalesce(len(r.tool_calls), 0)::INTEGER",
-            "transcript": "(r.transcript ->> '$')", "recording_url": "(r.recording_url ->> '$')",
-            "platform_agent_version": pav, "tools": "r.tool_calls", "business": "r.business",
+            "transcription_confidence": "r.transcription_confidence", "cost_usd": "r.cost_usd",
+            "tool_call_count": "coalesce(len(r.tool_calls), 0)::INTEGER", "transcript": "r.transcript",
+            "recording_url": "r.recording_url", "platform_agent_version": "r.platform_agent_version",
+            "tools": "r.tool_calls", "business": "r.business",
         }
-        # one statement parses each line once, checks it and keeps the call's columns; no copy of the parsed
-        # line is kept (the tool calls and business fields, as JSON, are read from it later)
+        # one statement parses each line (twice: values and their JSON types), checks it and keeps the call's
+        # columns; no copy of the parsed line is kept (the tool calls and business fields, as JSON, are read
+        # from it later)
         self.con.execute(
-            "CREATE TEMP TABLE ing_c AS SELECT n, fp, ks, nk, call_id, started, ended, escalated, good, "
+            "CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
             + ", ".join(f"CASE WHEN good THEN {sql} END AS {name}" for name, sql in staged.items())
-            + f" FROM (SELECT *, {good} AS good FROM (SELECT *, (r.call_id ->> '$') AS call_id, "
-            f"{when_valid(_timestamp('started_text', 'started_is_text'))} AS started, "
-            f"{when_valid(_timestamp('ended_text', 'ended_is_text'))} AS ended, {escalated} AS escalated "
-            "FROM (SELECT *, (r.started_at ->> '$') AS started_text, json_type(r.started_at) = 'VARCHAR' AS started_is_text, "
-            "(r.ended_at ->> '$') AS ended_text, json_type(r.ended_at) = 'VARCHAR' AS ended_is_text FROM ("
+            + f" FROM (SELECT *, {good} AS good FROM (SELECT *, r.call_id AS call_id, "
+            f"{when_valid(_timestamp('r.started_at', ty('started_at') + ' = ' + _text('VARCHAR')))} AS started, "
+            f"{when_valid(_timestamp('r.ended_at', ty('ended_at') + ' = ' + _text('VARCHAR')))} AS ended, "
+            "coalesce(r.escalated, r.outcome = 'escalated') AS escalated FROM ("
             f"SELECT n, fp, valid, regexp_matches(line, '^[ \\t]*[{{]') AS object, "
-            f"{when_valid(f'json_transform(line, {_text(_structure())})')} AS r, "
-            f"{when_valid('json_keys(line)')} AS k, "
-            f"{when_valid(ks)} AS ks, len(k) AS nk "
+            f"{when_valid(f'json_transform(line, {_text(RECORD.structure())})')} AS r, "
+            f"{when_valid(f'json_type(line, {RECORD.paths()})')} AS ty, "
+            f"{when_valid('len(json_keys(line))')} AS nk "
             f"FROM (SELECT n, line, fp, {'json_valid(line)' if guarded else 'TRUE'} AS valid FROM {source} "
-            "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen))))))")
-        # (two statements: in one, the engine pushes the filter below the DISTINCT and checks every line)
-        self.con.execute("CREATE TEMP TABLE ing_k AS SELECT DISTINCT ks, nk FROM ing_c WHERE good")
-        self.con.execute(
-            f"DELETE FROM ing_k WHERE {_keys('ks', 'nk', KNOWN_KEYS)} AND " + " AND ".join(_has("ks", key) for key in REQUIRED))
-        self.con.execute("UPDATE ing_c SET good = FALSE WHERE good AND (ks, nk) IN (SELECT (ks, nk) FROM ing_k)")
+            "WHERE NOT blank AND fp NOT IN (SELECT fp FROM ing_seen)))))")
         self._tools()
         self._business()
         # several events of one call in a block merge in line order: the Python path keeps that order
@@ -307,18 +341,16 @@ class BulkIngest:
         return [(int(n), int(fp)) for n, fp in rows]
 
     def _tools(self) -> None:
+        """ing_t: every tool call of the good lines, checked, judged by its contract's compiled criteria and shaped
+        as the store's tool_calls rows (with the call's columns), in one statement; `body` is kept only for the
+        calls the Python judge must see (_judge)."""
+        ty = functools.partial(TOOL.type_of, "ty")
         checks = [
-            "keys_ok",
-            "json_type(tc.tool) = 'VARCHAR' AND (tc.tool ->> '$') <> ''",
-            _optional("tc.http_status",
-                      "json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') AND try_cast(tc.http_status AS HUGEINT) BETWEEN 100 AND 599"),
-            _optional("tc.latency_ms",
-                      f"{_num('tc.latency_ms')} AND try_cast(tc.latency_ms AS DOUBLE) >= 0 AND try_cast(tc.latency_ms AS DOUBLE) < 1e308"),
-            _optional("tc.response_fields", "json_type(tc.response_fields) = 'OBJECT'"),
-            _optional("tc.arguments",
-                      "json_type(tc.arguments) = 'OBJECT' AND regexp_full_match(tc.arguments::VARCHAR, '[\\x00-\\x7F]*')"),
-            _optional("tc.contract_version", "json_type(tc.contract_version) = 'VARCHAR'"),
-            _optional("tc.error", "json_type(tc.error) = 'VARCHAR'"),
+            TOOL.well_typed("ty", "nk"),
+            "tc.tool <> ''",
+            _optional("tc.http_status", "tc.http_status BETWEEN 100 AND 599"),
+            _optional("tc.latency_ms", "tc.latency_ms >= 0 AND tc.latency_ms < 1e308"),
+            _optional("tc.arguments", "regexp_full_match(tc.arguments::VARCHAR, '[\\x00-\\x7F]*')"),
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         rules = ("(SELECT * FROM (VALUES " + ", ".join(
@@ -341,36 +373,35 @@ class BulkIngest:
 
         mode = ("CASE WHEN rule IS NULL THEN 'none' "
                 "WHEN NOT (has_response OR has_fields) AND status BETWEEN 200 AND 299 THEN 'unjudged' "
-                "WHEN status IS NULL AND coalesce(tc.error ->> '$', '') <> '' THEN 'error' "
+                "WHEN status IS NULL AND coalesce(tc.error, '') <> '' THEN 'error' "
                 "WHEN without_status THEN 'status_free' ELSE 'full' END")
-        # each tool call parsed once more on its own (it is a small part of the line) for its keys and fields
-        tool = "{" + ", ".join(f'"{key}": "JSON"' for key in sorted(TOOL_KEYS)) + "}"
-        # (kept in a table: referenced from the query below, the parse would run once per reference)
-        self.con.execute(
-            f"CREATE TEMP TABLE ing_u AS SELECT n, seq, json_transform(e, {_text(tool)}) AS tc, "
-            "',' || array_to_string(tkeys, ',') || ',' AS tks, len(tkeys) AS ntk FROM (SELECT n, e, json_keys(e) AS tkeys, "
-            "i - 1 AS seq FROM (SELECT n, unnest(tools) AS e, generate_subscripts(tools, 1) AS i FROM ing_c "
-            "WHERE good AND len(tools) > 0))")
-        self.con.execute(
-            f"CREATE TEMP TABLE ing_tk AS SELECT tks, ntk, {_keys('tks', 'ntk', TOOL_KEYS - {'response_digest'})} AS keys_ok, "
-            f"{_has('tks', 'response')} AS has_response FROM (SELECT DISTINCT tks, ntk FROM ing_u)")
         # contract_ok by the compiled criteria; _judge adds the reasons of failures (and the uncompiled contracts)
         judged = {"full": by_rule(self.full), "status_free": by_rule(self.status_free)}
         pv = f", json_extract(body, [{', '.join(paths)}]) AS pv" if paths else ""
+        # each tool call is parsed once more on its own (a small part of the line): its values and their JSON types
         self.con.execute(
-            "CREATE TEMP TABLE ing_t AS SELECT n, seq, good, status, has_response, without_status, name, contract, "
-            "version, rule, mode, CASE mode WHEN 'error' THEN FALSE "
+            "CREATE TEMP TABLE ing_t AS SELECT n, seq, good, call_id, agent, environment, bundle_version, day, "
+            "coalesce(contract, name) AS tool, tc.contract_version AS contract_version, version AS judged_by, "
+            "status AS http_status, coalesce(status BETWEEN 200 AND 299, FALSE) OR without_status AS http_ok, "
+            "contract_ok, tc.latency_ms AS latency_ms, reasons, "
+            f"CASE WHEN {ty('arguments')} = 'OBJECT' THEN tc.arguments::VARCHAR END AS arguments, "
+            "CASE WHEN has_response THEN 'sha256:' || sha256(coalesce(tc.response::VARCHAR, 'null')) END AS response_digest, "
+            "tc.error AS error, mode, rule, "
+            "CASE WHEN mode IN ('full', 'status_free') AND NOT coalesce(contract_ok, FALSE) THEN body END AS body "
+            "FROM (SELECT *, CASE mode WHEN 'error' THEN FALSE "
             f"WHEN 'status_free' THEN {judged['status_free']} WHEN 'full' THEN {judged['full']} END AS contract_ok, "
             "CASE mode WHEN 'none' THEN 'no contract' WHEN 'unjudged' THEN 'not judged: no response body recorded' "
-            f"WHEN 'error' THEN (tc.error ->> '$') END AS reasons FROM (SELECT *, {mode} AS mode{pv} FROM ("
+            f"WHEN 'error' THEN tc.error END AS reasons FROM (SELECT *, {mode} AS mode{pv} FROM ("
             "SELECT t.*, rules.contract, rules.version, rules.rule, "
             "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
-            "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error ->> '$', '') = '' AS without_status "
-            f"FROM (SELECT *, {good} AS good, "
-            "CASE WHEN json_type(tc.http_status) IN ('UBIGINT', 'BIGINT') THEN try_cast(tc.http_status AS INTEGER) END AS status, "
-            "coalesce(json_type(tc.response_fields) = 'OBJECT', FALSE) AS has_fields, (tc.tool ->> '$') AS name "
-            "FROM ing_u JOIN ing_tk USING (tks, ntk)) t "
-            f"LEFT JOIN {rules} rules ON rules.name = t.name))")
+            "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error, '') = '' AS without_status "
+            f"FROM (SELECT *, {good} AS good, tc.http_status::INTEGER AS status, {ty('response')} IS NOT NULL AS has_response, "
+            f"coalesce({ty('response_fields')} = 'OBJECT', FALSE) AS has_fields, tc.tool AS name FROM ("
+            f"SELECT n, seq, call_id, agent, environment, bundle_version, day, json_transform(e, {_text(TOOL.structure())}) AS tc, "
+            f"json_type(e, {TOOL.paths()}) AS ty, len(json_keys(e)) AS nk "
+            "FROM (SELECT n, call_id, agent, environment, bundle_version, day, unnest(tools) AS e, "
+            "generate_subscripts(tools, 1) - 1 AS seq FROM ing_c WHERE good AND len(tools) > 0))) t "
+            f"LEFT JOIN {rules} rules ON rules.name = t.name)))")
 
     def _business(self) -> None:
         self.con.execute(
@@ -397,8 +428,7 @@ class BulkIngest:
         """contract_ok and reasons of every tool call: SQL for compiled criteria; Python for reasons of failures
         and for contracts whose criteria do not compile."""
         pending = self.con.execute(
-            "SELECT n, seq, mode, rule, status, CASE WHEN has_response THEN u.tc.response ELSE u.tc.response_fields END "
-            "FROM ing_t JOIN ing_u u USING (n, seq) WHERE mode IN ('full', 'status_free') "
+            "SELECT n, seq, mode, rule, http_status, body FROM ing_t WHERE mode IN ('full', 'status_free') "
             "AND coalesce(contract_ok, FALSE) = FALSE AND n IN (SELECT n FROM ing_c WHERE good)").fetchall()
         if not pending:
             return
@@ -442,15 +472,9 @@ class BulkIngest:
             "turn_latencies_ms, transcription_confidence, cost_usd, tool_call_count, transcript, recording_url, "
             f"platform_agent_version{''.join(', ' + b for b in business)} FROM ing_c WHERE good")
         self.con.execute(
-            "CREATE TEMP VIEW batch_tools AS SELECT c.call_id, t.seq::INTEGER AS seq, c.agent, c.environment, "
-            "c.bundle_version, c.day, coalesce(t.contract, t.name) AS tool, (u.tc.contract_version ->> '$') AS contract_version, "
-            "t.version AS judged_by, t.status AS http_status, "
-            "coalesce(t.status BETWEEN 200 AND 299, FALSE) OR t.without_status AS http_ok, t.contract_ok, "
-            "try_cast(u.tc.latency_ms AS DOUBLE) AS latency_ms, t.reasons, "
-            "CASE WHEN json_type(u.tc.arguments) = 'OBJECT' THEN u.tc.arguments::VARCHAR END AS arguments, "
-            "CASE WHEN t.has_response THEN 'sha256:' || sha256(coalesce(u.tc.response, 'null')) END AS response_digest, "
-            "(u.tc.error ->> '$') AS error "
-            "FROM ing_t t JOIN ing_u u USING (n, seq) JOIN ing_c c ON c.n = t.n WHERE c.good")
+            "CREATE TEMP VIEW batch_tools AS SELECT call_id, seq::INTEGER AS seq, agent, environment, bundle_version, "
+            "day, tool, contract_version, judged_by, http_status, http_ok, contract_ok, latency_ms, reasons, arguments, "
+            "response_digest, error FROM ing_t WHERE n IN (SELECT n FROM ing_c WHERE good)")
 
 
 def _write_all(handle: int, data: bytes) -> None:
