@@ -105,7 +105,9 @@ def _timestamp(text: str, is_text: str) -> str:
             f"timezone('UTC', try_cast(CASE WHEN {offset} THEN {text} ELSE {text} || '+00:00' END AS TIMESTAMPTZ)) END)")
 
 
-STRING, INTEGER, NUMBER = ("VARCHAR",), ("UBIGINT", "BIGINT"), ("UBIGINT", "BIGINT", "DOUBLE")
+STRING: tuple[str, ...] = ("VARCHAR",)
+INTEGER = ("UBIGINT", "BIGINT")
+NUMBER = (*INTEGER, "DOUBLE")
 ANY = (None, "NULL", "VARCHAR", "BOOLEAN", "UBIGINT", "BIGINT", "DOUBLE", "ARRAY", "OBJECT")  # what json_type says
 # what json_type may say of each key of a call record (None: the key is absent, 'NULL': it holds null), mirroring
 # record.normalize; and the SQL type each is read as once its JSON type is known (VARCHAR unless named here)
