@@ -107,14 +107,14 @@ def _timestamp(text: str, is_text: str) -> str:
 
 STRING: tuple[str, ...] = ("VARCHAR",)
 INTEGER = ("UBIGINT", "BIGINT")
-NUMBER = (*INTEGER, "DOUBLE")
+NUMERIC = (*INTEGER, "DOUBLE")
 ANY = (None, "NULL", "VARCHAR", "BOOLEAN", "UBIGINT", "BIGINT", "DOUBLE", "ARRAY", "OBJECT")  # what json_type says
 # what json_type may say of each key of a call record (None: the key is absent, 'NULL': it holds null), mirroring
 # record.normalize; and the SQL type each is read as once its JSON type is known (VARCHAR unless named here)
 RECORD_TYPES: dict[str, tuple[str | None, ...]] = {
     **{key: STRING for key in ("call_id", "agent", "environment", "outcome", "started_at", "ended_at")},
     "bundle_version": INTEGER, "escalated": (None, "BOOLEAN"), "turn_latencies_ms": (None, "NULL", "ARRAY"),
-    "transcription_confidence": (None, "NULL", *NUMBER), "cost_usd": (None, "NULL", *NUMBER),
+    "transcription_confidence": (None, "NULL", *NUMERIC), "cost_usd": (None, "NULL", *NUMERIC),
     **{key: (None, "NULL", "VARCHAR") for key in ("caller_key", "ended_reason", "transcript", "recording_url")},
     "platform_agent_version": (None, "NULL", "VARCHAR", *INTEGER), "business": (None, "NULL", "OBJECT"),
     "tool_calls": (None, "ARRAY"),
@@ -158,7 +158,7 @@ class Shape:
 
 
 RECORD = Shape(RECORD_TYPES, RECORD_READ)
-TOOL = Shape({"tool": STRING, "http_status": (None, "NULL", *INTEGER), "latency_ms": (None, "NULL", *NUMBER),
+TOOL = Shape({"tool": STRING, "http_status": (None, "NULL", *INTEGER), "latency_ms": (None, "NULL", *NUMERIC),
               "response": ANY, "response_fields": (None, "NULL", "OBJECT"), "arguments": (None, "NULL", "OBJECT"),
               "contract_version": (None, "NULL", "VARCHAR"), "error": (None, "NULL", "VARCHAR"),
               "response_digest": (None,)},  # the engine never takes a recorded digest: it computes its own
