@@ -2,9 +2,11 @@
 
 A block of lines (125,000 by default) is written as it is to a scratch file that DuckDB reads with
 `read_csv` (one VARCHAR column, no quoting), numbering the lines in scan order and fingerprinting
-each; stored events are counted and never parsed. One statement then parses each remaining line
-once with `json_transform` against the record's explicit structure, checks it with one SQL predicate
-that mirrors `record.normalize`, and keeps the call's columns. If a line is not JSON the parse fails
+each; stored events are counted and never parsed. One statement then reads each remaining line
+with `json_transform` against the record's explicit structure (every value at its SQL type), takes the
+JSON type of each known key from one `json_type` over their paths and the number of keys from
+`json_keys` (see `Shape`), checks it with one SQL predicate that mirrors `record.normalize`, and keeps
+the call's columns. If a line is not JSON the parse fails
 and the block is read again with each line checked first (`json_valid`), so a bad line only costs
 itself. Lines that pass go to the store in one upsert (`DuckDBCallStore.merge_staged`); the rest —
 bad lines and the rare lines whose order matters (several events of one call in
@@ -13,7 +15,8 @@ gives the exact reject reasons with their line numbers. So what lands in the sto
 Python path would have stored. Vapi/Retell payloads and CSV rows reach this path too, mapped to record
 lines first by `calls.ingest` (a payload the mapper refuses goes to the per-record path there).
 
-Tool calls are judged by their contracts in SQL (`judge_sql.compile_success`); the Python
+Each tool call is read the same way (`TOOL`), checked, judged and shaped as a row of the store's
+tool_calls in one statement. Tool calls are judged by their contracts in SQL (`judge_sql.compile_success`); the Python
 judge writes the reasons of the failed ones and judges contracts whose criteria do not compile.
 The response digest is `sha256:` + SHA-256 of the response as minified JSON, computed by the engine.
 """
