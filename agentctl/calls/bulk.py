@@ -1,6 +1,6 @@
 """Set-based ingest of JSONL call records: DuckDB parses, checks, judges and merges a block of lines at once.
 
-A block of lines (125,000 by default) is written as it is to a scratch file that DuckDB reads with
+A block of lines (122,880 by default: a row group) is written as it is to a scratch file that DuckDB reads with
 `read_csv` (one VARCHAR column, no quoting), numbering the lines in scan order and fingerprinting
 each; stored events are counted and never parsed. One statement then reads each remaining line
 with `json_transform` against the record's explicit structure (every value at its SQL type), takes the

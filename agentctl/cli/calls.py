@@ -31,7 +31,7 @@ def calls() -> None:
 @click.option("--agent", default=None, help="Agent for platform payloads whose metadata does not name one.")
 @click.option("--env", "env", default=None, help="Environment for platform payloads whose metadata does not name one.")
 @click.option("--version", "version", type=int, default=None, help="Bundle version for platform payloads without one.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Lines per store transaction (default 125000 into a DuckDB store, 20000 into PostgreSQL).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Lines per store transaction (default 122880 into a DuckDB store, 20000 into PostgreSQL).")
 @click.option("--memory-limit", default="512MB", show_default=True, help="Cap on the store's memory while ingesting.")
 @repo_option
 @json_option
