@@ -77,24 +77,6 @@ def _absent_or_null(value: str) -> str:
     return f"({value} IS NULL)"
 
 
-def _keys(joined: str, count: str, known: frozenset[str]) -> str:
-    """SQL: an object's keys — `joined` = ',' + keys joined by ',' + ',', `count` = how many — are names in
-    `known`, each once. (A repeated key is read differently by Python, where the last wins, and DuckDB, where
-    the first wins, so it takes the Python path; so does a key holding a comma.) Evaluated once per distinct
-    set of keys (a block holds a handful), not per line."""
-    present = " + ".join(f"contains({joined}, {_text(',' + name + ',')})::INTEGER" for name in sorted(known))
-    commas = f"(length({joined}) - length(replace({joined}, ',', '')))"
-    return f"{count} = {present} AND {commas} = {count} + 1"
-
-
-def _has(joined: str, key: str) -> str:
-    return f"contains({joined}, {_text(',' + key + ',')})"
-
-
-def _num(value: str) -> str:
-    return f"json_type({value}) IN ('UBIGINT', 'BIGINT', 'DOUBLE')"
-
-
 def _optional(value: str, check: str) -> str:
     return f"({_absent_or_null(value)} OR coalesce({check}, FALSE))"
 
@@ -308,7 +290,7 @@ class BulkIngest:
         self.con.execute("CREATE TEMP TABLE ing_seen AS SELECT DISTINCT fingerprint AS fp FROM ingested_events "
                          f"WHERE fingerprint IN (SELECT fp FROM {source})")
         staged = {  # the call's columns as the store takes them (read for good lines only)
-            "agent": "r.agent", "environment": "r.environment", "bundle_version": "r.bundle_version::INTEGER",
+            "agent": "r.agent", "environment": "r.environment", "bundle_version": "try_cast(r.bundle_version AS INTEGER)",
             "caller_key": "r.caller_key", "day": day, "handle_time_s": "date_diff('microsecond', started, ended) / 1e6",
             "outcome": "r.outcome", "ended_reason": "r.ended_reason", "is_error": "r.outcome = 'error'",
             "turn_latencies_ms": "from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')",
@@ -400,7 +382,7 @@ class BulkIngest:
             "SELECT t.*, rules.contract, rules.version, rules.rule, "
             "CASE WHEN has_response THEN tc.response ELSE tc.response_fields END AS body, "
             "status IS NULL AND (has_response OR has_fields) AND coalesce(tc.error, '') = '' AS without_status "
-            f"FROM (SELECT *, {good} AS good, tc.http_status::INTEGER AS status, {ty('response')} IS NOT NULL AS has_response, "
+            f"FROM (SELECT *, {good} AS good, try_cast(tc.http_status AS INTEGER) AS status, {ty('response')} IS NOT NULL AS has_response, "
             f"coalesce({ty('response_fields')} = 'OBJECT', FALSE) AS has_fields, tc.tool AS name FROM ("
             f"SELECT n, seq, call_id, agent, environment, bundle_version, day, json_transform(e, {_text(TOOL.structure())}) AS tc, "
             f"json_type(e, {TOOL.paths()}) AS ty, len(json_keys(e)) AS nk "
