@@ -183,16 +183,17 @@ class BulkIngest:
 
     # -- one block -------------------------------------------------------------------------------------------
 
-    def block(self, first: int, lines: bytes | list[bytes], source: str, ingested_at: Any) -> BlockResult:
-        """Store the good lines of `lines` (a block of lines, or a list of them, each with its line break; numbered
-        from `first`); raise duckdb.Error when the engine cannot read the block at all (the caller then takes the
-        Python path for it)."""
+    def block(self, first: int, lines: bytes | list[bytes], source: str, ingested_at: Any,
+              count: int | None = None) -> BlockResult:
+        """Store the good lines of `lines` (a block of `count` lines, or a list of them, each with its line break;
+        numbered from `first`); raise duckdb.Error when the engine cannot read the block at all (the caller then
+        takes the Python path for it)."""
         result = BlockResult()
         odd: list[tuple[int, bytes]] = []
         data = lines if isinstance(lines, bytes) else b"".join(lines)
         if not data.endswith(b"\n"):
             data += b"\n"
-        written = data.count(b"\n")
+        written = count if count is not None and isinstance(lines, bytes) else data.count(b"\n")
         numbered = any(byte in data for byte in BAD_BYTES)  # memchr: far faster than a regex
         if numbered:  # lines holding CR, NUL or \x01 go to the Python path one by one
             keep = []

@@ -82,7 +82,7 @@ def ingest_files(paths: list[str], store: CallStore, ctx: IngestContext, *, fmt:
             first = 1
             for count, block in _byte_blocks(path, stdin, batch_size or BULK_BATCH):
                 if fmt == "record" or (fmt == "auto" and not _may_be_payload(block)):
-                    _bulk_block(bulk, first, block, run, salt)
+                    _bulk_block(bulk, first, block, count, run, salt)
                 else:  # platform payloads mapped to record lines, then the engine
                     lines, items = _map_lines(first, split_lines(block), run, salt)
                     _mapped_block(bulk, first, lines, items, run, salt)
@@ -146,13 +146,13 @@ def _row_mark(salt: bytes, row: dict[Any, Any]) -> int:
     return fingerprint(salt, repr(tuple(row.items())))
 
 
-def _bulk_block(bulk: Any, first: int, block: bytes, run: _Run, salt: bytes) -> None:
+def _bulk_block(bulk: Any, first: int, block: bytes, count: int, run: _Run, salt: bytes) -> None:
     """Lines `first`… through the engine; its suspect lines (and the whole block if the engine cannot read it)
     through the per-record path, in line order."""
     import duckdb
 
     try:
-        result = bulk.block(first, block, run.source, run.ingested_at)
+        result = bulk.block(first, block, run.source, run.ingested_at, count)
     except (duckdb.Error, OSError):
         items = [(n, RawLine(line.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace") + "\n"))
                  for n, line in enumerate(split_lines(block), first) if line.strip()]
