@@ -175,15 +175,62 @@ def _tool_row(seq: int, tool: Any, ctx: IngestContext) -> dict[str, Any]:
     return {"seq": seq, "tool": tool_name, "contract_version": _optional_string(tool, "contract_version", where),
             "judged_by": judged_by, "http_status": status, "http_ok": http_ok, "contract_ok": contract_ok,
             "latency_ms": None if latency is None else float(latency), "reasons": reasons or None,
-            "arguments": None if arguments is None else json.dumps(arguments, separators=(",", ":")),
+            "arguments": None if arguments is None else minified(arguments, ascii_only=True),
             "response_digest": digest, "error": _optional_string(tool, "error", where)}
 
 
 def response_digest(response: Any) -> str:
     """`sha256:` + SHA-256 of the response as minified JSON, keys in the order received — what the engine computes
     on the set-based path (`sha256(json(response))` in DuckDB), so both paths give one digest for one response."""
-    text = json.dumps(response, separators=(",", ":"), ensure_ascii=False)
+    text = minified(response)
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+EXPONENT = re.compile(r"[0-9]e[-+]")  # how Python writes a float below 1e-4 or from 1e16 on
+CONTROL = re.compile(r"(?<!\\)((?:\\\\)*)\\u00([01][0-9a-f])")  # a control character's escape (not an escaped backslash)
+
+
+def minified(value: Any, *, ascii_only: bool = False) -> str:
+    """`value` as minified JSON written as DuckDB's JSON writer (yyjson) writes it, so a digest or an arguments text
+    is the same whichever path stored it: a float in plain notation from 1e-6 up to 1e21 (`0.00001`,
+    `10000000000000000.0`) and as `2.5e-7`, `1e21` beyond, where Python writes `1e-05`, `1e+16`; a control
+    character as `\\u001F`, where Python writes `\\u001f`."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)
+    if EXPONENT.search(text) is not None:
+        text = _written(value, ascii_only)
+    if "\\u00" in text:
+        text = CONTROL.sub(lambda found: f"{found.group(1)}\\u00{found.group(2).upper()}", text)
+    return text
+
+
+def _written(value: Any, ascii_only: bool) -> str:
+    if isinstance(value, float):
+        return float_text(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(str(key), ensure_ascii=ascii_only) + ":" + _written(item, ascii_only)
+                              for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_written(item, ascii_only) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=ascii_only)
+
+
+def float_text(value: float) -> str:
+    """A float as yyjson writes it: its shortest round-trip digits (Python's repr), plain from 1e-6 up to 1e21
+    (integral ones with `.0`), otherwise `d.ddde±x` without `+` or leading zeros in the exponent."""
+    text = json.dumps(value)  # repr, or NaN / Infinity / -Infinity as both write them
+    if "e" not in text or "n" in text:
+        return text
+    mantissa, exponent = text.split("e")
+    sign, digits = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+    digits, power = digits.replace(".", ""), int(exponent)
+    if -6 <= power < 21:
+        point = power + 1  # where the decimal point falls in the digits
+        if point <= 0:
+            return f"{sign}0.{'0' * -point}{digits}"
+        if point >= len(digits):
+            return f"{sign}{digits}{'0' * (point - len(digits))}.0"
+        return f"{sign}{digits[:point]}.{digits[point:]}"
+    return f"{sign}{digits[0]}{'.' + digits[1:] if len(digits) > 1 else ''}e{power}"
 
 
 def _business(record: dict[str, Any]) -> dict[str, Any]:

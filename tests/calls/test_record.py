@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentctl.calls.record import IngestContext, RecordError, normalize
 from agentctl.calls.simulate import simulate_calls
@@ -62,3 +67,23 @@ def test_day_is_counted_in_the_team_timezone() -> None:
     ctx = IngestContext(CTX.agents, CTX.environments, timezone=ZoneInfo("America/Chicago"))
     late = normalize({**BASE, "started_at": "2026-03-11T03:00:00Z", "ended_at": "2026-03-11T03:01:00Z"}, ctx)
     assert str(late.call["day"]) == "2026-03-10"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(JSON_VALUES)
+def test_minified_json_is_what_the_engine_writes(value: Any) -> None:
+    """A response digest or an arguments text is the same whichever path stored it: the per-record path writes a
+    value as DuckDB's JSON writer writes it after reading it (floats included: 1e+16 is 10000000000000000.0)."""
+    import duckdb
+
+    from agentctl.calls.record import minified
+
+    text = json.dumps({"v": value})
+    engine = duckdb.sql("SELECT json_transform(?, '{\"v\": \"JSON\"}').v::VARCHAR", params=[text]).fetchall()[0][0]
+    assert minified(value) == ("null" if value is None else engine)
