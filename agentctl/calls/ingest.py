@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import sys
 from collections import Counter
@@ -492,13 +493,22 @@ def _reject_line(entry: dict[str, Any]) -> str:
 
 def _read(path: str, fmt: str, stdin: IO[str] | None, *, rows: bool = False) -> Iterator[tuple[int, Any]]:
     """(line number, RawLine, or parsed CSV row or RecordError) for each non-blank line or CSV row."""
+    # JSONL lines end at "\n" only (a CR inside a line is JSON whitespace, as the engine reads it): no universal newlines
     if path == "-":
-        handle = stdin if stdin is not None else sys.stdin
-        yield from (_read_csv(handle, rows) if fmt == "csv" else _read_jsonl(handle))
+        raw = getattr(sys.stdin, "buffer", None) if stdin is None and fmt != "csv" else None
+        if raw is None:
+            handle = stdin if stdin is not None else sys.stdin
+            yield from (_read_csv(handle, rows) if fmt == "csv" else _read_jsonl(handle))
+            return
+        lines = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
+        try:
+            yield from _read_jsonl(lines)
+        finally:
+            lines.detach()  # stdin stays open
         return
     file = Path(path)
-    with file.open("r", encoding="utf-8", newline="" if fmt == "csv" else None, errors="replace") as handle:
-        is_csv = fmt == "csv" or (fmt == "auto" and file.suffix.lower() == ".csv")
+    is_csv = fmt == "csv" or (fmt == "auto" and file.suffix.lower() == ".csv")
+    with file.open("r", encoding="utf-8", newline="" if is_csv else "\n", errors="replace") as handle:
         yield from (_read_csv(handle, rows) if is_csv else _read_jsonl(handle))
 
 
