@@ -72,13 +72,10 @@ def _list(values: Any) -> str:
     return "[" + ", ".join(_text(str(v)) for v in sorted(values)) + "]::VARCHAR[]"
 
 
-def _absent_or_null(value: str) -> str:
-    # json_transform turns a JSON null into SQL NULL: NULL means absent or null (both allowed where this is used)
-    return f"({value} IS NULL)"
-
-
-def _optional(value: str, check: str) -> str:
-    return f"({_absent_or_null(value)} OR coalesce({check}, FALSE))"
+def _optional(json_type: str, check: str) -> str:
+    """SQL: the key is absent or null (by its JSON type: a value its SQL type cannot hold, 2**63 as a BIGINT, is NULL
+    too, and must fail `check`), or `check` holds."""
+    return f"({json_type} IS NULL OR {json_type} = 'NULL' OR coalesce({check}, FALSE))"
 
 
 def _timestamp(text: str, is_text: str) -> str:
@@ -109,10 +106,11 @@ RECORD_READ = {"bundle_version": "BIGINT", "escalated": "BOOLEAN", "transcriptio
 
 
 class Shape:
-    """An object's keys read at their JSON types in two parses: `json_transform` gives each known key's value at
-    its SQL type (no JSON text to parse again), `json_type` over the known keys' paths says what each one held
-    (so a string "2" is never taken for the number 2), and the number of keys (`json_keys`) says whether it
-    holds a key that is not known or one twice (DuckDB reads the first of two, Python the last)."""
+    """An object read in three parses: `json_transform` gives each known key's value at its SQL type (no JSON
+    text to parse again), `json_type` over the known keys' paths says what each one held (so a string "2" is
+    never taken for the number 2), and the number of keys (`json_keys`) says whether it holds a key that is not
+    known or one twice (DuckDB reads the first of two, Python the last). DuckDB has no one read that gives all
+    three, and its wildcard paths cannot be given in a list."""
 
     def __init__(self, types: dict[str, tuple[str | None, ...]], read: dict[str, Any]) -> None:
         self.keys = sorted(types)
@@ -278,11 +276,11 @@ class BulkIngest:
             f"r.bundle_version BETWEEN 1 AND {MAX_INT}",
             "started IS NOT NULL AND ended IS NOT NULL AND ended >= started",
             f"list_contains({_list(OUTCOMES)}, r.outcome)",
-            _optional("r.turn_latencies_ms",
+            _optional(ty('turn_latencies_ms'),
                       f"regexp_full_match(r.turn_latencies_ms::VARCHAR, {_text(LATENCIES)}) AND "
                       "coalesce(list_max(from_json(r.turn_latencies_ms, '[\"DOUBLE\"]')) < 1e308, TRUE)"),
-            _optional("r.transcription_confidence", "r.transcription_confidence BETWEEN 0 AND 1"),
-            _optional("r.cost_usd", "r.cost_usd >= 0 AND r.cost_usd < 1e308"),
+            _optional(ty('transcription_confidence'), "r.transcription_confidence BETWEEN 0 AND 1"),
+            _optional(ty('cost_usd'), "r.cost_usd >= 0 AND r.cost_usd < 1e308"),
             f"{ty('tool_calls')} IS NULL OR r.tool_calls IS NOT NULL",
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
@@ -300,9 +298,9 @@ class BulkIngest:
             "recording_url": "r.recording_url", "platform_agent_version": "r.platform_agent_version",
             "tools": "r.tool_calls", "business": "r.business",
         }
-        # one statement parses each line (twice: values and their JSON types), checks it and keeps the call's
-        # columns; no copy of the parsed line is kept (the tool calls and business fields, as JSON, are read
-        # from it later)
+        # one statement reads each line (its values, their JSON types, its number of keys: see Shape), checks it
+        # and keeps the call's columns; no copy of the parsed line is kept (the tool calls and business fields, as
+        # JSON, are read from it later)
         self.con.execute(
             "CREATE TEMP TABLE ing_c AS SELECT n, fp, call_id, started, ended, escalated, good, "
             + ", ".join(f"CASE WHEN good THEN {sql} END AS {name}" for name, sql in staged.items())
@@ -336,9 +334,9 @@ class BulkIngest:
         checks = [
             TOOL.well_typed("ty", "nk"),
             "tc.tool <> ''",
-            _optional("tc.http_status", "tc.http_status BETWEEN 100 AND 599"),
-            _optional("tc.latency_ms", "tc.latency_ms >= 0 AND tc.latency_ms < 1e308"),
-            _optional("tc.arguments", "regexp_full_match(tc.arguments::VARCHAR, '[\\x00-\\x7F]*')"),
+            _optional(ty('http_status'), "tc.http_status BETWEEN 100 AND 599"),
+            _optional(ty('latency_ms'), "tc.latency_ms >= 0 AND tc.latency_ms < 1e308"),
+            _optional(ty('arguments'), "regexp_full_match(tc.arguments::VARCHAR, '[\\x00-\\x7F]*')"),
         ]
         good = " AND ".join(f"coalesce({c}, FALSE)" for c in checks)
         rules = ("(SELECT * FROM (VALUES " + ", ".join(
