@@ -152,3 +152,14 @@ def test_a_block_of_new_and_stored_calls_counts_each_once(example_repo: RepoDir,
     unchanged = write_jsonl(tmp_path / "unchanged.jsonl", [good(20), json.dumps(good(3, outcome="completed"))])
     report = ingest_calls(example_repo.path, [str(unchanged)])
     assert [getattr(report, c) for c in COUNTS] == [2, 1, 1, 0, 0]
+
+
+def test_the_engine_knows_the_keys_the_record_path_knows() -> None:
+    """The engine's shapes name every key record.normalize reads, and require the ones it requires (a key known
+    to one side only would send every line holding it to the per-record path, or store it unchecked)."""
+    from agentctl.calls.bulk import RECORD, TOOL
+    from agentctl.calls.record import KNOWN_KEYS, REQUIRED, TOOL_KEYS
+
+    assert set(RECORD.types) == KNOWN_KEYS and set(TOOL.types) == TOOL_KEYS
+    assert {key for key, types in RECORD.types.items() if None not in types} == set(REQUIRED)
+    assert {key for key, types in TOOL.types.items() if None not in types} == {"tool"}

@@ -198,3 +198,24 @@ def test_blocks_are_cut_at_line_breaks_whatever_the_read_size(lines: list[bytes]
     assert b"".join(block for _, block in blocks) == text
     assert [count for count, _ in blocks] == [len(expected[i:i + size]) for i in range(0, len(expected), size)]
     assert [ingest.split_lines(block) for _, block in blocks] == [expected[i:i + size] for i in range(0, len(expected), size)]
+
+
+def test_stdin_lines_end_at_line_feeds_only_and_stdin_stays_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read from the process's stdin by the per-record path (as into PostgreSQL): a CR between a line's tokens is
+    JSON whitespace, not a line break, so the next line keeps its number; stdin is not closed afterwards."""
+    from agentctl.calls.ingest import ingest_files
+    from agentctl.calls.record import IngestContext
+    from agentctl.calls.store import DuckDBCallStore
+
+    text = json.dumps(good(1)).replace(', "agent"', ',\r"agent"') + "\n" + '{"call_id": 5}\r\n'
+    stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    store = DuckDBCallStore(None)
+    monkeypatch.setattr(store, "bulk_ingest", None)
+    try:
+        stats = ingest_files(["-"], store, IngestContext(frozenset({"install-reminder"}), frozenset({"production"})))
+        assert (stats.read, stats.inserted, stats.rejected) == (2, 1, 1)
+        assert stats.first_rejects[0]["line"] == 2
+    finally:
+        store.close()
+    assert not stdin.closed and not stdin.buffer.closed
