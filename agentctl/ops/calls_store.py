@@ -199,8 +199,12 @@ def _write(store: Any, table: str, columns: list[str], types: dict[str, str], ro
             if key is not None:
                 inserted = [r[0] for r in con.execute(f"SELECT {key} FROM export_rows WHERE {key} NOT IN "
                                                       f"(SELECT {key} FROM {table})").fetchall()]
+                if table == "calls":  # the store's filter of stored call ids covers these too
+                    store.add_call_keys("SELECT call_id FROM export_rows WHERE call_id NOT IN (SELECT call_id FROM calls)")
                 con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM export_rows WHERE {key} NOT IN "
                             f"(SELECT {key} FROM {table})")
+                if table == "calls":
+                    store.note_call_keys()
             else:
                 con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM export_rows")
             con.execute("DROP TABLE export_rows")

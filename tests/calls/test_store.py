@@ -147,3 +147,42 @@ def test_many_calls_in_one_append(call_store) -> None:
     assert counts(add(call_store, *batch[:1000], *[record(i, cost_usd=99.0) for i in range(1000, 1500)])) == (0, 500, 1000)
     assert call_store.query("SELECT count(*), count(*) FILTER (WHERE cost_usd = 99.0) FROM calls") == [(3000, 500)]
     assert call_store.query("SELECT count(*) FROM tool_calls") == [(3000,)]
+
+
+# -- DuckDB: the filter of stored call ids (call_keys) ------------------------------------------------------------
+
+def _duck(tmp_path: Any) -> Any:
+    from agentctl.calls.store import DuckDBCallStore
+
+    return DuckDBCallStore(tmp_path / "calls.duckdb")
+
+
+def test_the_filter_of_stored_call_ids_keeps_step_with_the_calls(tmp_path) -> None:
+    store = _duck(tmp_path)
+    add(store, record(1), record(2))
+    add(store, record(2, outcome="escalated"), record(3))
+    assert store.query("SELECT count(*) FROM call_keys") == [(3,)]
+    assert store.query("SELECT count(*) FROM call_keys WHERE call_key NOT IN "
+                       "(SELECT (hash(call_id) >> 1)::BIGINT FROM calls)") == [(0,)]
+    assert store.query("SELECT split_part(value, ' ', 2) FROM store_meta WHERE key = 'call_keys'") == [("3",)]
+
+
+@pytest.mark.parametrize("damage", ["a store made before the filter", "a call stored without its key",
+                                    "keys from another hash()"])
+def test_a_stale_filter_is_rebuilt_when_the_store_opens_and_later_events_still_merge(tmp_path, damage) -> None:
+    store = _duck(tmp_path)
+    add(store, record(1))
+    if damage == "a store made before the filter":
+        store.con.execute("DROP TABLE call_keys")
+        store.con.execute("DELETE FROM store_meta WHERE key = 'call_keys'")
+    elif damage == "a call stored without its key":  # as an agentctl that did not keep the filter would
+        store.con.execute("INSERT INTO calls SELECT * REPLACE ('c2' AS call_id) FROM calls")
+    else:  # keys another hash() made match nothing; the store remembers what that hash() gave
+        store.con.execute("DELETE FROM call_keys")
+        store.con.execute("UPDATE store_meta SET value = '1 ' || split_part(value, ' ', 2) WHERE key = 'call_keys'")
+    store.close()
+    store = _duck(tmp_path)
+    result = add(store, record(1, outcome="escalated"), record(2, outcome="escalated"))
+    again = damage == "a call stored without its key"
+    assert counts(result) == (1 - again, 1 + again, 0)
+    assert stored(store, "call_id, outcome") == [("c1", "escalated"), ("c2", "escalated")]
