@@ -6,7 +6,10 @@ Writes a JSONL file of simulated calls (30% silent SMS failures from day 0 on ve
 the 22% → 16% install drift from day 17), then, each in a fresh child process, runs `agentctl calls
 ingest` on it, a re-ingest of the same file, and DuckDB alone loading the same file into a table
 (`read_json`, auto-detected schema) — the floor. Prints CPU and wall time and peak RSS of each, and the
-ratio of agentctl's first ingest to the floor.
+ratio of agentctl's first ingest to the floor. A second reference, the store's own shape: DuckDB alone reading
+the file with its typed schema and writing what the store holds — the calls table and one tool_calls row per
+tool call with its SHA-256 response digest — with no check, no judging and no merge. It is what any ingest into
+this store pays before it checks a single value.
 The repo with the filled store is left in WORKDIR for benchmarks/check_daily.py.
 """
 
@@ -62,12 +65,20 @@ def main() -> None:
     floor_db.unlink(missing_ok=True)
     bare = _child([sys.executable, "-c", FLOOR, str(floor_db), str(data)], repo, env)
     floor_db.unlink(missing_ok=True)
+    shaped = _child([sys.executable, "-c", STORE_SHAPE, str(floor_db), str(data)], repo, env)
+    floor_db.unlink(missing_ok=True)
     print(f"agentctl calls ingest: {report.get('inserted', 0):,} stored, {report.get('rejected')} rejected, "
           f"{ingest['cpu']:.1f} s CPU, {ingest['wall']:.1f} s wall, {report.get('read', 0) / ingest['wall']:,.0f} records/s, "
           f"peak RSS {ingest['rss']:,.0f} MiB")
     print(f"re-ingest of the same file (every event stored): {again['cpu']:.1f} s CPU, {again['wall']:.1f} s wall")
     print(f"DuckDB bare load (floor): {bare['cpu']:.1f} s CPU, {bare['wall']:.1f} s wall, peak RSS {bare['rss']:,.0f} MiB")
     print(f"ratio: {ingest['cpu'] / bare['cpu']:.1f}x CPU, {ingest['wall'] / bare['wall']:.1f}x wall (aim: <= 2.0x)")
+    if shaped["stdout"].strip() != "ok":
+        print(f"store's shape: failed: {shaped['stderr'][-500:]}")
+    else:
+        print(f"DuckDB writing the store's shape, unchecked: {shaped['cpu']:.1f} s CPU ({shaped['cpu'] / bare['cpu']:.1f}x "
+              f"the floor), {shaped['wall']:.1f} s wall, peak RSS {shaped['rss']:,.0f} MiB; agentctl is "
+              f"{ingest['cpu'] / shaped['cpu']:.1f}x this in CPU")
     import duckdb
 
     print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -79,6 +90,39 @@ FLOOR = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 con.execute("CREATE TABLE calls AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[2]])
+"""
+
+# the store's tables as `agentctl calls ingest` fills them (agentctl/calls/store.py), from a typed read_json of the same
+# file: no check of any value, no contract judged, no merge with stored calls, days in UTC
+STORE_SHAPE = """
+import sys, duckdb
+from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS
+con = duckdb.connect(sys.argv[1])
+con.execute("SET enable_progress_bar = false")
+tool = ("STRUCT(tool VARCHAR, contract_version VARCHAR, http_status BIGINT, latency_ms DOUBLE, response JSON, "
+        "arguments JSON, error VARCHAR)[]")
+columns = {"call_id": "VARCHAR", "agent": "VARCHAR", "bundle_version": "BIGINT", "environment": "VARCHAR",
+           "caller_key": "VARCHAR", "started_at": "TIMESTAMPTZ", "ended_at": "TIMESTAMPTZ", "outcome": "VARCHAR",
+           "ended_reason": "VARCHAR", "escalated": "BOOLEAN", "turn_latencies_ms": "DOUBLE[]",
+           "transcription_confidence": "DOUBLE", "cost_usd": "DOUBLE", "transcript": "VARCHAR", "recording_url": "VARCHAR",
+           "platform_agent_version": "VARCHAR", "business": "STRUCT(install_completed BOOLEAN)", "tool_calls": tool}
+spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+con.execute("SET TimeZone = 'UTC'")
+con.execute(f"CREATE TEMP TABLE r AS SELECT * FROM read_json(?, format = 'newline_delimited', columns = {spec})",
+            [sys.argv[2]])
+con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {t}" for n, t in CALL_COLUMNS) + ", install_completed BOOLEAN)")
+con.execute("CREATE TABLE tool_calls (" + ", ".join(f"{n} {t}" for n, t in TOOL_COLUMNS) + ")")
+con.execute("INSERT INTO calls SELECT call_id, agent, bundle_version, environment, caller_key, started_at::TIMESTAMP, "
+            "ended_at::TIMESTAMP, started_at::DATE, date_diff('microsecond', started_at, ended_at) / 1e6, outcome, "
+            "ended_reason, coalesce(escalated, outcome = 'escalated'), outcome = 'error', turn_latencies_ms, "
+            "transcription_confidence, cost_usd, coalesce(len(tool_calls), 0), 'file', now()::TIMESTAMP, transcript, "
+            "recording_url, platform_agent_version, business.install_completed FROM r")
+con.execute("INSERT INTO tool_calls SELECT call_id, seq, agent, environment, bundle_version, day, t.tool, "
+            "t.contract_version, t.contract_version, t.http_status, t.http_status BETWEEN 200 AND 299, NULL, t.latency_ms, "
+            "NULL, t.arguments, CASE WHEN t.response IS NOT NULL THEN 'sha256:' || sha256(t.response::VARCHAR) END, "
+            "t.error FROM (SELECT call_id, agent, environment, bundle_version, started_at::DATE AS day, unnest(tool_calls) "
+            "AS t, generate_subscripts(tool_calls, 1) - 1 AS seq FROM r)")
+print("ok")
 """
 
 
