@@ -1,6 +1,6 @@
 """Ingest throughput and peak memory for simulated call records, next to DuckDB's bare load of the same file.
 
-    python benchmarks/calls_ingest.py [--calls 1000000] [--days 30] [--workdir DIR]
+    python benchmarks/calls_ingest.py [--calls 1000000] [--days 30] [--workdir DIR] [--breakdown]
 
 Writes a JSONL file of simulated calls (30% silent SMS failures from day 0 on version 2, and
 the 22% → 16% install drift from day 17), then, each in a fresh child process, runs `agentctl calls
@@ -9,7 +9,9 @@ ingest` on it, a re-ingest of the same file, and DuckDB alone loading the same f
 ratio of agentctl's first ingest to the floor. A second reference, the store's own shape: DuckDB alone reading
 the file with its typed schema and writing what the store holds — the calls table and one tool_calls row per
 tool call with its SHA-256 response digest — with no check, no judging and no merge. It is what any ingest into
-this store pays before it checks a single value.
+this store pays before it checks a single value. `--breakdown` ingests the file once more, into a scratch
+store in a child process, and prints where the CPU time of a block goes: each kind of SQL statement the
+engine runs, and Python outside them.
 The repo with the filled store is left in WORKDIR for benchmarks/check_daily.py.
 """
 
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/agentctl-bench-calls"))
+    parser.add_argument("--breakdown", action="store_true", help="also print where a block's CPU time goes")
     args = parser.parse_args()
     repo = args.workdir / "repo"
     if not (repo / "agentctl.yaml").exists():
@@ -84,6 +87,23 @@ def main() -> None:
     print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"store: {db.stat().st_size / 1e9:.2f} GB at {db}" if db.exists() else f"no store: {report}")
+    if args.breakdown:
+        scratch = args.workdir / "breakdown.duckdb"
+        scratch.unlink(missing_ok=True)
+        split = _child([sys.executable, "-c", BREAKDOWN, str(repo), str(scratch), str(data)], repo, env)
+        scratch.unlink(missing_ok=True)
+        if not split["stdout"].strip().startswith("{"):
+            print(f"breakdown failed: {split['stderr'][-500:]}")
+            return
+        got = json.loads(split["stdout"])
+        blocks = max(1, -(-got["read"] // 122_880))
+        print(f"where a block's CPU time goes ({blocks} block{'s' if blocks > 1 else ''} of up to 122,880 lines, in-process, "
+              f"{got['total']:.1f} s CPU in all):")
+        for label, cpu in sorted(got["statements"].items(), key=lambda kv: -kv[1]):
+            if cpu / blocks >= 0.005:
+                print(f"  {cpu / blocks:6.3f} s  {label}")
+        print(f"  {got['python'] / blocks:6.3f} s  Python outside SQL (start-up, reading the file, the engine's "
+              "scratch file, the per-record path)")
 
 
 FLOOR = """
@@ -123,6 +143,47 @@ con.execute("INSERT INTO tool_calls SELECT call_id, seq, agent, environment, bun
             "t.error FROM (SELECT call_id, agent, environment, bundle_version, started_at::DATE AS day, unnest(tool_calls) "
             "AS t, generate_subscripts(tool_calls, 1) - 1 AS seq FROM r)")
 print("ok")
+"""
+
+# `agentctl calls ingest` in-process, with each SQL statement's CPU time added up by its kind (what it creates,
+# inserts into, updates or drops; every other query as one line)
+BREAKDOWN = """
+import json, re, sys, time
+from pathlib import Path
+from agentctl.calls.ingest import ingest_files
+from agentctl.calls.record import IngestContext
+from agentctl.calls.store import DuckDBCallStore
+from agentctl.model.workspace import load_workspace
+from agentctl.ops.calls import DEFAULT_MEMORY_LIMIT
+started = time.process_time()
+ctx = IngestContext.from_workspace(load_workspace(Path(sys.argv[1])))
+store = DuckDBCallStore(Path(sys.argv[2]), memory_limit=DEFAULT_MEMORY_LIMIT)
+spent = {}
+KIND = re.compile(r"\\s*(CREATE (?:OR REPLACE )?TEMP (?:TABLE|VIEW) \\w+|INSERT INTO \\w+|UPDATE \\w+|DELETE FROM \\w+|"
+                  r"ALTER TABLE \\w+|DROP)")
+
+class Timed:
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        begun = time.process_time()
+        try:
+            return self.con.execute(sql, *args)
+        finally:
+            kind = KIND.match(sql)
+            label = kind.group(1) if kind else "other queries"
+            spent[label] = spent.get(label, 0.0) + time.process_time() - begun
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+store.con = Timed(store.con)
+stats = ingest_files([sys.argv[3]], store, ctx)
+store.con = store.con.con
+store.close()
+total = time.process_time() - started
+print(json.dumps({"read": stats.read, "total": total, "statements": spent, "python": total - sum(spent.values())}))
 """
 
 
