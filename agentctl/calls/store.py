@@ -120,25 +120,29 @@ class DuckDBCallStore:
         try:
             con.execute("DELETE FROM call_keys")
             con.execute(f"INSERT INTO call_keys SELECT {CALL_KEY.format('call_id')} FROM calls")
-            self.note_call_keys()
+            self._note_call_keys(0)
             con.commit()
         except BaseException:
             con.rollback()
             raise
 
-    def _call_keys_meta(self) -> str:
+    def _call_keys_meta(self, added: int = 0) -> str:
+        """What store_meta says of call_keys once `added` more calls are stored: what hash() gives for a fixed text,
+        and how many calls it covers (`count(*)` comes from the table's metadata)."""
         probe, calls = self.con.execute(f"SELECT {CALL_KEY.format(repr('agentctl call key'))}, "
-                                        "(SELECT count(*) FROM calls)").fetchall()[0]  # (a count from metadata)
-        return f"{probe} {calls}"
+                                        "(SELECT count(*) FROM calls)").fetchall()[0]
+        return f"{probe} {calls + added}"
 
-    def note_call_keys(self) -> None:
+    def _note_call_keys(self, added: int) -> None:
         self.con.execute("DELETE FROM store_meta WHERE key = 'call_keys'")
-        self.con.execute("INSERT INTO store_meta VALUES ('call_keys', ?)", [self._call_keys_meta()])
+        self.con.execute("INSERT INTO store_meta VALUES ('call_keys', ?)", [self._call_keys_meta(added)])
 
     def add_call_keys(self, new_calls: str) -> None:
-        """Inside the caller's transaction, before the calls are stored: the call ids of the query `new_calls` (calls
-        not stored yet, each once) get their keys in call_keys; call `note_call_keys` once they are stored."""
-        self.con.execute(f"INSERT INTO call_keys SELECT {CALL_KEY.format('call_id')} FROM ({new_calls})")
+        """Inside the caller's transaction, just before the calls of the query `new_calls` (call ids not stored yet,
+        each once) are stored: their keys go into call_keys, and store_meta counts them."""
+        added = self.con.execute(f"INSERT INTO call_keys SELECT {CALL_KEY.format('call_id')} FROM ({new_calls})"
+                                 ).fetchall()[0][0]
+        self._note_call_keys(int(added))
 
     def _load_business(self) -> dict[str, str]:
         fixed = {n for n, _ in CALL_COLUMNS}
@@ -233,7 +237,6 @@ class DuckDBCallStore:
                                     "(SELECT call_id FROM batch_merged WHERE changed AND has_tools)")
                 con.execute("DROP TABLE batch_merged")
             con.execute("DROP TABLE batch_existing")
-            self.note_call_keys()
             con.commit()
         except BaseException:
             con.rollback()

@@ -203,8 +203,6 @@ def _write(store: Any, table: str, columns: list[str], types: dict[str, str], ro
                     store.add_call_keys("SELECT call_id FROM export_rows WHERE call_id NOT IN (SELECT call_id FROM calls)")
                 con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM export_rows WHERE {key} NOT IN "
                             f"(SELECT {key} FROM {table})")
-                if table == "calls":
-                    store.note_call_keys()
             else:
                 con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM export_rows")
             con.execute("DROP TABLE export_rows")

@@ -62,6 +62,9 @@ def test_export_to_postgres_and_back_keeps_every_call(example_repo: RepoDir, cli
     assert duck_rows(copy, CALLS) == duck_rows(original, CALLS)
     assert duck_rows(copy, TOOLS) == duck_rows(original, TOOLS)
     assert duck_rows(copy, EVENTS) == duck_rows(original, EVENTS)
+    # the copy's filter of stored call ids covers every call it was given, as the store that ingested them does
+    keys = "SELECT count(*), (SELECT split_part(value, ' ', 2) FROM store_meta WHERE key = 'call_keys') FROM call_keys"
+    assert duck_rows(copy, keys) == duck_rows(original, keys) == [(800, "800")]
 
 
 def test_export_refuses_a_move_to_itself(example_repo: RepoDir, cli) -> None:
