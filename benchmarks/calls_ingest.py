@@ -9,7 +9,11 @@ ingest` on it, a re-ingest of the same file, and DuckDB alone loading the same f
 ratio of agentctl's first ingest to the floor. A second reference, the store's own shape: DuckDB alone reading
 the file with its typed schema and writing what the store holds — the calls table and one tool_calls row per
 tool call with its SHA-256 response digest — with no check, no judging and no merge. It is what any ingest into
-this store pays before it checks a single value. `--breakdown` ingests the file once more, into a scratch
+this store pays before it checks a single value. A third, the exact reads: DuckDB alone reading the file in
+agentctl's blocks the way an ingest that takes a value only as Python would must read it — each line and each tool
+call parsed for its values at their SQL types (`json_transform`, which takes "2" for 2, 2.5 for 2 and true for 1, and
+reads the first of two equal keys), for what JSON type each known key held (`json_type`) and for how many keys it
+has (`json_keys`) — and writing the store's rows, again with no check, no judging and no merge. `--breakdown` ingests the file once more, into a scratch
 store in a child process, and prints where the CPU time of a block goes: each kind of SQL statement the
 engine runs, and Python outside them.
 The repo with the filled store is left in WORKDIR for benchmarks/check_daily.py.
@@ -70,6 +74,8 @@ def main() -> None:
     floor_db.unlink(missing_ok=True)
     shaped = _child([sys.executable, "-c", STORE_SHAPE, str(floor_db), str(data)], repo, env)
     floor_db.unlink(missing_ok=True)
+    exact = _child([sys.executable, "-c", EXACT_READS, str(floor_db), str(data)], repo, env)
+    floor_db.unlink(missing_ok=True)
     print(f"agentctl calls ingest: {report.get('inserted', 0):,} stored, {report.get('rejected')} rejected, "
           f"{ingest['cpu']:.1f} s CPU, {ingest['wall']:.1f} s wall, {report.get('read', 0) / ingest['wall']:,.0f} records/s, "
           f"peak RSS {ingest['rss']:,.0f} MiB")
@@ -82,6 +88,12 @@ def main() -> None:
         print(f"DuckDB writing the store's shape, unchecked: {shaped['cpu']:.1f} s CPU ({shaped['cpu'] / bare['cpu']:.1f}x "
               f"the floor), {shaped['wall']:.1f} s wall, peak RSS {shaped['rss']:,.0f} MiB; agentctl is "
               f"{ingest['cpu'] / shaped['cpu']:.1f}x this in CPU")
+    if exact["stdout"].strip() != "ok":
+        print(f"exact reads: failed: {exact['stderr'][-500:]}")
+    else:
+        print(f"DuckDB doing only the exact reads and the store's writes, unchecked: {exact['cpu']:.1f} s CPU "
+              f"({exact['cpu'] / bare['cpu']:.1f}x the floor), {exact['wall']:.1f} s wall, peak RSS {exact['rss']:,.0f} MiB; "
+              f"agentctl is {ingest['cpu'] / exact['cpu']:.1f}x this in CPU")
     import duckdb
 
     print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -142,6 +154,54 @@ con.execute("INSERT INTO tool_calls SELECT call_id, seq, agent, environment, bun
             "NULL, t.arguments, CASE WHEN t.response IS NOT NULL THEN 'sha256:' || sha256(t.response::VARCHAR) END, "
             "t.error FROM (SELECT call_id, agent, environment, bundle_version, started_at::DATE AS day, unnest(tool_calls) "
             "AS t, generate_subscripts(tool_calls, 1) - 1 AS seq FROM r)")
+print("ok")
+"""
+
+# the reads an exact ingest needs from DuckDB, block by block as agentctl reads the file (agentctl/calls/bulk.py: the
+# record's and each tool call's `Shape`), and the store's rows written from them: no check evaluated, no contract
+# judged, no line numbered or fingerprinted, no merge with stored calls, days in UTC
+EXACT_READS = """
+import os, sys, tempfile, duckdb
+from agentctl.calls.bulk import RECORD, TOOL, _text
+from agentctl.calls.ingest import BULK_BATCH, _byte_blocks
+from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS
+con = duckdb.connect(sys.argv[1])
+con.execute("SET enable_progress_bar = false")
+con.execute("SET TimeZone = 'UTC'")
+con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {t}" for n, t in CALL_COLUMNS) + ", install_completed BOOLEAN)")
+con.execute("CREATE TABLE tool_calls (" + ", ".join(f"{n} {t}" for n, t in TOOL_COLUMNS) + ")")
+started = "r.started_at::TIMESTAMPTZ"
+# as BulkIngest reads lines (DuckDB 1.x needs the buffer named for long lines)
+limit = ("max_line_size = 67108864" if int(duckdb.__version__.split(".")[0]) >= 2
+         else "max_line_size = 16777216, buffer_size = 33554432")
+for _, block in _byte_blocks(sys.argv[2], None, BULK_BATCH):
+    handle, scratch = tempfile.mkstemp(suffix=".lines")
+    with os.fdopen(handle, "wb") as out:
+        out.write(block)
+    con.execute(f"CREATE TEMP TABLE c AS SELECT json_transform(line, {_text(RECORD.structure())}) AS r, "
+                f"json_type(line, {RECORD.paths()}) AS ty, len(json_keys(line)) AS nk FROM read_csv(?, "
+                "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, "
+                f"auto_detect = false, {limit})", [scratch])
+    os.unlink(scratch)
+    con.execute(f"CREATE TEMP TABLE t AS SELECT call_id, agent, environment, bundle_version, day, seq, "
+                f"json_transform(e, {_text(TOOL.structure())}) AS tc, json_type(e, {TOOL.paths()}) AS ty, "
+                "len(json_keys(e)) AS nk FROM (SELECT r.call_id AS call_id, r.agent AS agent, r.environment AS environment, "
+                f"r.bundle_version AS bundle_version, {started}::DATE AS day, unnest(r.tool_calls) AS e, "
+                "generate_subscripts(r.tool_calls, 1) - 1 AS seq FROM c)")
+    con.execute(f"INSERT INTO calls SELECT r.call_id, r.agent, r.bundle_version, r.environment, r.caller_key, "
+                f"{started}::TIMESTAMP, r.ended_at::TIMESTAMPTZ::TIMESTAMP, {started}::DATE, date_diff('microsecond', "
+                f"{started}, r.ended_at::TIMESTAMPTZ) / 1e6, r.outcome, r.ended_reason, coalesce(r.escalated, "
+                "r.outcome = 'escalated'), r.outcome = 'error', r.turn_latencies_ms::DOUBLE[], "
+                "r.transcription_confidence, r.cost_usd, coalesce(len(r.tool_calls), 0), 'file', now()::TIMESTAMP, "
+                "r.transcript, r.recording_url, r.platform_agent_version, "
+                "json_extract(r.business, '$.install_completed')::BOOLEAN FROM c")
+    con.execute("INSERT INTO tool_calls SELECT call_id, seq, agent, environment, bundle_version, day, tc.tool, "
+                "tc.contract_version, tc.contract_version, tc.http_status, coalesce(tc.http_status BETWEEN 200 AND 299, "
+                "FALSE), NULL, tc.latency_ms, NULL, tc.arguments, CASE WHEN tc.response IS NOT NULL THEN 'sha256:' || "
+                "sha256(tc.response::VARCHAR) END, tc.error FROM t")
+    con.execute("DROP TABLE c")
+    con.execute("DROP TABLE t")
+con.close()
 print("ok")
 """
 
