@@ -82,18 +82,8 @@ def main() -> None:
     print(f"re-ingest of the same file (every event stored): {again['cpu']:.1f} s CPU, {again['wall']:.1f} s wall")
     print(f"DuckDB bare load (floor): {bare['cpu']:.1f} s CPU, {bare['wall']:.1f} s wall, peak RSS {bare['rss']:,.0f} MiB")
     print(f"ratio: {ingest['cpu'] / bare['cpu']:.1f}x CPU, {ingest['wall'] / bare['wall']:.1f}x wall (aim: <= 2.0x)")
-    if shaped["stdout"].strip() != "ok":
-        print(f"store's shape: failed: {shaped['stderr'][-500:]}")
-    else:
-        print(f"DuckDB writing the store's shape, unchecked: {shaped['cpu']:.1f} s CPU ({shaped['cpu'] / bare['cpu']:.1f}x "
-              f"the floor), {shaped['wall']:.1f} s wall, peak RSS {shaped['rss']:,.0f} MiB; agentctl is "
-              f"{ingest['cpu'] / shaped['cpu']:.1f}x this in CPU")
-    if exact["stdout"].strip() != "ok":
-        print(f"exact reads: failed: {exact['stderr'][-500:]}")
-    else:
-        print(f"DuckDB doing only the exact reads and the store's writes, unchecked: {exact['cpu']:.1f} s CPU "
-              f"({exact['cpu'] / bare['cpu']:.1f}x the floor), {exact['wall']:.1f} s wall, peak RSS {exact['rss']:,.0f} MiB; "
-              f"agentctl is {ingest['cpu'] / exact['cpu']:.1f}x this in CPU")
+    _reference("DuckDB writing the store's shape, unchecked", shaped, bare, ingest)
+    _reference("DuckDB doing only the exact reads and the store's writes, unchecked", exact, bare, ingest)
     import duckdb
 
     print(f"DuckDB {duckdb.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
@@ -245,6 +235,15 @@ store.close()
 total = time.process_time() - started
 print(json.dumps({"read": stats.read, "total": total, "statements": spent, "python": total - sum(spent.values())}))
 """
+
+
+def _reference(what: str, run: dict[str, Any], bare: dict[str, Any], ingest: dict[str, Any]) -> None:
+    """One reference run's line: its CPU, wall and peak RSS, its ratio to the floor and agentctl's ratio to it."""
+    if run["stdout"].strip() != "ok":
+        print(f"{what}: failed: {run['stderr'][-500:]}")
+        return
+    print(f"{what}: {run['cpu']:.1f} s CPU ({run['cpu'] / bare['cpu']:.1f}x the floor), {run['wall']:.1f} s wall, "
+          f"peak RSS {run['rss']:,.0f} MiB; agentctl is {ingest['cpu'] / run['cpu']:.1f}x this in CPU")
 
 
 def _child(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
