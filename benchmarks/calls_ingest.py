@@ -13,9 +13,9 @@ this store pays before it checks a single value. A third, the exact reads: DuckD
 agentctl's blocks the way an ingest that takes a value only as Python would must read it — each line and each tool
 call parsed for its values at their SQL types (`json_transform`, which takes "2" for 2, 2.5 for 2 and true for 1, and
 reads the first of two equal keys), for what JSON type each known key held (`json_type`) and for how many keys it
-has (`json_keys`) — and writing the store's rows, again with no check, no judging and no merge. `--breakdown` ingests the file once more, into a scratch
-store in a child process, and prints where the CPU time of a block goes: each kind of SQL statement the
-engine runs, and Python outside them.
+has (`json_keys`) — and writing the store's rows, again with no check, no judging and no merge. `--breakdown`
+ingests the file once more, into a scratch store in a child process, and prints where the CPU time of a block
+goes: each kind of SQL statement the engine runs, and Python outside them.
 The repo with the filled store is left in WORKDIR for benchmarks/check_daily.py.
 """
 
@@ -152,7 +152,7 @@ print("ok")
 # judged, no line numbered or fingerprinted, no merge with stored calls, days in UTC
 EXACT_READS = """
 import os, sys, tempfile, duckdb
-from agentctl.calls.bulk import RECORD, TOOL, _text
+from agentctl.calls.bulk import RECORD, TOOL, _text, line_limit
 from agentctl.calls.ingest import BULK_BATCH, _byte_blocks
 from agentctl.calls.store import CALL_COLUMNS, TOOL_COLUMNS
 con = duckdb.connect(sys.argv[1])
@@ -161,9 +161,6 @@ con.execute("SET TimeZone = 'UTC'")
 con.execute("CREATE TABLE calls (" + ", ".join(f"{n} {t}" for n, t in CALL_COLUMNS) + ", install_completed BOOLEAN)")
 con.execute("CREATE TABLE tool_calls (" + ", ".join(f"{n} {t}" for n, t in TOOL_COLUMNS) + ")")
 started = "r.started_at::TIMESTAMPTZ"
-# as BulkIngest reads lines (DuckDB 1.x needs the buffer named for long lines)
-limit = ("max_line_size = 67108864" if int(duckdb.__version__.split(".")[0]) >= 2
-         else "max_line_size = 16777216, buffer_size = 33554432")
 for _, block in _byte_blocks(sys.argv[2], None, BULK_BATCH):
     handle, scratch = tempfile.mkstemp(suffix=".lines")
     with os.fdopen(handle, "wb") as out:
@@ -171,7 +168,7 @@ for _, block in _byte_blocks(sys.argv[2], None, BULK_BATCH):
     con.execute(f"CREATE TEMP TABLE c AS SELECT json_transform(line, {_text(RECORD.structure())}) AS r, "
                 f"json_type(line, {RECORD.paths()}) AS ty, len(json_keys(line)) AS nk FROM read_csv(?, "
                 "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, "
-                f"auto_detect = false, {limit})", [scratch])
+                f"auto_detect = false, {line_limit()})", [scratch])
     os.unlink(scratch)
     con.execute(f"CREATE TEMP TABLE t AS SELECT call_id, agent, environment, bundle_version, day, seq, "
                 f"json_transform(e, {_text(TOOL.structure())}) AS tc, json_type(e, {TOOL.paths()}) AS ty, "

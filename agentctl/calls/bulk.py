@@ -168,14 +168,7 @@ class BulkIngest:
         tz = ctx.timezone
         self.tz = None if tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC") else getattr(tz, "key", None)
         self.usable = tz is UTC or self.tz is not None
-        import duckdb
-
-        # DuckDB 1.2-1.5 give read_csv a buffer of 16 x max_line_size: 1 GiB for 64 MiB lines, more than the
-        # default --memory-limit, so every block failed there and went to Python. There, 16 MiB lines in
-        # 32 MiB buffers (DuckDB's own default buffer); a block with a longer line takes the Python path.
-        # (DuckDB 2 reads 64 MiB lines without it, and is slower with an explicit buffer size.)
-        self.line_limit = ("max_line_size = 67108864" if int(duckdb.__version__.split(".")[0]) >= 2
-                           else "max_line_size = 16777216, buffer_size = 33554432")
+        self.line_limit = line_limit()
         # DuckDB 1.5 draws its own progress bar on stderr for every long statement, over the ingest's own
         self.con.execute("SET enable_progress_bar = false")
 
@@ -461,6 +454,19 @@ class BulkIngest:
             "CREATE TEMP VIEW batch_tools AS SELECT call_id, seq::INTEGER AS seq, agent, environment, bundle_version, "
             "day, tool, contract_version, judged_by, http_status, http_ok, contract_ok, latency_ms, reasons, arguments, "
             "response_digest, error FROM ing_t WHERE n IN (SELECT n FROM ing_c WHERE good)")
+
+
+def line_limit() -> str:
+    """read_csv's options for the longest line a block may hold, for the DuckDB installed."""
+    import duckdb
+
+    # DuckDB 1.2-1.5 give read_csv a buffer of 16 x max_line_size: 1 GiB for 64 MiB lines, more than the
+    # default --memory-limit, so every block failed there and went to Python. There, 16 MiB lines in
+    # 32 MiB buffers (DuckDB's own default buffer); a block with a longer line takes the Python path.
+    # (DuckDB 2 reads 64 MiB lines without it, and is slower with an explicit buffer size.)
+    if int(duckdb.__version__.split(".")[0]) >= 2:
+        return "max_line_size = 67108864"
+    return "max_line_size = 16777216, buffer_size = 33554432"
 
 
 def _write_all(handle: int, data: bytes) -> None:
